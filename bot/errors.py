@@ -28,3 +28,12 @@ class ProviderError(BotError):
         self.reason = message
         self.retryable = retryable
         self.status = status
+
+
+class WebhookRejectedError(BotError):
+    """A webhook delivery we refuse; `status` is the HTTP answer the sender gets."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason

@@ -1,0 +1,137 @@
+"""Small Block Kit builders and text helpers shared by the cards."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.money import format_totals
+from bot.store import CustomerHistory
+
+Block = dict[str, Any]
+SECTION_TEXT_LIMIT = 3000
+HEADER_LIMIT = 150
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, HEADER_LIMIT), "emoji": True}}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT)}}
+
+
+def fields(*pairs: tuple[str, str]) -> Block:
+    return {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", 2000)} for label, value in pairs[:10]],
+    }
+
+
+def context(*parts: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": clip(p, 2000)} for p in parts if p][:10],
+    }
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Customer text shown as-is: Slack must not read it as links, mentions or formatting."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, label: str) -> str:
+    return f"<{url}|{escape(label)}>" if url else escape(label)
+
+
+def quote(text: str, limit: int = 1200) -> str:
+    body = escape(clip(text.strip(), limit)) or "_(empty message)_"
+    return "\n".join("> " + line for line in body.splitlines())
+
+
+def slack_date(when: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
+    """A time each reader sees in their own timezone; the fallback is UTC."""
+    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+
+
+def archive_link(channel: str | None, ts: str | None) -> str | None:
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else None
+
+
+def duration(delta: timedelta) -> str:
+    """ "3 d 4 h", "5 h 10 min", "12 min": precise enough to act on, short enough to scan."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+def local_time(zone: str | None, now: datetime) -> str | None:
+    if not zone:
+        return None
+    local = now.astimezone(ZoneInfo(zone))
+    night = " 🌙" if local.hour < 7 or local.hour >= 22 else ""
+    return f"{local:%H:%M} for the customer ({zone}){night}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def customer_label(email: str | None, name: str | None) -> str:
+    if name and email:
+        return f"{escape(name)} <mailto:{email}|{email}>"
+    if email:
+        return f"<mailto:{email}|{email}>"
+    return escape(name) if name else "_unknown customer_"
+
+
+def history_line(history: CustomerHistory, *, this_purchase: bool = False) -> str:
+    """The customer at a glance: what they bought, what came back, and how often they needed us."""
+    if history.purchases == 0 and history.tickets == 0 and history.disputes == 0:
+        return "first contact"
+    parts = []
+    if history.purchases:
+        label = f"{ordinal(history.purchases)} purchase" if this_purchase else f"{history.purchases} purchase(s)"
+        parts.append(f"{label} · lifetime {format_totals(history.lifetime_value())}")
+    else:
+        parts.append("no purchases on record")
+    if history.refunds:
+        parts.append(f"↩️ {history.refunds} refund(s)")
+    if history.disputes:
+        parts.append(f"⚠️ {history.disputes} dispute(s)")
+    if history.tickets:
+        parts.append(f"🎫 {history.tickets} ticket(s)")
+    return " · ".join(parts)
+
+
+PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal"}
+
+
+def provider_name(provider: str) -> str:
+    return PROVIDER_NAMES.get(provider, provider.title())
+
+
+class Card:
+    """A Slack message: `text` is what notifications and screen readers say, `blocks` what people see."""
+
+    __slots__ = ("text", "blocks")
+
+    def __init__(self, text: str, blocks: list[Block]):
+        self.text = clip(text, 3000)
+        self.blocks = blocks[:50]

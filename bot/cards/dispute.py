@@ -1,0 +1,91 @@
+"""The dispute card: how much, why, what state, and how long is left to answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.cards.blocks import (
+    Card,
+    archive_link,
+    context,
+    customer_label,
+    duration,
+    escape,
+    fields,
+    header,
+    history_line,
+    link,
+    provider_name,
+    section,
+    slack_date,
+)
+from bot.models import Customer, Dispute, Payment, Ticket
+from bot.money import format_money
+from bot.store import CustomerHistory
+
+CLOSED_STATUSES = frozenset({"won", "lost", "resolved", "closed", "charge_refunded", "warning_closed"})
+
+
+def dispute_card(
+    dispute: Dispute,
+    payment: Payment | None,
+    customer: Customer | None,
+    history: CustomerHistory,
+    tickets: list[Ticket],
+    now: datetime,
+) -> Card:
+    amount = format_money(dispute.amount_minor, dispute.currency)
+    status = humanise(dispute.status) or "Open"
+    reason = humanise(dispute.reason) or "No reason given"
+    closed = (dispute.status or "").lower() in CLOSED_STATUSES
+    blocks = [
+        header(f"{'✅' if closed else '⚠️'} Dispute · {amount} · {reason}"),
+        fields(
+            ("Status", status + (f" ({humanise(dispute.stage)})" if dispute.stage else "")),
+            ("Evidence due", evidence_due(dispute, now, closed)),
+            (
+                "Customer",
+                customer_label(customer.email if customer else None, customer.name if customer else None),
+            ),
+            ("History", history_line(history)),
+        ),
+        section(_disputed_sale(payment)),
+    ]
+    if tickets:
+        lines = [
+            f"• {escape(t.subject or '(no subject)')} ({escape(t.status)}) — "
+            f"{link(archive_link(t.slack_channel, t.slack_ts), 'open in Slack') if t.slack_ts else 'not posted'}"
+            for t in tickets[:5]
+        ]
+        blocks.append(section("*Their tickets*\n" + "\n".join(lines)))
+    blocks.append(
+        context(
+            link(dispute.provider_url, f"Open in {provider_name(dispute.provider)}"),
+            f"opened {slack_date(dispute.opened_at)}",
+        )
+    )
+    return Card(f"Dispute: {amount} · {reason} · {status}", blocks)
+
+
+def evidence_due(dispute: Dispute, now: datetime, closed: bool) -> str:
+    if closed or dispute.evidence_due_at is None:
+        return "—" if closed else "no response possible"
+    left = dispute.evidence_due_at - now
+    when = slack_date(dispute.evidence_due_at)
+    if left.total_seconds() <= 0:
+        return f"🔴 overdue by {duration(left)} ({when})"
+    urgency = "🔴" if left.days < 1 else ("🟠" if left.days < 3 else "🟢")
+    return f"{urgency} in {duration(left)} ({when})"
+
+
+def _disputed_sale(payment: Payment | None) -> str:
+    if payment is None:
+        return "*Disputed sale*: not seen by supportbot"
+    sale = f"{format_money(payment.amount_minor, payment.currency)} · {escape(payment.product or 'product not named')}"
+    where = archive_link(payment.slack_channel, payment.slack_ts)
+    suffix = f" · {link(where, 'see the sale')}" if where else ""
+    return f"*Disputed sale*: {sale}, paid {slack_date(payment.paid_at)}{suffix}"
+
+
+def humanise(value: str | None) -> str | None:
+    return value.replace("_", " ").capitalize() if value else None

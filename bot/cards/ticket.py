@@ -1,0 +1,61 @@
+"""The ticket card: who writes, what about, what they have bought, and what time it is for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.cards.blocks import (
+    Card,
+    context,
+    customer_label,
+    escape,
+    fields,
+    header,
+    history_line,
+    local_time,
+    quote,
+    section,
+    slack_date,
+)
+from bot.models import Customer, Ticket, TicketMessage
+from bot.store import CustomerHistory
+
+
+def ticket_card(
+    ticket: Ticket,
+    customer: Customer | None,
+    history: CustomerHistory,
+    messages: list[TicketMessage],
+    now: datetime,
+) -> Card:
+    subject = ticket.subject or "(no subject)"
+    first = messages[0] if messages else None
+    email = customer.email if customer else None
+    name = customer.name if customer else None
+    blocks = [
+        header(f"🎫 {subject}"),
+        fields(
+            ("Customer", customer_label(email, name)),
+            ("History", history_line(_earlier(history))),
+        ),
+    ]
+    about = [f"Ticket {escape(ticket.external_id)}", f"opened {slack_date(ticket.opened_at)}"]
+    if ticket.status != "open":
+        about.append(f"*{escape(ticket.status)}*")
+    blocks.append(context(*about, local_time(customer.timezone if customer else None, now) or ""))
+    if first is not None:
+        blocks.append(section(quote(first.body)))
+    if len(messages) > 1:
+        last = messages[-1]
+        who = "customer" if last.sender == "customer" else escape(last.author or "agent")
+        blocks.append(
+            context(f"💬 {len(messages)} messages · last from {who} {slack_date(last.sent_at)} · replies in the thread")
+        )
+    who = email or name or "unknown customer"
+    return Card(f"New ticket from {escape(who)}: {escape(subject)}", blocks)
+
+
+def _earlier(history: CustomerHistory) -> CustomerHistory:
+    """The history as it stood before this ticket, which is already counted."""
+    history.tickets = max(history.tickets - 1, 0)
+    return history

@@ -1,0 +1,135 @@
+"""The database: engine, transactions and schema migrations, for SQLite (embedded) and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.errors import ConfigError
+
+
+class DatabaseUnavailableError(Exception):
+    """The database cannot be reached or refused the work; a webhook answers 503 so the provider retries."""
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False):
+        try:
+            parsed = make_url(url)
+        except Exception:
+            raise ConfigError("SUPPORTBOT_DATABASE_URL is invalid: not a database URL.") from None
+        self.url = url
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        options: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        if self.is_sqlite:
+            options["connect_args"] = {"timeout": 30}
+        else:
+            options |= {"pool_size": 10, "max_overflow": 10}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; queueing writers here, in the event loop, is cheaper than
+        # letting them poll SQLite's busy handler in threads.
+        self._sqlite_turn = asyncio.Lock() if self.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        async with self._turn():
+            try:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            except (OperationalError, DBAPIError) as exc:
+                if getattr(exc, "connection_invalidated", False) or _is_connection_error(exc):
+                    raise DatabaseUnavailableError(str(exc.orig) if exc.orig else str(exc)) from exc
+                raise
+            except OSError as exc:
+                raise DatabaseUnavailableError(str(exc)) from exc
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self._sqlite_turn is None:
+            yield
+            return
+        async with self._sqlite_turn:
+            yield
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+
+    async def schema_state(self) -> tuple[str | None, str]:
+        """(the database's revision, the code's head revision)."""
+        async with self.engine.connect() as conn:
+            current = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return current, _script().get_current_head() or ""
+
+    async def ensure_schema(self, *, create_if_new: bool) -> None:
+        """Migrate a new database; refuse to run on one that an older or newer release left behind."""
+        current, head = await self.schema_state()
+        if current == head:
+            return
+        if current is None and create_if_new:
+            await self.migrate()
+            return
+        raise ConfigError(
+            f"the database schema is at revision {current or 'none'} but this release needs {head}: "
+            "run `supportbot migrate` first."
+        )
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    text = str(exc.orig or exc).lower()
+    return any(word in text for word in ("connection", "could not connect", "terminating", "closed"))
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite's legacy mode, decide where transactions begin (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can
+        # fail with SQLITE_BUSY when another process wrote in between, without waiting.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("bot") / "migrations"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")

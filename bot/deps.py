@@ -1,0 +1,25 @@
+"""The bot's long-lived collaborators, built once at start-up and handed to every handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.ingest import InboundLog
+from bot.integrations.paypal import PayPalClient
+from bot.policies.routing import Channels
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    clock: Clock
+    db: Database
+    inbound: InboundLog
+    slack: AsyncWebClient
+    paypal: PayPalClient | None
+    channels: Channels

@@ -1,0 +1,44 @@
+"""`/support`: help, and how the bot's delivery is doing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from sqlalchemy import func, select
+
+from bot.deps import Deps
+from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+
+COMMAND = "/support"
+
+HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
+• `/support help` — this help
+• `/support status` — what is waiting to be posted, and anything that failed"""
+
+
+def register(app: AsyncApp) -> None:
+    app.command(COMMAND)(handle_support_command)
+
+
+async def handle_support_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
+    await ack()
+    words = (command.get("text") or "").split()
+    if words[:1] == ["status"]:
+        await respond(response_type="ephemeral", text=await _status(deps))
+    else:
+        await respond(response_type="ephemeral", text=HELP)
+
+
+async def _status(deps: Deps) -> str:
+    async with deps.db.transaction() as session:
+        waiting = await session.scalar(
+            select(func.count()).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+        )
+        failed_posts = await session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.FAILED))
+        unapplied = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
+        failed_events = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.FAILED))
+    return (
+        f"*Delivery*: {waiting} message(s) waiting, {failed_posts} failed for good\n"
+        f"*Webhooks*: {unapplied} event(s) being applied, {failed_events} that could not be applied"
+    )

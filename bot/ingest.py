@@ -1,0 +1,65 @@
+"""Storing verified webhook deliveries before they are acknowledged, many deliveries to one commit.
+
+A request waits until its event is committed; while one commit is under way the next requests gather
+behind it and share the following one, so the database's per-commit cost is paid per batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.models import InboundEvent, InboundStatus
+
+
+class InboundLog:
+    def __init__(self, db: Database, clock: Clock, on_stored: Callable[[], None] = lambda: None):
+        self.db = db
+        self.clock = clock
+        self.on_stored = on_stored
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        dialect = sqlite if db.is_sqlite else postgresql
+        self._insert = dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
+
+    async def record(
+        self, provider: str, event_id: str, event_type: str, payload: dict[str, Any], *, handled: bool
+    ) -> None:
+        """Return once the event is durably stored (or was already); raise if it could not be."""
+        row = {
+            "provider": provider,
+            "event_id": event_id,
+            "event_type": event_type,
+            "payload": payload,
+            # An unknown type is kept, so nobody wonders whether it arrived, but not acted on.
+            "status": InboundStatus.PENDING if handled else InboundStatus.IGNORED,
+            "attempts": 0,
+            "received_at": self.clock.now(),
+        }
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches(), name="inbound-writer")
+        # The commit goes on even if the sender hangs up; only its answer is lost, and it will redeliver.
+        await asyncio.shield(done)
+
+    async def _write_batches(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(self._insert, [row for row, _ in batch])
+            except Exception as exc:  # every waiting request must hear of it, whatever it was
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+            self.on_stored()

@@ -1,0 +1,265 @@
+"""The bot's records: SQLAlchemy 2 typed models, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whether or not the database keeps the zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite numbers rows itself only for a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType}
+
+
+class Provider(StrEnum):
+    STRIPE = "stripe"
+    PAYPAL = "paypal"
+    TICKETS = "tickets"
+    SLACK = "slack"
+
+
+class InboundStatus(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    IGNORED = "ignored"
+    FAILED = "failed"
+
+
+class InboundEvent(Base):
+    """A verified webhook delivery, stored before it is acknowledged so that nothing acknowledged is lost."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id", name="uq_inbound_provider_event"),
+        Index("ix_inbound_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    not_before: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+
+
+class Customer(Base):
+    """One person across Stripe, PayPal and the help desk, matched by normalised email."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    identities: Mapped[list[CustomerIdentity]] = relationship(back_populates="customer")
+
+
+class CustomerIdentity(Base):
+    """A provider's own id for a customer (Stripe `cus_...`, a PayPal payer id, a help-desk requester id)."""
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (UniqueConstraint("provider", "external_id", name="uq_identity_provider_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+
+    customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class SlackPlaced:
+    """Where an entity's card sits in Slack, once posted."""
+
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Payment(SlackPlaced, Base):
+    """A sale: one per payment, however many provider events describe it."""
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("provider", "provider_payment_id", name="uq_payment_provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_payment_id: Mapped[str] = mapped_column(String(255))
+    charge_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount_refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    product: Mapped[str | None] = mapped_column(String(300))
+    payer_email: Mapped[str | None] = mapped_column(String(320))
+    payer_name: Mapped[str | None] = mapped_column(String(200))
+    provider_url: Mapped[str | None] = mapped_column(String(500))
+    livemode: Mapped[bool] = mapped_column(default=True)
+    paid_at: Mapped[datetime]
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("sale_digests.id"), index=True)
+
+    customer: Mapped[Customer | None] = relationship()
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (UniqueConstraint("provider", "provider_refund_id", name="uq_refund_provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_refund_id: Mapped[str] = mapped_column(String(255))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    refunded_at: Mapped[datetime]
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+class Dispute(SlackPlaced, Base):
+    __tablename__ = "disputes"
+    __table_args__ = (UniqueConstraint("provider", "provider_dispute_id", name="uq_dispute_provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_dispute_id: Mapped[str] = mapped_column(String(255))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    evidence_due_at: Mapped[datetime | None]
+    provider_url: Mapped[str | None] = mapped_column(String(500))
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    payment: Mapped[Payment | None] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+
+
+class Ticket(SlackPlaced, Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(255), unique=True)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    opened_at: Mapped[datetime]
+
+    customer: Mapped[Customer | None] = relationship()
+    messages: Mapped[list[TicketMessage]] = relationship(back_populates="ticket", order_by="TicketMessage.id")
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+    __table_args__ = (UniqueConstraint("ticket_id", "external_id", name="uq_ticket_message_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(255))
+    sender: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime]
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+
+
+class SaleDigest(SlackPlaced, Base):
+    """One message that stands for a rush of sales, updated in place as more arrive."""
+
+    __tablename__ = "sale_digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), index=True)
+    opened_at: Mapped[datetime]
+    last_folded_at: Mapped[datetime]
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FOLDED = "folded"
+    SUPERSEDED = "superseded"
+    FAILED = "failed"
+
+
+class OutboxKind(StrEnum):
+    POST_CARD = "post_card"
+    UPDATE_CARD = "update_card"
+    REPLY = "reply"
+
+
+class OutboxMessage(Base):
+    """An intent to show something in Slack, recorded in the same transaction as the change it shows."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_channel_status_id", "channel", "status", "id"),
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_coalesce", "coalesce_key", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    coalesce_key: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # An attempt that may have reached Slack before it failed: look for its message before posting again.
+    maybe_sent: Mapped[bool] = mapped_column(default=False)
+    not_before: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,185 @@
+"""Turning an outbox item into the Slack call it stands for, drawn from the records as they are now."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards.blocks import Card, section
+from bot.cards.digest import DigestFigures, digest_card
+from bot.cards.dispute import dispute_card
+from bot.cards.replies import refund_reply, ticket_message_reply
+from bot.cards.sale import sale_card
+from bot.cards.ticket import ticket_card
+from bot.models import (
+    Customer,
+    Dispute,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    Payment,
+    Refund,
+    SaleDigest,
+    SlackPlaced,
+    Ticket,
+    TicketMessage,
+)
+from bot.outbox.queue import Subject
+from bot.store import customer_history
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One Slack call, or why none is due yet (`wait`) or at all (`skip`)."""
+
+    method: str = "post"
+    card: Card | None = None
+    thread_ts: str | None = None
+    ts: str | None = None
+    wait: bool = False
+    skip: str | None = None
+
+
+_MODELS: dict[str, type[SlackPlaced]] = {
+    Subject.SALE: Payment,
+    Subject.TICKET: Ticket,
+    Subject.DISPUTE: Dispute,
+    Subject.DIGEST: SaleDigest,
+}
+
+
+async def render(session: AsyncSession, item: OutboxMessage, now: datetime) -> Delivery:
+    subject = await session.get(_MODELS[item.subject_type], item.subject_id)
+    if subject is None:
+        return Delivery(skip=f"{item.subject_type} {item.subject_id} no longer exists")
+    if item.kind == OutboxKind.POST_CARD:
+        return Delivery(card=await _card(session, item.subject_type, subject, now))
+    if item.kind == OutboxKind.UPDATE_CARD:
+        if subject.slack_ts is None:
+            return await _not_posted_yet(session, item)
+        return Delivery(
+            method="update", ts=subject.slack_ts, card=await _card(session, item.subject_type, subject, now)
+        )
+    thread_ts = await _thread_of(session, subject)
+    if thread_ts is None:
+        return Delivery(wait=True)
+    return Delivery(card=await _reply_card(session, item), thread_ts=thread_ts)
+
+
+async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> None:
+    """Remember where the message went, so updates and replies can find it."""
+    item.slack_ts = ts
+    if item.kind == OutboxKind.POST_CARD:
+        subject = await session.get(_MODELS[item.subject_type], item.subject_id)
+        if subject is not None:
+            subject.slack_channel, subject.slack_ts = item.channel, ts
+    elif item.kind == OutboxKind.REPLY and (item.payload.get("record") or {}).get("type") == "ticket_message":
+        message = await session.get(TicketMessage, item.payload["record"]["id"])
+        if message is not None:
+            message.slack_ts = ts
+
+
+async def _not_posted_yet(session: AsyncSession, item: OutboxMessage) -> Delivery:
+    post_status = await session.scalar(
+        select(OutboxMessage.status).where(OutboxMessage.dedupe_key == f"{item.subject_type}:{item.subject_id}:card")
+    )
+    if post_status == OutboxStatus.PENDING:
+        # The card has not gone out yet: it will be drawn from the records as they are then.
+        return Delivery(skip="the card is still to be posted and will show this")
+    if post_status == OutboxStatus.SENDING:
+        # The card on its way was drawn before this change: redraw it once it has landed.
+        return Delivery(wait=True)
+    return Delivery(skip=f"the card was never posted ({post_status or 'no post'})")
+
+
+async def _thread_of(session: AsyncSession, subject: SlackPlaced) -> str | None:
+    if subject.slack_ts:
+        return subject.slack_ts
+    # A sale folded into a rush digest talks in the digest's thread.
+    if isinstance(subject, Payment) and subject.digest_id is not None:
+        digest = await session.get(SaleDigest, subject.digest_id)
+        return digest.slack_ts if digest else None
+    return None
+
+
+async def _card(session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime) -> Card:
+    if isinstance(subject, Payment):
+        customer = await _customer(session, subject.customer_id)
+        disputes = list(await session.scalars(select(Dispute).where(Dispute.payment_id == subject.id)))
+        return sale_card(subject, customer, await customer_history(session, subject.customer_id), disputes)
+    if isinstance(subject, Ticket):
+        customer = await _customer(session, subject.customer_id)
+        messages = list(
+            await session.scalars(
+                select(TicketMessage).where(TicketMessage.ticket_id == subject.id).order_by(TicketMessage.id)
+            )
+        )
+        return ticket_card(subject, customer, await customer_history(session, subject.customer_id), messages, now)
+    if isinstance(subject, Dispute):
+        payment = await session.get(Payment, subject.payment_id) if subject.payment_id else None
+        customer = await _customer(session, subject.customer_id)
+        tickets = (
+            []
+            if subject.customer_id is None
+            else list(
+                await session.scalars(
+                    select(Ticket).where(Ticket.customer_id == subject.customer_id).order_by(Ticket.id.desc()).limit(5)
+                )
+            )
+        )
+        history = await customer_history(session, subject.customer_id)
+        return dispute_card(subject, payment, customer, history, tickets, now)
+    assert isinstance(subject, SaleDigest), subject_type
+    return digest_card(subject, await digest_figures(session, subject.id))
+
+
+async def digest_figures(session: AsyncSession, digest_id: int) -> DigestFigures:
+    figures = DigestFigures()
+    in_digest = Payment.digest_id == digest_id
+    for currency, count, total in await session.execute(
+        select(Payment.currency, func.count(), func.sum(Payment.amount_minor))
+        .where(in_digest)
+        .group_by(Payment.currency)
+    ):
+        figures.count += count
+        if currency:
+            figures.totals[currency] = int(total or 0)
+    figures.refunded = (
+        await session.scalar(select(func.count()).where(in_digest, Payment.amount_refunded_minor > 0)) or 0
+    )
+    figures.products = Counter(
+        {
+            product: count
+            for product, count in await session.execute(
+                select(Payment.product, func.count())
+                .where(in_digest, Payment.product.is_not(None))
+                .group_by(Payment.product)
+                .order_by(func.count().desc())
+                .limit(5)
+            )
+        }
+    )
+    figures.latest = list(await session.scalars(select(Payment).where(in_digest).order_by(Payment.id.desc()).limit(10)))
+    return figures
+
+
+async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
+    record = item.payload.get("record") or {}
+    if record.get("type") == "refund":
+        refund = await session.get(Refund, record["id"])
+        if refund is not None:
+            return refund_reply(refund, await session.get_one(Payment, refund.payment_id))
+    if record.get("type") == "ticket_message":
+        message = await session.get(TicketMessage, record["id"])
+        if message is not None:
+            return ticket_message_reply(message)
+    text = item.payload.get("text") or "(no details)"
+    return Card(text, [section(text)])
+
+
+async def _customer(session: AsyncSession, customer_id: int | None) -> Customer | None:
+    return await session.get(Customer, customer_id) if customer_id else None

@@ -1,0 +1,330 @@
+"""Delivering the outbox to Slack: one paced lane per channel, exactly one message per intent.
+
+An item is claimed (status `sending`, with a lease) and drawn in one transaction before Slack is called, and
+marked `sent` with the message's ts after. A process killed in between leaves a `sending` item whose lease
+runs out; whoever picks it up next first looks in the channel for a message carrying the item's id in its
+metadata, and posts only if there is none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db import Database, DatabaseUnavailableError
+from bot.errors import ProviderError
+from bot.integrations.slack import SlackPoster, SlackRateLimitedError
+from bot.models import OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest
+from bot.outbox import queue
+from bot.outbox.pacing import Pacer
+from bot.outbox.queue import Subject
+from bot.outbox.render import Delivery, record_posted, render
+from bot.policies.routing import DigestRules, SaleDelivery, classify_sale_delivery, is_digest_open
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 300.0
+WAIT_FOR_PARENT_SECONDS = 1.0
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        db: Database,
+        slack: SlackPoster,
+        clock: Clock,
+        *,
+        lease_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+        digest_rules: DigestRules | None = None,
+        pacer: Pacer | None = None,
+    ):
+        self.db = db
+        self.slack = slack
+        self.clock = clock
+        self.owner = uuid.uuid4().hex[:16]
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.digest_rules = digest_rules or DigestRules()
+        self.pacer = pacer or Pacer(clock.monotonic)
+        self._wakeup = asyncio.Event()
+        self._lanes: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                for channel in await self._due_channels():
+                    lane = self._lanes.get(channel)
+                    if lane is None or lane.done():
+                        self._lanes[channel] = asyncio.create_task(self._drain(channel), name=f"outbox:{channel}")
+            except DatabaseUnavailableError as exc:
+                log.warning("outbox: database unavailable (%s); retrying", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Let messages in flight land, then stop; anything left is picked up on the next start."""
+        self._stopping = True
+        self._wakeup.set()
+        lanes = [lane for lane in self._lanes.values() if not lane.done()]
+        if lanes:
+            _done, pending = await asyncio.wait(lanes, timeout=grace_seconds)
+            for lane in pending:
+                lane.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def idle(self) -> bool:
+        """True when nothing is due or in flight (for tests, the demo and benchmarks)."""
+        if any(not lane.done() for lane in self._lanes.values()):
+            return False
+        return not await self._due_channels()
+
+    async def _due_channels(self) -> list[str]:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            rows = await session.scalars(select(OutboxMessage.channel).where(self._due(now)).distinct())
+            return list(rows)
+
+    def _due(self, now: datetime):  # noqa: ANN202 - a SQL expression
+        return or_(
+            and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now),
+            and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
+        )
+
+    async def _drain(self, channel: str) -> None:
+        try:
+            while not self._stopping:
+                item = await self._next(channel)
+                if item is None:
+                    return
+                if item.kind == OutboxKind.POST_CARD and item.subject_type == Subject.SALE:
+                    if await self._fold_rush(channel):
+                        continue
+                await self.pacer.bucket("update" if item.kind == OutboxKind.UPDATE_CARD else "post", channel).take()
+                await self._deliver(item.id)
+        except DatabaseUnavailableError as exc:
+            log.warning("outbox %s: database unavailable (%s); will retry", channel, exc)
+        except Exception:
+            log.exception("outbox %s: lane stopped on an unexpected error; it restarts on the next poll", channel)
+
+    async def _next(self, channel: str) -> OutboxMessage | None:
+        async with self.db.transaction() as session:
+            return await session.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.channel == channel, self._due(self.clock.now()))
+                .order_by(OutboxMessage.id)
+                .limit(1)
+            )
+
+    async def _fold_rush(self, channel: str) -> bool:
+        """Fold waiting sale cards into a digest when they arrive faster than the channel can show them."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            waiting = list(
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.channel == channel,
+                        OutboxMessage.kind == OutboxKind.POST_CARD,
+                        OutboxMessage.subject_type == Subject.SALE,
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        OutboxMessage.not_before <= now,
+                    )
+                    .order_by(OutboxMessage.id)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            digest = await session.scalar(
+                select(SaleDigest).where(SaleDigest.channel == channel).order_by(SaleDigest.id.desc()).limit(1)
+            )
+            open_digest = (
+                digest
+                if digest and is_digest_open(digest.opened_at, digest.last_folded_at, now, self.digest_rules)
+                else None
+            )
+            decision = classify_sale_delivery(len(waiting), open_digest is not None, self.digest_rules)
+            if decision is SaleDelivery.CARD or not waiting:
+                return False
+            await self._fold(session, channel, waiting, open_digest, now)
+            return True
+
+    async def _fold(
+        self,
+        session: AsyncSession,
+        channel: str,
+        waiting: list[OutboxMessage],
+        digest: SaleDigest | None,
+        now: datetime,
+    ) -> None:
+        if digest is None:
+            digest = SaleDigest(channel=channel, opened_at=now, last_folded_at=now)
+            session.add(digest)
+            await session.flush()
+            queue.post_card(session, Subject.DIGEST, digest.id, channel, now)
+        else:
+            digest.last_folded_at = now
+            await queue.update_card(session, Subject.DIGEST, digest.id, channel, now)
+        ids = [item.subject_id for item in waiting]
+        for start in range(0, len(ids), 500):
+            await session.execute(
+                update(Payment).where(Payment.id.in_(ids[start : start + 500])).values(digest_id=digest.id)
+            )
+        for item in waiting:
+            item.status = OutboxStatus.FOLDED
+            item.sent_at = now
+        log.info("outbox %s: %d sales folded into digest %d", channel, len(waiting), digest.id)
+
+    async def _deliver(self, item_id: int) -> None:
+        claimed = await self._claim_and_render(item_id)
+        if claimed is None:
+            return
+        item, delivery = claimed
+        if delivery.skip or delivery.wait:
+            await self._settle_without_call(item, delivery)
+            return
+        assert delivery.card is not None
+        try:
+            if delivery.method == "update":
+                assert delivery.ts is not None
+                await self.slack.update(item.channel, delivery.ts, delivery.card, outbox_id=item.id)
+                ts = delivery.ts
+            else:
+                found = None
+                if item.maybe_sent:
+                    found = await self.slack.find_posted(
+                        item.channel, item.id, thread_ts=delivery.thread_ts, since=item.created_at
+                    )
+                ts = found or await self._post(item, delivery)
+        except SlackRateLimitedError as exc:
+            self.pacer.bucket(delivery.method, item.channel).pause(exc.retry_after)
+            await self._reschedule(item, exc.retry_after, str(exc), maybe_sent=item.maybe_sent, count=False)
+            return
+        except ProviderError as exc:
+            await self._failed_attempt(item, exc)
+            return
+        await self._mark_sent(item, ts)
+
+    async def _post(self, item: OutboxMessage, delivery: Delivery) -> str:
+        try:
+            assert delivery.card is not None
+            return await self.slack.post(item.channel, delivery.card, thread_ts=delivery.thread_ts, outbox_id=item.id)
+        except ProviderError as exc:
+            # A timeout or a 5xx may come after Slack already posted: the next attempt looks first.
+            if exc.retryable and exc.status not in (200, 429):
+                item.maybe_sent = True
+            raise
+
+    async def _claim_and_render(self, item_id: int) -> tuple[OutboxMessage, Delivery] | None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            item = await session.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.id == item_id, self._due(now))
+                .with_for_update(skip_locked=True)
+            )
+            if item is None:
+                return None  # another worker took it, or it was folded into a digest meanwhile
+            if item.status == OutboxStatus.SENDING:
+                # The previous holder's lease ran out mid-call: its message may be in Slack already.
+                item.maybe_sent = True
+            item.status = OutboxStatus.SENDING
+            item.lease_owner = self.owner
+            item.lease_until = now + self.lease
+            item.attempts += 1
+            delivery = await render(session, item, now)
+            session.expunge(item)
+            return item, delivery
+
+    async def _settle_without_call(self, item: OutboxMessage, delivery: Delivery) -> None:
+        async with self.db.transaction() as session:
+            values: dict[str, object]
+            if delivery.skip:
+                log.debug("outbox %d: no call needed: %s", item.id, delivery.skip)
+                values = {
+                    "status": OutboxStatus.SUPERSEDED,
+                    "last_error": delivery.skip,
+                    "sent_at": self.clock.now(),
+                }
+            else:
+                values = {
+                    "status": OutboxStatus.PENDING,
+                    "attempts": item.attempts - 1,
+                    "not_before": self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT_SECONDS),
+                }
+            await session.execute(self._own(item).values(lease_owner=None, lease_until=None, **values))
+
+    async def _mark_sent(self, item: OutboxMessage, ts: str) -> None:
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                self._own(item).values(
+                    status=OutboxStatus.SENT,
+                    slack_ts=ts,
+                    sent_at=self.clock.now(),
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error=None,
+                )
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                log.warning("outbox %d: lease lost before recording ts %s", item.id, ts)
+                return
+            fresh = await session.get_one(OutboxMessage, item.id)
+            await record_posted(session, fresh, ts)
+
+    async def _failed_attempt(self, item: OutboxMessage, exc: ProviderError) -> None:
+        if not exc.retryable:
+            log.error(
+                "outbox %d (%s %s %d) failed for good: %s",
+                item.id,
+                item.kind,
+                item.subject_type,
+                item.subject_id,
+                exc,
+            )
+            async with self.db.transaction() as session:
+                await session.execute(
+                    self._own(item).values(
+                        status=OutboxStatus.FAILED, last_error=str(exc), lease_owner=None, lease_until=None
+                    )
+                )
+            return
+        delay = min(MAX_BACKOFF_SECONDS, 2 ** min(item.attempts, 9)) * random.uniform(0.75, 1.25)  # noqa: S311
+        log.warning("outbox %d: attempt %d failed (%s); retrying in %.0f s", item.id, item.attempts, exc, delay)
+        await self._reschedule(item, delay, str(exc), maybe_sent=item.maybe_sent, count=True)
+
+    async def _reschedule(
+        self, item: OutboxMessage, delay: float, error: str, *, maybe_sent: bool, count: bool
+    ) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                self._own(item).values(
+                    status=OutboxStatus.PENDING,
+                    not_before=self.clock.now() + timedelta(seconds=delay),
+                    attempts=item.attempts if count else item.attempts - 1,
+                    maybe_sent=maybe_sent,
+                    last_error=error,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+
+    def _own(self, item: OutboxMessage):  # noqa: ANN202 - an UPDATE statement
+        """An update that applies only while this worker still holds the item's lease."""
+        return update(OutboxMessage).where(
+            OutboxMessage.id == item.id,
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.lease_owner == self.owner,
+        )

@@ -1,0 +1,167 @@
+"""Wiring: build the collaborators from settings, serve the web app, run the background workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.apply import Applier
+from bot.clock import Clock, SystemClock
+from bot.db import Database
+from bot.deps import Deps
+from bot.handlers import webhooks
+from bot.ingest import InboundLog
+from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
+from bot.integrations.paypal import PayPalClient
+from bot.integrations.slack import SlackPoster
+from bot.outbox.pacing import Pacer
+from bot.outbox.worker import OutboxWorker
+from bot.policies.routing import Channels, DigestRules
+from bot.processor import EventProcessor, Parser
+from bot.settings import Settings
+from bot.slack_app import build_slack_app
+
+log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+class Runtime:
+    """One running bot: its database, its Slack client, and the workers that apply events and post them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        lease_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+        digest_rules: DigestRules | None = None,
+        pacer: Pacer | None = None,
+    ):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db = Database(settings.database_url)
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
+        self.paypal = _paypal_client(settings)
+        channels = Channels(
+            settings.channel_sales,
+            settings.channel_support,
+            settings.channel_disputes,
+            settings.channel_oncall,
+        )
+        self.outbox = OutboxWorker(
+            self.db,
+            SlackPoster(self.slack),
+            self.clock,
+            lease_seconds=lease_seconds,
+            poll_seconds=poll_seconds,
+            digest_rules=digest_rules,
+            pacer=pacer,
+        )
+        self.processor = EventProcessor(
+            self.db,
+            Applier(channels),
+            self._parsers(),
+            self.clock,
+            on_applied=self.outbox.wake,
+            poll_seconds=poll_seconds,
+        )
+        self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
+        self.deps = Deps(
+            settings=settings,
+            clock=self.clock,
+            db=self.db,
+            inbound=self.inbound,
+            slack=self.slack,
+            paypal=self.paypal,
+            channels=channels,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _parsers(self) -> dict[str, Parser]:
+        sandbox = "sandbox" in self.settings.paypal_api_base
+
+        def paypal(event: dict[str, Any], received_at: datetime) -> list[Any]:
+            return paypal_webhooks.parse_event(event, received_at, sandbox=sandbox)
+
+        return {
+            "stripe": stripe_webhooks.parse_event,
+            "paypal": paypal,
+            "tickets": tickets_webhooks.parse_event,
+        }
+
+    async def start(self, *, create_schema: bool = True) -> None:
+        await self.db.ensure_schema(create_if_new=create_schema)
+        self._tasks = [
+            asyncio.create_task(_supervised("events", self.processor.run), name="events"),
+            asyncio.create_task(_supervised("outbox", self.outbox.run), name="outbox"),
+        ]
+
+    async def stop(self) -> None:
+        await self.processor.stop()
+        await self.outbox.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.paypal is not None:
+            await self.paypal.close()
+        await self.db.dispose()
+
+    async def settled(self) -> bool:
+        """Nothing left to apply or post right now (used by the demo, tests and benchmarks)."""
+        return await self.processor.process_batch() == 0 and await self.outbox.idle()
+
+    def slack_app(self) -> AsyncApp:
+        return build_slack_app(self.deps, self.slack)
+
+    def web_app(self, slack_app: AsyncApp | None = None) -> web.Application:
+        app = web.Application(client_max_size=webhooks.MAX_BODY_BYTES)
+        app[webhooks.DEPS] = self.deps
+        app.router.add_post("/webhooks/stripe", webhooks.handle_stripe_webhook)
+        app.router.add_post("/webhooks/paypal", webhooks.handle_paypal_webhook)
+        app.router.add_post("/webhooks/tickets", webhooks.handle_tickets_webhook)
+        app.router.add_get("/healthz", webhooks.handle_healthz)
+        if slack_app is not None:
+            app.router.add_post("/slack/events", _bolt_endpoint(slack_app))
+        return app
+
+
+def _bolt_endpoint(bolt: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle_slack_request(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    return handle_slack_request
+
+
+def _paypal_client(settings: Settings) -> PayPalClient | None:
+    if not (settings.paypal_client_id and settings.paypal_client_secret and settings.paypal_webhook_id):
+        return None
+    return PayPalClient(
+        client_id=settings.paypal_client_id,
+        client_secret=settings.paypal_client_secret.get_secret_value(),
+        api_base=settings.paypal_api_base,
+        webhook_id=settings.paypal_webhook_id,
+    )
+
+
+async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Keep a worker alive: an unexpected error is logged and the worker restarted, never silently gone."""
+    while True:
+        try:
+            await run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s worker crashed; restarting in 1 s", name)
+            await asyncio.sleep(1)

@@ -1,0 +1,105 @@
+"""Configuration from the environment and an optional `.env`: the only module that reads either."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+ENV_PREFIX = "SUPPORTBOT_"
+STRIPE_API_BASE = "https://api.stripe.com"
+PAYPAL_LIVE_API_BASE = "https://api-m.paypal.com"
+PAYPAL_SANDBOX_API_BASE = "https://api-m.sandbox.paypal.com"
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('supportbot.db').resolve()}"
+
+UserIds = Annotated[tuple[str, ...], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    host: str = "0.0.0.0"  # noqa: S104 - a bot behind a reverse proxy or in a container listens on all interfaces
+    port: int = Field(default=3000, ge=1, le=65535)
+    database_url: str = DEFAULT_DATABASE_URL
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = STRIPE_API_BASE
+
+    paypal_client_id: str | None = None
+    paypal_client_secret: SecretStr | None = None
+    paypal_webhook_id: str | None = None
+    paypal_api_base: str = PAYPAL_LIVE_API_BASE
+
+    tickets_webhook_secret: SecretStr | None = None
+
+    channel_sales: str | None = None
+    channel_support: str | None = None
+    channel_disputes: str | None = None
+    channel_oncall: str | None = None
+
+    owners: UserIds = ()
+    agents: UserIds = ()
+    timezone: str = "UTC"
+
+    @field_validator("owners", "agents", mode="before")
+    @classmethod
+    def _split_user_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("paypal_api_base", mode="before")
+    @classmethod
+    def _paypal_alias(cls, value: object) -> object:
+        # "sandbox" and "live" are what people type; the full URL is what the client needs.
+        aliases = {"sandbox": PAYPAL_SANDBOX_API_BASE, "live": PAYPAL_LIVE_API_BASE}
+        return aliases.get(value, value) if isinstance(value, str) else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require(self, *names: str, reason: str) -> None:
+        """Stop start-up with one line naming the first setting `reason` needs but does not have."""
+        for name in names:
+            value = getattr(self, name)
+            if value is None or (isinstance(value, SecretStr) and not value.get_secret_value()):
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()} is not set; it is needed {reason}.")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into the one line a person needs."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name} is invalid: {message}.") from None

@@ -1,0 +1,31 @@
+"""The Bolt app: listeners registered in one place, reading like the manifest, with `deps` in every context."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from bot.handlers import support_command
+
+
+def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
+    secret = deps.settings.slack_signing_secret
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Socket Mode requests are not signed (the socket is authenticated instead).
+        request_verification_enabled=secret is not None,
+        process_before_response=False,
+    )
+
+    @app.middleware
+    async def _put_deps_in_context(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:  # noqa: A002
+        context["deps"] = deps
+        await next()
+
+    support_command.register(app)
+    return app

@@ -1,0 +1,180 @@
+"""Reads and writes of the bot's records; every function takes the session of the caller's transaction."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import CustomerRef, SaleSeen
+from bot.models import Customer, CustomerIdentity, Dispute, Payment, Refund, Ticket
+
+
+def normalise_email(email: str | None) -> str | None:
+    """The form we match customers by: one address typed in different cases is one customer."""
+    if not email:
+        return None
+    cleaned = unicodedata.normalize("NFKC", email).strip().lower()
+    local, at, domain = cleaned.rpartition("@")
+    return cleaned if at and local and "." in domain else None
+
+
+async def resolve_customer(session: AsyncSession, ref: CustomerRef | None, now: datetime) -> Customer | None:
+    """The one customer record behind `ref`, created or completed as needed; None if `ref` names nobody."""
+    if ref is None:
+        return None
+    email = normalise_email(ref.email)
+    has_identity = bool(ref.provider and ref.external_id)
+    by_identity = await _customer_by_identity(session, ref.provider, ref.external_id) if has_identity else None
+    by_email = await session.scalar(select(Customer).where(Customer.email == email)) if email else None
+    if by_identity and by_email and by_identity.id != by_email.id:
+        await _merge_customers(session, keep=by_email, drop=by_identity)
+        by_identity = by_email
+    customer = by_email or by_identity
+    if customer is None:
+        if not email and not has_identity:
+            return None
+        customer = Customer(email=email, name=ref.name, timezone=ref.timezone, created_at=now)
+        session.add(customer)
+        await session.flush()
+    else:
+        customer.email = customer.email or email
+        customer.name = customer.name or ref.name
+        customer.timezone = ref.timezone or customer.timezone
+    if has_identity and by_identity is None:
+        session.add(CustomerIdentity(customer_id=customer.id, provider=ref.provider, external_id=ref.external_id))
+    return customer
+
+
+async def _customer_by_identity(
+    session: AsyncSession, provider: str | None, external_id: str | None
+) -> Customer | None:
+    return await session.scalar(
+        select(Customer)
+        .join(CustomerIdentity)
+        .where(CustomerIdentity.provider == provider, CustomerIdentity.external_id == external_id)
+    )
+
+
+async def _merge_customers(session: AsyncSession, *, keep: Customer, drop: Customer) -> None:
+    """A provider id first seen without an email turned out to belong to a known customer."""
+    for model in (Payment, Dispute, Ticket):
+        await session.execute(update(model).where(model.customer_id == drop.id).values(customer_id=keep.id))
+    await session.execute(
+        update(CustomerIdentity).where(CustomerIdentity.customer_id == drop.id).values(customer_id=keep.id)
+    )
+    keep.name = keep.name or drop.name
+    keep.timezone = keep.timezone or drop.timezone
+    await session.flush()
+    await session.delete(drop)
+    await session.flush()
+
+
+async def find_payment(
+    session: AsyncSession, provider: str, payment_key: str | None, charge_id: str | None = None
+) -> Payment | None:
+    if payment_key:
+        found = await session.scalar(
+            select(Payment).where(Payment.provider == provider, Payment.provider_payment_id == payment_key)
+        )
+        if found:
+            return found
+    if charge_id:
+        return await session.scalar(select(Payment).where(Payment.provider == provider, Payment.charge_id == charge_id))
+    return None
+
+
+@dataclass(frozen=True)
+class SaleRecorded:
+    payment: Payment
+    created: bool
+    changed: bool
+
+
+async def record_sale(session: AsyncSession, sale: SaleSeen, now: datetime) -> SaleRecorded:
+    """One payment record however many events describe it; later events fill in what earlier ones lacked."""
+    customer = await resolve_customer(session, sale.customer, now)
+    payment = await find_payment(session, sale.provider, sale.payment_key, sale.charge_id)
+    if payment is None:
+        payment = Payment(
+            provider=sale.provider,
+            provider_payment_id=sale.payment_key,
+            charge_id=sale.charge_id,
+            customer_id=customer.id if customer else None,
+            amount_minor=sale.amount_minor,
+            currency=sale.currency,
+            amount_refunded_minor=0,
+            product=sale.product,
+            payer_email=normalise_email(sale.customer.email),
+            payer_name=sale.customer.name,
+            provider_url=sale.provider_url,
+            livemode=sale.livemode,
+            paid_at=sale.at,
+        )
+        session.add(payment)
+        await session.flush()
+        return SaleRecorded(payment, created=True, changed=True)
+    before = _visible(payment)
+    payment.charge_id = payment.charge_id or sale.charge_id
+    payment.customer_id = payment.customer_id or (customer.id if customer else None)
+    if payment.amount_minor is None:
+        payment.amount_minor, payment.currency = sale.amount_minor, sale.currency
+    payment.product = payment.product or sale.product
+    payment.payer_email = payment.payer_email or normalise_email(sale.customer.email)
+    payment.payer_name = payment.payer_name or sale.customer.name
+    payment.provider_url = payment.provider_url or sale.provider_url
+    return SaleRecorded(payment, created=False, changed=_visible(payment) != before)
+
+
+def _visible(payment: Payment) -> tuple[object, ...]:
+    return (payment.customer_id, payment.amount_minor, payment.currency, payment.product, payment.payer_email)
+
+
+@dataclass
+class CustomerHistory:
+    """The customer at a glance, as the cards show it."""
+
+    purchases: int = 0
+    paid: dict[str, int] = field(default_factory=dict)
+    refunds: int = 0
+    refunded: dict[str, int] = field(default_factory=dict)
+    disputes: int = 0
+    tickets: int = 0
+    first_seen: datetime | None = None
+
+    def lifetime_value(self) -> dict[str, int]:
+        return {code: amount - self.refunded.get(code, 0) for code, amount in self.paid.items()}
+
+
+async def customer_history(session: AsyncSession, customer_id: int | None) -> CustomerHistory:
+    history = CustomerHistory()
+    if customer_id is None:
+        return history
+    paid_rows = await session.execute(
+        select(
+            Payment.currency,
+            func.count(),
+            func.sum(Payment.amount_minor),
+            func.sum(Payment.amount_refunded_minor),
+        )
+        .where(Payment.customer_id == customer_id)
+        .group_by(Payment.currency)
+    )
+    for currency, count, paid, refunded in paid_rows:
+        history.purchases += count
+        if currency:
+            history.paid[currency] = int(paid or 0)
+            if refunded:
+                history.refunded[currency] = int(refunded)
+    history.refunds = (
+        await session.scalar(select(func.count(Refund.id)).join(Payment).where(Payment.customer_id == customer_id)) or 0
+    )
+    history.disputes = (
+        await session.scalar(select(func.count(Dispute.id)).where(Dispute.customer_id == customer_id)) or 0
+    )
+    history.tickets = await session.scalar(select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id)) or 0
+    history.first_seen = await session.scalar(select(Customer.created_at).where(Customer.id == customer_id))
+    return history

@@ -1,0 +1,75 @@
+"""Shared fixtures: every test that touches storage runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import asyncpg
+import pytest
+
+from bot.db import Database
+from bot.models import Base
+
+# Where the suite may create its own throw-away database; .ci/run makes sure the server is up.
+ADMIN_DSN = os.environ.get("SUPPORTBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _run(make: Callable[[], Awaitable[None]]) -> None:
+    """Run a coroutine to the end from sync code, even when the caller is inside a running loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, make()).result()  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"supportbot_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(ADMIN_DSN, timeout=10)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    try:
+        _run(lambda: admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {ADMIN_DSN} ({exc}); the suite runs on it too: start it "
+            "(see README) or point SUPPORTBOT_TEST_POSTGRES at one",
+            pytrace=False,
+        )
+    base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    url = f"{base}/{name}"
+
+    async def migrate() -> None:
+        db = Database(url)
+        await db.migrate()
+        await db.dispose()
+
+    _run(migrate)
+    yield url
+    _run(lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:  # noqa: ANN001
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        db = Database(url)
+        await db.migrate()
+        await db.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    await db.dispose()
+    yield url

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.demo.blockkit_text import DIVIDER_WIDTH, mrkdwn_to_text, render_blocks
+
+
+def mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("see <https://shop.example/o/1|order 1>", "see order 1"),
+        ("see <https://shop.example/o/1>", "see https://shop.example/o/1"),
+        ("ping <@U123>", "ping @U123"),
+        ("in <#C1|support>", "in #support"),
+        ("due <!date^1764000000^{date_short}|Nov 24, 2025>", "due Nov 24, 2025"),
+        ("<!here> look", "@here look"),
+        ("*bold* stays", "*bold* stays"),
+        ("a &lt;b&gt; &amp;amp;", "a <b> &amp;"),
+    ],
+)
+def test_mrkdwn_to_text(source: str, expected: str) -> None:
+    assert mrkdwn_to_text(source) == expected
+
+
+def test_falls_back_to_text_without_blocks() -> None:
+    assert render_blocks(None, "hello <@U1>") == "hello @U1"
+    assert render_blocks([], None) == ""
+
+
+def test_renders_a_ticket_card() -> None:
+    blocks = [
+        {"type": "header", "text": plain("Ticket 42")},
+        {"type": "section", "text": mrkdwn("Customer <mailto:a@b.c|a@b.c> asks for a refund")},
+        {"type": "divider"},
+        {
+            "type": "section",
+            "fields": [mrkdwn("*Order*"), mrkdwn("*Amount*"), mrkdwn("<https://x/o/7|#7>"), mrkdwn("€12.00")],
+        },
+        {
+            "type": "context",
+            "elements": [
+                mrkdwn("opened by <@U9>"),
+                {"type": "image", "image_url": "https://x/i.png", "alt_text": "avatar"},
+            ],
+        },
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "text": plain("Refund"), "action_id": "refund"},
+                {"type": "static_select", "placeholder": plain("Assign"), "action_id": "assign"},
+            ],
+        },
+        {"type": "image", "image_url": "https://x/chart.png", "alt_text": "sales chart"},
+    ]
+
+    assert render_blocks(blocks, "fallback").splitlines() == [
+        "TICKET 42",
+        "Customer a@b.c asks for a refund",
+        "─" * DIVIDER_WIDTH,
+        "*Order*    *Amount*",
+        "#7         €12.00",
+        "opened by @U9 · [image: avatar]",
+        "[ Refund ]  [ Assign ▾ ]",
+        "[image: sales chart]",
+    ]
+
+
+def test_section_with_odd_fields_and_an_accessory() -> None:
+    block = {
+        "type": "section",
+        "text": mrkdwn("Dispute"),
+        "fields": [mrkdwn("a"), mrkdwn("b"), mrkdwn("c")],
+        "accessory": {"type": "button", "text": plain("Open")},
+    }
+
+    assert render_blocks([block], None).splitlines() == ["Dispute", "a    b", "c", "[ Open ]"]
+
+
+def test_unknown_blocks_show_their_text() -> None:
+    assert render_blocks([{"type": "markdown", "text": "**hi**"}, {"type": "unknown"}], None) == "**hi**"
