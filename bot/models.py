@@ -260,6 +260,8 @@ class OutboxMessage(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
     slack_ts: Mapped[str | None] = mapped_column(String(32))
+    # What the message showed when sent, so a redraw that would change nothing is not sent.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

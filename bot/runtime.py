@@ -12,6 +12,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
 
 from bot.apply import Applier
 from bot.clock import Clock, SystemClock
@@ -22,6 +23,7 @@ from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.slack import SlackPoster
+from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from bot.outbox.pacing import Pacer
 from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
@@ -42,10 +44,11 @@ class Runtime:
         settings: Settings,
         *,
         clock: Clock | None = None,
-        lease_seconds: float = 30.0,
+        lease_seconds: float | None = None,
         poll_seconds: float = 1.0,
         digest_rules: DigestRules | None = None,
         pacer: Pacer | None = None,
+        backoff_base: float = 2.0,
     ):
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -63,10 +66,11 @@ class Runtime:
             self.db,
             SlackPoster(self.slack),
             self.clock,
-            lease_seconds=lease_seconds,
+            lease_seconds=lease_seconds or settings.outbox_lease_seconds,
             poll_seconds=poll_seconds,
             digest_rules=digest_rules,
             pacer=pacer,
+            backoff_base=backoff_base,
         )
         self.processor = EventProcessor(
             self.db,
@@ -118,8 +122,13 @@ class Runtime:
         await self.db.dispose()
 
     async def settled(self) -> bool:
-        """Nothing left to apply or post right now (used by the demo, tests and benchmarks)."""
-        return await self.processor.process_batch() == 0 and await self.outbox.idle()
+        """Every stored event applied and every message it asked for delivered (for the demo, tests, benchmarks)."""
+        async with self.db.transaction() as session:
+            unapplied = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
+            undelivered = await session.scalar(
+                select(func.count()).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            )
+        return unapplied == 0 and undelivered == 0
 
     def slack_app(self) -> AsyncApp:
         return build_slack_app(self.deps, self.slack)

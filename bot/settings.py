@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     channel_disputes: str | None = None
     channel_oncall: str | None = None
 
+    # Advanced: how long a replica may hold a message it is posting before another may take it over.
+    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+
     owners: UserIds = ()
     agents: UserIds = ()
     timezone: str = "UTC"

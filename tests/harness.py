@@ -96,3 +96,15 @@ async def running_bot(settings: Settings, **runtime_options: Any) -> AsyncIterat
         finally:
             await runner.cleanup()
             await runtime.stop()
+
+
+def sales_shown(slack: FakeSlack, channel: str = "C0SALES") -> tuple[int, int]:
+    """(sales with a card of their own, sales counted in rush digests) as the channel shows them now."""
+    cards = digested = 0
+    for message in slack.channel_messages(channel):
+        header = message.blocks[0]["text"]["text"]
+        if header.startswith("🚀 Sales rush"):
+            digested += int(header.split("·")[1].split()[0].replace(",", ""))
+        elif header.startswith("💰"):
+            cards += 1
+    return cards, digested

@@ -92,6 +92,7 @@ class _Fault:
     status: int
     error: str | None
     delay: float
+    after_effect: bool = False  # the call takes effect, but its answer is lost
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,13 @@ class FakeSlack:
         """
         self._faults[method].extend(_Fault(status, error, delay) for _ in range(times))
 
+    def lose_answer_next(self, method: str, times: int = 1, *, status: int = 500, delay: float = 0.0) -> None:
+        """Let the next `times` calls of `method` take effect but answer HTTP `status` after `delay` seconds.
+
+        This is the case an exactly-once poster must survive: Slack posted, the poster never heard.
+        """
+        self._faults[method].extend(_Fault(status, None, delay, after_effect=True) for _ in range(times))
+
     def set_down(self, down: bool = True) -> None:
         """While down, every call answers HTTP 503, as during a Slack outage."""
         self._down = down
@@ -402,8 +410,9 @@ class FakeSlack:
     async def _answer(self, method: str, params: Params | None, token: str | None) -> web.Response:
         if self._down:
             return _http_failure(503, self.retry_after)
-        if self._faults.get(method):
+        if self._faults.get(method) and not self._faults[method][0].after_effect:
             return await self._inject(self._faults[method].popleft())
+        lost_answer = self._faults[method].popleft() if self._faults.get(method) else None
         try:
             handler = self._handler(method)
             self._authenticate(method, token)
@@ -415,7 +424,10 @@ class FakeSlack:
                 raise _ApiError("invalid_json")
             self._check_scope(method)
             self._check_rate(method, params)
-            return web.json_response({"ok": True, **handler(params)}, headers=headers)
+            answer = handler(params)
+            if lost_answer is not None:
+                return await self._inject(lost_answer)
+            return web.json_response({"ok": True, **answer}, headers=headers)
         except _ApiError as e:
             return e.response(headers)
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import OutboxKind, OutboxMessage, OutboxStatus
+from bot.models import Dispute, OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest, SlackPlaced, Ticket
 
 
 class Subject(StrEnum):
@@ -20,18 +20,20 @@ class Subject(StrEnum):
     DIGEST = "digest"
 
 
+SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
+    Subject.SALE: Payment,
+    Subject.TICKET: Ticket,
+    Subject.DISPUTE: Dispute,
+    Subject.DIGEST: SaleDigest,
+}
+
+
+def card_key(subject: str, subject_id: int) -> str:
+    return f"{subject}:{subject_id}:card"
+
+
 def post_card(session: AsyncSession, subject: Subject, subject_id: int, channel: str, now: datetime) -> None:
-    _add(
-        session,
-        f"{subject}:{subject_id}:card",
-        None,
-        channel,
-        OutboxKind.POST_CARD,
-        subject,
-        subject_id,
-        {},
-        now,
-    )
+    _add(session, card_key(subject, subject_id), None, channel, OutboxKind.POST_CARD, subject, subject_id, {}, now)
 
 
 def reply(
@@ -52,6 +54,15 @@ def reply(
 
 async def update_card(session: AsyncSession, subject: Subject, subject_id: int, channel: str, now: datetime) -> None:
     """Ask for the card to be redrawn from the records; one waiting request covers any number of changes."""
+    # Lock the subject as the outbox does while drawing its card: either the drawing sees this change, or
+    # this sees the card already on its way and asks for a redraw.
+    model = SUBJECT_MODELS[subject]
+    await session.execute(select(model.id).where(model.id == subject_id).with_for_update())
+    card_status = await session.scalar(
+        select(OutboxMessage.status).where(OutboxMessage.dedupe_key == card_key(subject, subject_id))
+    )
+    if card_status in (OutboxStatus.PENDING, OutboxStatus.FOLDED):
+        return  # the card, still to be posted or told in a digest, will be drawn from the records as they are then
     coalesce_key = f"{subject}:{subject_id}:update"
     waiting = await session.scalar(
         select(OutboxMessage.id).where(

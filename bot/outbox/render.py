@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +30,7 @@ from bot.models import (
     Ticket,
     TicketMessage,
 )
-from bot.outbox.queue import Subject
+from bot.outbox.queue import SUBJECT_MODELS, card_key
 from bot.store import customer_history
 
 
@@ -43,17 +45,17 @@ class Delivery:
     wait: bool = False
     skip: str | None = None
 
-
-_MODELS: dict[str, type[SlackPlaced]] = {
-    Subject.SALE: Payment,
-    Subject.TICKET: Ticket,
-    Subject.DISPUTE: Dispute,
-    Subject.DIGEST: SaleDigest,
-}
+    @property
+    def content_hash(self) -> str | None:
+        if self.card is None:
+            return None
+        shown = json.dumps([self.card.text, self.card.blocks], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(shown.encode()).hexdigest()
 
 
 async def render(session: AsyncSession, item: OutboxMessage, now: datetime) -> Delivery:
-    subject = await session.get(_MODELS[item.subject_type], item.subject_id)
+    # Locked while drawn, so a change being applied right now is either in the drawing or asks for a redraw.
+    subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id, with_for_update=True)
     if subject is None:
         return Delivery(skip=f"{item.subject_type} {item.subject_id} no longer exists")
     if item.kind == OutboxKind.POST_CARD:
@@ -74,7 +76,7 @@ async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> 
     """Remember where the message went, so updates and replies can find it."""
     item.slack_ts = ts
     if item.kind == OutboxKind.POST_CARD:
-        subject = await session.get(_MODELS[item.subject_type], item.subject_id)
+        subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id)
         if subject is not None:
             subject.slack_channel, subject.slack_ts = item.channel, ts
     elif item.kind == OutboxKind.REPLY and (item.payload.get("record") or {}).get("type") == "ticket_message":
@@ -85,7 +87,7 @@ async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> 
 
 async def _not_posted_yet(session: AsyncSession, item: OutboxMessage) -> Delivery:
     post_status = await session.scalar(
-        select(OutboxMessage.status).where(OutboxMessage.dedupe_key == f"{item.subject_type}:{item.subject_id}:card")
+        select(OutboxMessage.status).where(OutboxMessage.dedupe_key == card_key(item.subject_type, item.subject_id))
     )
     if post_status == OutboxStatus.PENDING:
         # The card has not gone out yet: it will be drawn from the records as they are then.
@@ -94,6 +96,20 @@ async def _not_posted_yet(session: AsyncSession, item: OutboxMessage) -> Deliver
         # The card on its way was drawn before this change: redraw it once it has landed.
         return Delivery(wait=True)
     return Delivery(skip=f"the card was never posted ({post_status or 'no post'})")
+
+
+async def _shown_hash(session: AsyncSession, item: OutboxMessage) -> str | None:
+    return await session.scalar(
+        select(OutboxMessage.content_hash)
+        .where(
+            OutboxMessage.subject_type == item.subject_type,
+            OutboxMessage.subject_id == item.subject_id,
+            OutboxMessage.kind.in_([OutboxKind.POST_CARD, OutboxKind.UPDATE_CARD]),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
 
 
 async def _thread_of(session: AsyncSession, subject: SlackPlaced) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import uuid
 from datetime import datetime, timedelta
 
@@ -27,11 +26,11 @@ from bot.outbox import queue
 from bot.outbox.pacing import Pacer
 from bot.outbox.queue import Subject
 from bot.outbox.render import Delivery, record_posted, render
+from bot.policies.retry import retry_delay
 from bot.policies.routing import DigestRules, SaleDelivery, classify_sale_delivery, is_digest_open
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF_SECONDS = 300.0
 WAIT_FOR_PARENT_SECONDS = 1.0
 
 
@@ -46,6 +45,7 @@ class OutboxWorker:
         poll_seconds: float = 1.0,
         digest_rules: DigestRules | None = None,
         pacer: Pacer | None = None,
+        backoff_base: float = 2.0,
     ):
         self.db = db
         self.slack = slack
@@ -55,6 +55,7 @@ class OutboxWorker:
         self.poll_seconds = poll_seconds
         self.digest_rules = digest_rules or DigestRules()
         self.pacer = pacer or Pacer(clock.monotonic)
+        self.backoff_base = backoff_base
         self._wakeup = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
@@ -113,7 +114,6 @@ class OutboxWorker:
                 if item.kind == OutboxKind.POST_CARD and item.subject_type == Subject.SALE:
                     if await self._fold_rush(channel):
                         continue
-                await self.pacer.bucket("update" if item.kind == OutboxKind.UPDATE_CARD else "post", channel).take()
                 await self._deliver(item.id)
         except DatabaseUnavailableError as exc:
             log.warning("outbox %s: database unavailable (%s); will retry", channel, exc)
@@ -196,6 +196,8 @@ class OutboxWorker:
             await self._settle_without_call(item, delivery)
             return
         assert delivery.card is not None
+        if not await self._wait_for_turn(item, delivery.method):
+            return
         try:
             if delivery.method == "update":
                 assert delivery.ts is not None
@@ -215,7 +217,17 @@ class OutboxWorker:
         except ProviderError as exc:
             await self._failed_attempt(item, exc)
             return
-        await self._mark_sent(item, ts)
+        await self._mark_sent(item, ts, delivery.content_hash)
+
+    async def _wait_for_turn(self, item: OutboxMessage, method: str) -> bool:
+        """Wait for the pace Slack allows; False if the item's lease was lost meanwhile."""
+        started = self.clock.monotonic()
+        await self.pacer.bucket(method, item.channel).take()
+        if self.clock.monotonic() - started < self.lease.total_seconds() / 3:
+            return True
+        async with self.db.transaction() as session:
+            result = await session.execute(self._own(item).values(lease_until=self.clock.now() + self.lease))
+            return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def _post(self, item: OutboxMessage, delivery: Delivery) -> str:
         try:
@@ -266,12 +278,13 @@ class OutboxWorker:
                 }
             await session.execute(self._own(item).values(lease_owner=None, lease_until=None, **values))
 
-    async def _mark_sent(self, item: OutboxMessage, ts: str) -> None:
+    async def _mark_sent(self, item: OutboxMessage, ts: str, content_hash: str | None) -> None:
         async with self.db.transaction() as session:
             result = await session.execute(
                 self._own(item).values(
                     status=OutboxStatus.SENT,
                     slack_ts=ts,
+                    content_hash=content_hash,
                     sent_at=self.clock.now(),
                     lease_owner=None,
                     lease_until=None,
@@ -301,8 +314,8 @@ class OutboxWorker:
                     )
                 )
             return
-        delay = min(MAX_BACKOFF_SECONDS, 2 ** min(item.attempts, 9)) * random.uniform(0.75, 1.25)  # noqa: S311
-        log.warning("outbox %d: attempt %d failed (%s); retrying in %.0f s", item.id, item.attempts, exc, delay)
+        delay = retry_delay(item.attempts, base=self.backoff_base)
+        log.warning("outbox %d: attempt %d failed (%s); retrying in %.1f s", item.id, item.attempts, exc, delay)
         await self._reschedule(item, delay, str(exc), maybe_sent=item.maybe_sent, count=True)
 
     async def _reschedule(

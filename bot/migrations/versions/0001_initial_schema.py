@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('lease_owner', sa.String(length=64), nullable=True),
     sa.Column('lease_until', bot.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('slack_ts', sa.String(length=32), nullable=True),
+    sa.Column('content_hash', sa.String(length=64), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', bot.models.UTCDateTime(timezone=True), nullable=True),

@@ -1,0 +1,136 @@
+"""The `supportbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from bot.errors import ConfigError
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("supportbot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "tone":
+        from bot.tone_cli import main as tone_main
+
+        return tone_main(rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    _configure_logging(args.verbose)
+    try:
+        return asyncio.run(_COMMANDS[args.command](args))
+    except ConfigError as exc:
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="supportbot", description="Sales, tickets and disputes in Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("serve", help="serve Slack requests and provider webhooks over HTTP")
+    commands.add_parser("socket", help="talk to Slack over Socket Mode; webhooks are still served over HTTP")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    demo = commands.add_parser("demo", help="replay a day of a shop offline, showing what each channel would show")
+    demo.add_argument("--database", help="database URL for the demo (default: a fresh SQLite file)")
+    demo.add_argument("--burst", type=int, default=60, help="sales in the launch-day rush (default 60)")
+    commands.add_parser("tone", help="classify the tone of a message (see `supportbot tone --help`)", add_help=False)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # Third-party loggers that print request details (and, for paypalrestsdk at DEBUG, credentials).
+    for noisy in ("paypalrestsdk", "urllib3", "aiohttp.access", "slack_bolt", "slack_sdk", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+async def _migrate(_args: argparse.Namespace) -> int:
+    from bot.db import Database
+
+    settings = load_settings()
+    db = Database(settings.database_url)
+    try:
+        before, head = await db.schema_state()
+        await db.migrate()
+    finally:
+        await db.dispose()
+    print(f"database schema: {before or 'empty'} -> {head}" if before != head else f"database schema at {head}")
+    return 0
+
+
+async def _serve(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    settings.require("slack_bot_token", "slack_signing_secret", reason="to post to Slack and check its requests")
+    return await _run_server(settings, socket_mode=False)
+
+
+async def _socket(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    settings.require("slack_bot_token", "slack_app_token", reason="for Socket Mode")
+    return await _run_server(settings, socket_mode=True)
+
+
+async def _run_server(settings: Settings, *, socket_mode: bool) -> int:
+    from bot.runtime import Runtime
+
+    runtime = Runtime(settings)
+    await runtime.start(create_schema=True)
+    slack_app = runtime.slack_app()
+    runner = web.AppRunner(runtime.web_app(None if socket_mode else slack_app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    socket = None
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        assert settings.slack_app_token is not None
+        socket = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
+        await socket.connect_async()
+    log.info("supportbot listening on %s:%d%s", settings.host, settings.port, " (Socket Mode)" if socket_mode else "")
+    try:
+        await _until_signalled()
+    finally:
+        log.info("supportbot stopping")
+        if socket is not None:
+            await socket.close_async()
+        await runner.cleanup()
+        await runtime.stop()
+    return 0
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from bot.demo.run import run_demo
+
+    return await run_demo(database_url=args.database, burst=args.burst)
+
+
+_COMMANDS = {"serve": _serve, "socket": _socket, "migrate": _migrate, "demo": _demo}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

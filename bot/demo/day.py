@@ -1,0 +1,275 @@
+"""A day at a small shop, as the providers would report it: the demo's script."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.fakes import paypal as paypal_events
+
+
+@dataclass(frozen=True)
+class Delivery:
+    provider: str  # "stripe", "paypal" or "tickets"
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scene:
+    clock: str
+    title: str
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+def stripe_event(event_type: str, obj: dict[str, Any], n: int) -> dict[str, Any]:
+    return {
+        "id": f"evt_demo_{n:05d}_{event_type.replace('.', '_')}",
+        "object": "event",
+        "type": event_type,
+        "livemode": False,
+        "data": {"object": obj},
+    }
+
+
+def stripe_sale(
+    n: int, *, amount: int, currency: str, email: str | None, name: str | None, product: str
+) -> list[Delivery]:
+    """The three events Stripe sends for one Checkout payment; the bot must make one sale of them."""
+    pi = f"pi_demo_{n:05d}"
+    charge = {
+        "id": f"ch_demo_{n:05d}",
+        "object": "charge",
+        "amount": amount,
+        "currency": currency,
+        "payment_intent": pi,
+        "billing_details": {"email": email, "name": name},
+        "description": product,
+        "amount_refunded": 0,
+        "customer": None,
+        "metadata": {},
+    }
+    intent = {
+        "id": pi,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_received": amount,
+        "currency": currency,
+        "latest_charge": charge["id"],
+        "metadata": {},
+        "description": product,
+    }
+    session = {
+        "id": f"cs_demo_{n:05d}",
+        "object": "checkout.session",
+        "payment_intent": pi,
+        "amount_total": amount,
+        "currency": currency,
+        "payment_status": "paid",
+        "customer_details": {"email": email, "name": name},
+        "metadata": {"product": product},
+    }
+    return [
+        Delivery("stripe", stripe_event("payment_intent.succeeded", intent, n)),
+        Delivery("stripe", stripe_event("checkout.session.completed", session, n)),
+        Delivery("stripe", stripe_event("charge.succeeded", charge, n)),
+    ]
+
+
+def ticket(
+    event_type: str,
+    ticket_id: str,
+    message_id: str,
+    body: str,
+    *,
+    sender: str = "customer",
+    author: str | None = None,
+    subject: str,
+    email: str,
+    name: str,
+    timezone: str | None,
+) -> Delivery:
+    customer = {"email": email, "name": name} | ({"timezone": timezone} if timezone else {})
+    message = {"id": message_id, "from": sender, "body": body} | ({"author": author} if author else {})
+    return Delivery(
+        "tickets",
+        {
+            "id": f"{ticket_id}-{message_id}",
+            "type": event_type,
+            "ticket": {"id": ticket_id, "subject": subject, "customer": customer, "message": message},
+        },
+    )
+
+
+PRODUCTS = [
+    ("Pro licence", 4900),
+    ("Video course: Async Python", 12900),
+    ("E-book: Shipping Calm Code", 1900),
+    ("Team licence (5 seats)", 19900),
+]
+
+
+def the_day(burst: int, now_unix: int) -> Iterator[Scene]:
+    rng = random.Random(7)  # the same day every time
+    yield Scene(
+        "08:55",
+        "A customer buys the Pro licence with Stripe",
+        stripe_sale(1, amount=4900, currency="usd", email="Ann.Lee@example.com", name="Ann Lee", product="Pro licence"),
+    )
+    yield Scene(
+        "09:40",
+        "A PayPal sale arrives without the buyer's email (as most do)",
+        [
+            Delivery(
+                "paypal",
+                paypal_events.capture_completed_event(
+                    "3DX12345AB678901C", "79.00", "EUR", custom_id="Video course: Async Python"
+                ),
+            ),
+        ],
+    )
+    carla = {
+        "subject": "Download link says 'expired'",
+        "email": "carla@example.jp",
+        "name": "Carla Mori",
+        "timezone": "Asia/Tokyo",
+    }
+    yield Scene(
+        "10:12",
+        "Carla, in Tokyo, bought yesterday and cannot download",
+        [
+            *stripe_sale(
+                2,
+                amount=1900,
+                currency="usd",
+                email="carla@example.jp",
+                name="Carla Mori",
+                product="E-book: Shipping Calm Code",
+            ),
+            ticket(
+                "ticket.created",
+                "T-1042",
+                "m1",
+                "Hi, I bought the e-book yesterday but the download link says "
+                "it has expired. Could you send a new one? Thanks, Carla",
+                **carla,
+            ),
+        ],
+    )
+    yield Scene(
+        "10:31",
+        "She writes again, then support answers in the help desk",
+        [
+            ticket(
+                "ticket.message",
+                "T-1042",
+                "m2",
+                "Sorry to insist, it is past midnight here and I need the book for a talk tomorrow morning.",
+                **carla,
+            ),
+            ticket(
+                "ticket.message",
+                "T-1042",
+                "m3",
+                "Hi Carla, sorry about that! Here is a fresh link, valid for 7 days: https://shop.example/dl/9f2c",
+                sender="agent",
+                author="Sam (support)",
+                **carla,
+            ),
+        ],
+    )
+    rush = []
+    for i in range(burst):
+        product, price = PRODUCTS[rng.randrange(len(PRODUCTS))]
+        rush += stripe_sale(
+            100 + i,
+            amount=price,
+            currency=rng.choice(["usd", "usd", "eur"]),
+            email=f"buyer{i:03d}@example.com",
+            name=None,
+            product=product,
+        )
+    yield Scene("11:00", f"Launch: {burst} sales in a few seconds (faster than Slack lets a bot post)", rush)
+    yield Scene(
+        "11:02", "Stripe redelivers an event it already sent: nothing is posted twice", [rush[0]] if rush else []
+    )
+    refund_charge = {
+        "id": "ch_demo_00001",
+        "object": "charge",
+        "amount": 4900,
+        "currency": "usd",
+        "payment_intent": "pi_demo_00001",
+        "amount_refunded": 4900,
+        "refunded": True,
+        "billing_details": {"email": "ann.lee@example.com", "name": "Ann Lee"},
+        "refunds": {
+            "data": [
+                {
+                    "id": "re_demo_1",
+                    "amount": 4900,
+                    "currency": "usd",
+                    "reason": "requested_by_customer",
+                    "created": now_unix,
+                }
+            ]
+        },
+    }
+    yield Scene(
+        "13:20",
+        "Ann asks for her money back; the refund lands in the sale's thread",
+        [Delivery("stripe", stripe_event("charge.refunded", refund_charge, 1))],
+    )
+    due = now_unix + 9 * 86400
+    dispute = {
+        "id": "dp_demo_1",
+        "object": "dispute",
+        "amount": 1900,
+        "currency": "usd",
+        "charge": "ch_demo_00002",
+        "payment_intent": "pi_demo_00002",
+        "reason": "product_not_received",
+        "status": "needs_response",
+        "evidence_details": {"due_by": due},
+    }
+    yield Scene(
+        "15:05",
+        "Carla's bank opens a chargeback: the dispute card links her sale and her ticket",
+        [
+            Delivery("stripe", stripe_event("charge.dispute.created", dispute, 2)),
+            Delivery(
+                "stripe", stripe_event("charge.dispute.funds_withdrawn", dispute | {"status": "needs_response"}, 3)
+            ),
+        ],
+    )
+    yield Scene(
+        "16:40",
+        "PayPal: the buyer of the video course opens a dispute, PayPal updates it",
+        [
+            Delivery(
+                "paypal",
+                paypal_events.dispute_event(
+                    "CREATED", "PP-D-4711", value="79.00", currency="EUR", transaction_id="3DX12345AB678901C"
+                ),
+            ),
+            Delivery(
+                "paypal",
+                paypal_events.dispute_event(
+                    "UPDATED",
+                    "PP-D-4711",
+                    value="79.00",
+                    currency="EUR",
+                    transaction_id="3DX12345AB678901C",
+                    stage="CHARGEBACK",
+                ),
+            ),
+        ],
+    )
+    yield Scene(
+        "17:30",
+        "Evidence sent; the chargeback is won",
+        [
+            Delivery("stripe", stripe_event("charge.dispute.updated", dispute | {"status": "under_review"}, 4)),
+            Delivery("stripe", stripe_event("charge.dispute.closed", dispute | {"status": "won"}, 5)),
+        ],
+    )

@@ -1,0 +1,92 @@
+"""Slack misbehaving: rate limits, errors, outages and lost answers never lose a post nor double one."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.fakes.slack import FakeSlack
+from bot.models import OutboxMessage, Payment
+from tests.builders import stripe_charge, stripe_event, ticket_event
+from tests.harness import CHANNELS, bot_settings, running_bot, sales_shown
+
+FAST_RETRY = {"backoff_base": 0.05}
+
+
+def _sale(n: int) -> dict:
+    return stripe_event("charge.succeeded", stripe_charge(pi=f"pi_fault_{n}", email=f"c{n}@example.com"))
+
+
+async def test_a_429_is_waited_out_for_as_long_as_slack_asks(database_url):
+    async with FakeSlack(channels=CHANNELS, retry_after=1) as slack:
+        slack.fail_next("chat.postMessage", status=429)
+        async with running_bot(bot_settings(database_url, slack), **FAST_RETRY) as bot:
+            await bot.stripe(_sale(1))
+            await bot.settle()
+
+    posts = [call for call in slack.calls if call.method == "chat.postMessage"]
+    assert [call.status for call in posts] == [429, 200]
+    assert posts[1].at - posts[0].at >= 1.0, "the retry came before Retry-After had passed"
+    assert len(slack.channel_messages("C0SALES")) == 1
+
+
+async def test_server_errors_and_timeouts_are_retried_until_the_post_lands(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        slack.fail_next("chat.postMessage", times=2, status=500)
+        slack.fail_next("chat.postMessage", status=502)
+        async with running_bot(bot_settings(database_url, slack), **FAST_RETRY) as bot:
+            await bot.stripe(_sale(2))
+            await bot.settle()
+            async with bot.runtime.db.transaction() as session:
+                item = await session.scalar(select(OutboxMessage))
+    assert item is not None and item.attempts == 4 and item.status == "sent"
+    assert len(slack.channel_messages("C0SALES")) == 1
+
+
+async def test_a_post_that_landed_but_whose_answer_was_lost_is_not_posted_again(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        slack.lose_answer_next("chat.postMessage", status=500)
+        async with running_bot(bot_settings(database_url, slack), **FAST_RETRY) as bot:
+            await bot.stripe(_sale(3))
+            await bot.settle()
+            async with bot.runtime.db.transaction() as session:
+                payment = await session.scalar(select(Payment))
+
+    cards = slack.channel_messages("C0SALES")
+    assert len(cards) == 1
+    assert payment is not None and payment.slack_ts == cards[0].ts
+    assert any(call.method == "conversations.history" for call in slack.calls)
+
+
+async def test_slack_down_for_a_while_delays_posts_and_loses_none(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        slack.set_down(True)
+        async with running_bot(bot_settings(database_url, slack), **FAST_RETRY) as bot:
+            for n in range(4):
+                assert (await bot.stripe(_sale(10 + n)))[0] == 200
+            created = ticket_event("ticket.created", ticket_id="T-9", message_id="m1", body="Where is my order?")
+            follow_up = ticket_event("ticket.message", ticket_id="T-9", message_id="m2", body="Hello?")
+            assert (await bot.tickets(created))[0] == 200
+            assert (await bot.tickets(follow_up))[0] == 200
+            await asyncio.sleep(1.0)
+            assert not slack.all_messages()
+            slack.set_down(False)
+            await bot.settle(timeout=20)
+
+    assert sum(sales_shown(slack)) == 4
+    [ticket_card] = slack.channel_messages("C0SUPPORT")
+    assert [reply.text for reply in slack.replies("C0SUPPORT", ticket_card.ts)] == ["Customer: Hello?"]
+
+
+async def test_a_message_that_slack_refuses_for_good_is_marked_failed_and_others_still_go(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        slack.fail_next("chat.postMessage", error="invalid_blocks")
+        async with running_bot(bot_settings(database_url, slack), **FAST_RETRY) as bot:
+            await bot.stripe(_sale(20))
+            await bot.stripe(_sale(21))
+            await bot.settle()
+            async with bot.runtime.db.transaction() as session:
+                statuses = sorted((await session.scalars(select(OutboxMessage.status))).all())
+    assert statuses == ["failed", "sent"]
+    assert len(slack.channel_messages("C0SALES")) == 1
