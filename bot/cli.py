@@ -9,8 +9,6 @@ import logging
 import signal
 import sys
 
-from aiohttp import web
-
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
 
@@ -87,30 +85,15 @@ async def _socket(_args: argparse.Namespace) -> int:
 
 
 async def _run_server(settings: Settings, *, socket_mode: bool) -> int:
-    from bot.runtime import Runtime
+    from bot.server import BotServer
 
-    runtime = Runtime(settings)
-    await runtime.start(create_schema=True)
-    slack_app = runtime.slack_app()
-    runner = web.AppRunner(runtime.web_app(None if socket_mode else slack_app), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
-    socket = None
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        assert settings.slack_app_token is not None
-        socket = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
-        await socket.connect_async()
-    log.info("supportbot listening on %s:%d%s", settings.host, settings.port, " (Socket Mode)" if socket_mode else "")
+    server = BotServer(settings, socket_mode=socket_mode)
+    await server.start()
     try:
         await _until_signalled()
     finally:
         log.info("supportbot stopping")
-        if socket is not None:
-            await socket.close_async()
-        await runner.cleanup()
-        await runtime.stop()
+        await server.stop()
     return 0
 
 

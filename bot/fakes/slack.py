@@ -192,7 +192,10 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.rate_limited: Counter[str] = Counter()  # HTTP 429 answers by method, injected ones included
         self.messages: list[Message] = []  # every channel message and reply, in posting order
-        self.ephemerals: list[Message] = []  # never in history, as in Slack
+        self.ephemerals: list[Message] = []
+        self.responses: dict[
+            str, list[dict[str, Any]]
+        ] = {}  # response_url name -> what the app sent there  # never in history, as in Slack
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as last opened or updated
         self.base_url: str | None = None
         self.socket_url: str | None = None
@@ -240,6 +243,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_post("/response/{id}", self._handle_response_url)
         # A short shutdown timeout because close() has already ended every long-running handler.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -611,6 +615,15 @@ class FakeSlack:
         if p.get("hash") and p["hash"] != current["hash"]:
             raise _ApiError("hash_conflict")
         return {"view": self._save_view(current["id"], p)}
+
+    def response_url(self, name: str) -> str:
+        """A `response_url` to put in a command or action payload; what the app sends there lands in `responses`."""
+        assert self.base_url is not None, "start() first"
+        return self.base_url.removesuffix("api/") + f"response/{name}"
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        self.responses.setdefault(request.match_info["id"], []).append(await request.json())
+        return web.Response(text="ok")
 
     def _apps_connections_open(self, _: Params) -> Params:
         return {"url": self.socket_url}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from sqlalchemy import func, select
 
 from bot.deps import Deps
 from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
-
-COMMAND = "/support"
+from bot.slack_ids import Command, Event
 
 HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
 • `/support help` — this help
@@ -18,7 +17,8 @@ HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
 
 
 def register(app: AsyncApp) -> None:
-    app.command(COMMAND)(handle_support_command)
+    app.command(Command.SUPPORT)(handle_support_command)
+    app.event(Event.APP_MENTION)(handle_app_mention)
 
 
 async def handle_support_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
@@ -28,6 +28,10 @@ async def handle_support_command(ack: AsyncAck, command: dict[str, Any], respond
         await respond(response_type="ephemeral", text=await _status(deps))
     else:
         await respond(response_type="ephemeral", text=HELP)
+
+
+async def handle_app_mention(event: dict[str, Any], say: AsyncSay) -> None:
+    await say(text=HELP, thread_ts=event.get("thread_ts") or event.get("ts"))
 
 
 async def _status(deps: Deps) -> str:

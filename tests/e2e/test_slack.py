@@ -1,0 +1,135 @@
+"""Slack's side: signed requests at /slack/events, and the same app over Socket Mode."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.fakes.slack import FakeSlack
+from bot.server import BotServer
+from tests.builders import stripe_charge, stripe_event
+from tests.harness import CHANNELS, SIGNING_SECRET, bot_settings, running_bot
+
+
+def _signed(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(timestamp or int(time.time()))
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def _command(slack: FakeSlack, text: str) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T0TEAM",
+            "channel_id": "C0SUPPORT",
+            "user_id": "U0AGENT",
+            "command": "/support",
+            "text": text,
+            "response_url": slack.response_url("cmd"),
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+async def test_support_status_answers_privately_with_what_is_waiting(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        slack.set_down(True)  # so the sale below is still waiting when we ask
+        async with running_bot(bot_settings(database_url, slack)) as bot:
+            await bot.stripe(stripe_event("charge.succeeded", stripe_charge(pi="pi_status")))
+            await slack.wait_for(lambda s: any(call.method == "chat.postMessage" for call in s.calls))
+            body = _command(slack, "status")
+            slack.set_down(False)
+            slack.fail_next("chat.postMessage", times=50, status=503)
+            status, _ = await bot.post("/slack/events", body.encode(), _signed(body))
+            assert status == 200
+            await slack.wait_for(lambda s: "cmd" in s.responses)
+
+    [answer] = slack.responses["cmd"]
+    assert answer["response_type"] == "ephemeral"
+    assert "1 message(s) waiting" in answer["text"]
+
+
+async def test_requests_without_a_valid_slack_signature_are_refused(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        async with running_bot(bot_settings(database_url, slack)) as bot:
+            body = _command(slack, "help")
+            forged = await bot.post("/slack/events", body.encode(), _signed(body, secret="not-the-secret"))
+            stale = await bot.post("/slack/events", body.encode(), _signed(body, timestamp=int(time.time()) - 600))
+            unsigned = await bot.post(
+                "/slack/events", body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+            )
+    assert [forged[0], stale[0], unsigned[0]] == [401, 401, 401]
+    assert "cmd" not in slack.responses
+
+
+async def test_url_verification_and_a_mention_are_answered(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        someone = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+        asked = await someone.chat_postMessage(channel="C0SUPPORT", text="<@U0BOT> help")
+        async with running_bot(bot_settings(database_url, slack)) as bot:
+            challenge = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"})
+            headers = _signed(challenge) | {"Content-Type": "application/json"}
+            status, answer = await bot.post("/slack/events", challenge.encode(), headers)
+            assert status == 200 and answer.get("challenge", answer.get("raw")) == "abc123"
+            mention = json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T0TEAM",
+                    "api_app_id": "A0APP",
+                    "event_id": "Ev1",
+                    "event_time": int(time.time()),
+                    "event": {
+                        "type": "app_mention",
+                        "user": "U0AGENT",
+                        "text": "<@U0BOT> help",
+                        "ts": asked["ts"],
+                        "channel": "C0SUPPORT",
+                    },
+                }
+            )
+            status, _ = await bot.post(
+                "/slack/events", mention.encode(), _signed(mention) | {"Content-Type": "application/json"}
+            )
+            assert status == 200
+            await slack.wait_for(lambda s: bool(s.replies("C0SUPPORT", asked["ts"])))
+    [reply] = slack.replies("C0SUPPORT", asked["ts"])
+    assert "/support status" in reply.text
+
+
+async def test_socket_mode_serves_the_same_commands_and_still_takes_webhooks(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        settings = bot_settings(
+            database_url, slack, slack_app_token=slack.app_token, port=0, host="127.0.0.1", slack_signing_secret=None
+        )
+        server = BotServer(settings, socket_mode=True)
+        await server.start()
+        try:
+            payload = {
+                "command": "/support",
+                "text": "help",
+                "user_id": "U0AGENT",
+                "channel_id": "C0SUPPORT",
+                "team_id": "T0TEAM",
+                "response_url": slack.response_url("socket"),
+                "trigger_id": "1.2.3",
+            }
+            ack = await slack.send_socket_envelope("slash_commands", payload)
+            assert "envelope_id" in ack
+            await slack.wait_for(lambda s: "socket" in s.responses)
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"http://127.0.0.1:{server.port}/slack/events", data=b"{}") as response:
+                    assert response.status == 404  # Slack talks over the socket, not HTTP, in this mode
+                async with http.get(f"http://127.0.0.1:{server.port}/healthz") as response:
+                    assert response.status == 200
+        finally:
+            await server.stop()
+    assert "/support status" in slack.responses["socket"][0]["text"]
