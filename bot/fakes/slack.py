@@ -45,7 +45,7 @@ _MAX_LIMIT = 999
 _HISTORY_SCOPES = ("channels:history", "groups:history", "im:history", "mpim:history")
 _READ_SCOPES = ("channels:read", "groups:read", "im:read", "mpim:read")
 # Any one of the listed scopes is enough, as with Slack, where the scope needed depends on the channel type.
-_REQUIRED_SCOPES: dict[str, tuple[str, ...]] = {
+REQUIRED_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postMessage": ("chat:write",),
     "chat.update": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
@@ -459,7 +459,7 @@ class FakeSlack:
             raise _ApiError("not_allowed_token_type")
 
     def _check_scope(self, method: str) -> None:
-        accepted = _REQUIRED_SCOPES.get(method, ())
+        accepted = REQUIRED_SCOPES.get(method, ())
         if accepted and not set(accepted) & set(self.scopes):
             raise _ApiError("missing_scope", needed=accepted[0], provided=",".join(self.scopes))
 

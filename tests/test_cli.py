@@ -1,0 +1,49 @@
+"""The `supportbot` command as a person meets it: one clear line when something is missing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _run(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
+    )
+
+
+def _env(tmp_path, **values: str) -> dict[str, str]:  # noqa: ANN001
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
+    return base | {"SUPPORTBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"} | values
+
+
+def test_serve_without_a_slack_token_stops_with_one_line_naming_it(tmp_path):
+    result = _run("serve", env=_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "supportbot: SUPPORTBOT_SLACK_BOT_TOKEN is not set; it is needed to post to Slack and check its requests."
+    ]
+
+
+def test_an_invalid_setting_is_named_without_echoing_its_value(tmp_path):
+    result = _run(
+        "serve", env=_env(tmp_path, SUPPORTBOT_PORT="http", SUPPORTBOT_SLACK_BOT_TOKEN="xoxb-SECRET"), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("supportbot: SUPPORTBOT_PORT is invalid")
+    assert "SECRET" not in result.stderr
+
+
+def test_migrate_creates_the_schema_then_reports_it_current(tmp_path):
+    first = _run("migrate", env=_env(tmp_path), cwd=tmp_path)
+    second = _run("migrate", env=_env(tmp_path), cwd=tmp_path)
+    assert first.returncode == 0 and "empty -> 0001" in first.stdout
+    assert second.returncode == 0 and "at 0001" in second.stdout
+
+
+def test_socket_mode_needs_the_app_token(tmp_path):
+    result = _run("socket", env=_env(tmp_path, SUPPORTBOT_SLACK_BOT_TOKEN="xoxb-1"), cwd=tmp_path)
+    assert result.returncode == 2 and "SUPPORTBOT_SLACK_APP_TOKEN" in result.stderr

@@ -1,0 +1,48 @@
+"""The migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from bot.db import Database
+from bot.errors import ConfigError
+from bot.models import Base
+
+
+async def test_migrated_schema_matches_the_models(database_url):
+    db = Database(database_url)
+    try:
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+    finally:
+        await db.dispose()
+    assert diff == []
+
+
+async def test_a_new_database_is_migrated_on_start_and_an_outdated_one_is_refused(tmp_path):
+    fresh = Database(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    await fresh.ensure_schema(create_if_new=True)
+    assert (await fresh.schema_state())[0] == (await fresh.schema_state())[1]
+    async with fresh.engine.begin() as conn:
+        await conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
+    try:
+        await fresh.ensure_schema(create_if_new=True)
+    except ConfigError as exc:
+        assert "supportbot migrate" in str(exc)
+    else:
+        raise AssertionError("an outdated schema must stop start-up")
+    finally:
+        await fresh.dispose()
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
+    try:
+        async with db.transaction() as session:
+            journal = (await session.execute(text("PRAGMA journal_mode"))).scalar()
+            foreign = (await session.execute(text("PRAGMA foreign_keys"))).scalar()
+    finally:
+        await db.dispose()
+    assert (journal, foreign) == ("wal", 1)
