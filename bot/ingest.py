@@ -48,6 +48,22 @@ class InboundLog:
         # The commit goes on even if the sender hangs up; only its answer is lost, and it will redeliver.
         await asyncio.shield(done)
 
+    async def first_delivery(self, provider: str, event_id: str, event_type: str) -> bool:
+        """Record an event handled on the spot (Slack's); False if it was recorded before, i.e. a retry."""
+        row = {
+            "provider": provider,
+            "event_id": event_id,
+            "event_type": event_type,
+            "payload": {},
+            "status": InboundStatus.APPLIED,
+            "attempts": 1,
+            "received_at": self.clock.now(),
+            "processed_at": self.clock.now(),
+        }
+        async with self.db.transaction() as session:
+            inserted = await session.scalar(self._insert.returning(InboundEvent.id), [row])
+        return inserted is not None
+
     async def _write_batches(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []

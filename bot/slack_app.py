@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,6 +27,20 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     async def _put_deps_in_context(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:  # noqa: A002
         context["deps"] = deps
         await next()
+
+    @app.middleware
+    async def _drop_redelivered_events(
+        body: dict[str, Any],
+        next: Callable[[], Awaitable[None]],  # noqa: A002
+    ) -> BoltResponse | None:
+        # Slack redelivers an event it thinks we missed; answering it twice would double every reply.
+        event_id = body.get("event_id")
+        if body.get("type") == "event_callback" and isinstance(event_id, str):
+            event_type = str((body.get("event") or {}).get("type", "event"))
+            if not await deps.inbound.first_delivery("slack", event_id, event_type):
+                return BoltResponse(status=200, body="")
+        await next()
+        return None
 
     support_command.register(app)
     return app
