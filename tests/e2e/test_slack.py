@@ -102,6 +102,15 @@ async def test_url_verification_and_a_mention_are_answered(database_url):
             )
             assert status == 200
             await slack.wait_for(lambda s: bool(s.replies("C0SUPPORT", asked["ts"])))
+            retry = _signed(mention) | {
+                "Content-Type": "application/json",
+                "X-Slack-Retry-Num": "1",
+                "X-Slack-Retry-Reason": "http_timeout",
+            }
+            status, _ = await bot.post("/slack/events", mention.encode(), retry)
+            assert status == 200
+            await asyncio.sleep(0.3)
+    # Slack's retry of the same event is acknowledged but not answered a second time.
     [reply] = slack.replies("C0SUPPORT", asked["ts"])
     assert "/support status" in reply.text
 
