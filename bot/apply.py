@@ -66,7 +66,10 @@ class Applier:
             payment = await self._sale(session, refund.sale or _unseen_sale(refund), now)
         amount = refund.amount_minor
         if amount is None and refund.total_refunded_minor is not None:
-            amount = refund.total_refunded_minor - payment.amount_refunded_minor
+            # The running total tells this refund's size only if it is news: an older total delivered late
+            # (Stripe does not deliver in order) would make it zero or negative, so its size stays unknown.
+            difference = refund.total_refunded_minor - payment.amount_refunded_minor
+            amount = difference if difference > 0 else None
         session.add(
             Refund(
                 payment_id=payment.id,
@@ -157,6 +160,10 @@ class Applier:
             now=now,
         )
         await queue.update_card(session, Subject.DISPUTE, dispute.id, channel, now)
+        # The sale card marks the dispute with its status: keep that mark current too.
+        sale = payment or (await session.get(Payment, dispute.payment_id) if dispute.payment_id else None)
+        if sale is not None and (sales := channel_for(Topic.SALE, self.channels)):
+            await self._redraw_sale(session, sale, sales, now)
 
     async def _ticket_message(self, session: AsyncSession, seen: TicketMessageSeen, now: datetime) -> None:
         customer = await resolve_customer(session, seen.customer, now)

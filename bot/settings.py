@@ -27,7 +27,8 @@ class Settings(BaseSettings):
 
     host: str = "0.0.0.0"  # noqa: S104 - a bot behind a reverse proxy or in a container listens on all interfaces
     port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
-    database_url: str = DEFAULT_DATABASE_URL
+    # Kept out of repr: a PostgreSQL URL carries its password.
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

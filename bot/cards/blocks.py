@@ -94,6 +94,8 @@ def ordinal(n: int) -> str:
 
 
 def customer_label(email: str | None, name: str | None) -> str:
+    # The address is customer text too: escaped, so a crafted one cannot become a mention.
+    email = escape(email) if email else email
     if name and email:
         return f"{escape(name)} <mailto:{email}|{email}>"
     if email:

@@ -30,7 +30,7 @@ def ticket_message_reply(message: TicketMessage) -> Card:
     else:
         who = f"🧑‍💼 *{escape(message.author or 'Agent')} replied*"
     return Card(
-        f"{'Customer' if message.sender == 'customer' else 'Agent'}: {message.body[:150]}",
+        f"{'Customer' if message.sender == 'customer' else 'Agent'}: {escape(message.body[:150])}",
         [section(f"{who}\n{quote(message.body, 2800)}"), context(slack_date(message.sent_at))],
     )
 

@@ -72,7 +72,8 @@ def _refund(resource: dict[str, Any], at: datetime, site: str) -> RefundSeen:
         refund_key=resource["id"],
         at=at,
         payment_key=payment_key,
-        amount_minor=to_minor(value, currency),
+        # v1 sale refunds give the total as a negative number ("-0.01" in PayPal's own sample).
+        amount_minor=_magnitude(to_minor(value, currency)),
         currency=currency,
         reason=resource.get("note_to_payer") or resource.get("reason"),
     )
@@ -110,6 +111,10 @@ def _amount(amount: Any) -> tuple[str | None, str | None]:
     value = amount.get("value", amount.get("total"))
     currency = amount.get("currency_code", amount.get("currency"))
     return (str(value) if value is not None else None), (currency.upper() if isinstance(currency, str) else None)
+
+
+def _magnitude(amount: int | None) -> int | None:
+    return abs(amount) if amount is not None else None
 
 
 def _linked_capture(resource: dict[str, Any]) -> str | None:

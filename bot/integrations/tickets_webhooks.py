@@ -52,15 +52,15 @@ def parse_event(event: dict[str, Any], received_at: datetime) -> list[TicketMess
     return [
         TicketMessageSeen(
             ticket_key=str(ticket["id"]),
-            subject=ticket.get("subject"),
+            subject=_text(ticket.get("subject")),
             customer=CustomerRef(
-                email=customer.get("email"),
-                name=customer.get("name"),
+                email=_text(customer.get("email")),
+                name=_text(customer.get("name")),
                 timezone=_zone(customer.get("timezone")),
             ),
             message_key=str(message["id"]),
             sender=message.get("from", "customer"),
-            author=message.get("author"),
+            author=_text(message.get("author")),
             body=message["body"],
             at=sent_at,
             opens_ticket=event["type"] == "ticket.created",
@@ -81,6 +81,11 @@ def _parse(event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[
     if message.get("from", "customer") not in SENDERS:
         raise WebhookRejectedError(400, '`ticket.message.from` must be "customer" or "agent"')
     return ticket, customer, message
+
+
+def _text(value: Any) -> str | None:
+    """An optional text field; anything else is treated as missing rather than failing the event later."""
+    return value if isinstance(value, str) and value else None
 
 
 def _zone(value: Any) -> str | None:
