@@ -178,3 +178,16 @@ async def customer_history(session: AsyncSession, customer_id: int | None) -> Cu
     history.tickets = await session.scalar(select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id)) or 0
     history.first_seen = await session.scalar(select(Customer.created_at).where(Customer.id == customer_id))
     return history
+
+
+async def purchase_number(session: AsyncSession, payment: Payment) -> int | None:
+    """Which of the customer's purchases this one is, counting by when they were paid."""
+    if payment.customer_id is None:
+        return None
+    earlier = await session.scalar(
+        select(func.count()).where(
+            Payment.customer_id == payment.customer_id,
+            (Payment.paid_at < payment.paid_at) | ((Payment.paid_at == payment.paid_at) & (Payment.id < payment.id)),
+        )
+    )
+    return (earlier or 0) + 1

@@ -49,6 +49,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def humanise(value: str | None) -> str | None:
+    """A provider's code as words: "product_not_received" -> "Product not received"."""
+    return value.replace("_", " ").capitalize() if value else None
+
+
 def link(url: str | None, label: str) -> str:
     return f"<{url}|{escape(label)}>" if url else escape(label)
 
@@ -103,13 +108,18 @@ def customer_label(email: str | None, name: str | None) -> str:
     return escape(name) if name else "_unknown customer_"
 
 
-def history_line(history: CustomerHistory, *, this_purchase: bool = False) -> str:
+def history_line(history: CustomerHistory, *, purchase_number: int | None = None) -> str:
     """The customer at a glance: what they bought, what came back, and how often they needed us."""
     if history.purchases == 0 and history.tickets == 0 and history.disputes == 0:
         return "first contact"
     parts = []
     if history.purchases:
-        label = f"{ordinal(history.purchases)} purchase" if this_purchase else f"{history.purchases} purchase(s)"
+        if purchase_number is None:
+            label = f"{history.purchases} purchase(s)"
+        elif purchase_number < history.purchases:
+            label = f"{ordinal(purchase_number)} of {history.purchases} purchases"
+        else:
+            label = f"{ordinal(purchase_number)} purchase"
         parts.append(f"{label} · lifetime {format_totals(history.lifetime_value())}")
     else:
         parts.append("no purchases on record")

@@ -14,6 +14,7 @@ from bot.cards.blocks import (
     fields,
     header,
     history_line,
+    humanise,
     link,
     provider_name,
     section,
@@ -85,7 +86,3 @@ def _disputed_sale(payment: Payment | None) -> str:
     where = archive_link(payment.slack_channel, payment.slack_ts)
     suffix = f" · {link(where, 'see the sale')}" if where else ""
     return f"*Disputed sale*: {sale}, paid {slack_date(payment.paid_at)}{suffix}"
-
-
-def humanise(value: str | None) -> str | None:
-    return value.replace("_", " ").capitalize() if value else None

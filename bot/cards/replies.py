@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.cards.blocks import Card, context, escape, quote, section, slack_date
-from bot.cards.dispute import humanise
+from bot.cards.blocks import Card, context, escape, humanise, quote, section, slack_date
 from bot.models import Payment, Refund, TicketMessage
 from bot.money import format_money
 

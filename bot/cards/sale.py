@@ -10,6 +10,7 @@ from bot.cards.blocks import (
     fields,
     header,
     history_line,
+    humanise,
     link,
     provider_name,
     slack_date,
@@ -19,7 +20,13 @@ from bot.money import format_money
 from bot.store import CustomerHistory
 
 
-def sale_card(payment: Payment, customer: Customer | None, history: CustomerHistory, disputes: list[Dispute]) -> Card:
+def sale_card(
+    payment: Payment,
+    customer: Customer | None,
+    history: CustomerHistory,
+    disputes: list[Dispute],
+    purchase_number: int | None = None,
+) -> Card:
     amount = format_money(payment.amount_minor, payment.currency)
     product = payment.product or "product not named"
     email = customer.email if customer else payment.payer_email
@@ -29,7 +36,7 @@ def sale_card(payment: Payment, customer: Customer | None, history: CustomerHist
         header(f"💰 {amount} · {product}"),
         fields(
             ("Customer", customer_label(email, name)),
-            ("History", history_line(history, this_purchase=True)),
+            ("History", history_line(history, purchase_number=purchase_number)),
             ("Paid", slack_date(payment.paid_at)),
             ("Payment", link(payment.provider_url, f"View in {provider_name(payment.provider)}")),
         ),
@@ -52,7 +59,7 @@ def _marks(payment: Payment, disputes: list[Dispute]) -> list[str]:
         )
     for dispute in disputes:
         marks.append(
-            f"⚠️ *Disputed* ({escape(dispute.reason or 'no reason given')}, "
-            f"{escape((dispute.status or 'open').replace('_', ' '))})"
+            f"⚠️ *Disputed* ({escape(humanise(dispute.reason) or 'no reason given').lower()}, "
+            f"{escape(humanise(dispute.status) or 'open').lower()})"
         )
     return marks

@@ -31,7 +31,7 @@ from bot.models import (
     TicketMessage,
 )
 from bot.outbox.queue import SUBJECT_MODELS, card_key
-from bot.store import customer_history
+from bot.store import customer_history, purchase_number
 
 
 @dataclass(frozen=True)
@@ -126,12 +126,16 @@ async def _card(session: AsyncSession, subject_type: str, subject: SlackPlaced, 
     if isinstance(subject, Payment):
         customer = await _customer(session, subject.customer_id)
         disputes = list(await session.scalars(select(Dispute).where(Dispute.payment_id == subject.id)))
-        return sale_card(subject, customer, await customer_history(session, subject.customer_id), disputes)
+        history = await customer_history(session, subject.customer_id)
+        return sale_card(subject, customer, history, disputes, await purchase_number(session, subject))
     if isinstance(subject, Ticket):
         customer = await _customer(session, subject.customer_id)
         messages = list(
             await session.scalars(
-                select(TicketMessage).where(TicketMessage.ticket_id == subject.id).order_by(TicketMessage.id)
+                # By when they were written: a follow-up can reach us before the message that opened the ticket.
+                select(TicketMessage)
+                .where(TicketMessage.ticket_id == subject.id)
+                .order_by(TicketMessage.sent_at, TicketMessage.id)
             )
         )
         return ticket_card(subject, customer, await customer_history(session, subject.customer_id), messages, now)

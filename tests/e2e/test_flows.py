@@ -290,13 +290,13 @@ async def test_stripe_dispute_for_a_known_sale_shows_it_and_marks_the_sale(bot: 
     assert "1 purchase(s)" in text and "1 dispute(s)" in text
 
     assert len(sale.edits) == 1
-    assert "⚠️ *Disputed* (product_not_received, needs response)" in shown(sale)
+    assert "⚠️ *Disputed* (product not received, needs response)" in shown(sale)
     assert slack.replies(SALES, sale.ts) == []
 
     # The sale card's mark follows the dispute to its end.
     closed = stripe_dispute(dispute_id="dp_2", pi="pi_sold", status="lost")
     await post_stripe(bot, stripe_event("charge.dispute.closed", closed, created=int(time.time()) + 5))
-    assert "⚠️ *Disputed* (product_not_received, lost)" in shown(sale)
+    assert "⚠️ *Disputed* (product not received, lost)" in shown(sale)
     assert "needs response" not in shown(sale)
     assert only_card(slack, SALES) is sale and slack.replies(SALES, sale.ts) == []
 
@@ -551,3 +551,25 @@ async def test_ticket_fields_of_the_wrong_type_do_not_stick_the_event(bot: BotUn
     assert await statuses(bot) == ["applied"]
     card = only_card(slack, SUPPORT)
     assert "(no subject)" in shown(card) and "unknown customer" in shown(card) and "Can you help?" in shown(card)
+
+
+async def test_a_returning_customers_sale_card_says_which_purchase_it_is(bot, slack):
+    for n, pi in enumerate(("pi_first", "pi_second")):
+        charge = stripe_charge(pi=pi, email="returning@example.com") | {"created": int(time.time()) + n}
+        await bot.stripe(stripe_event("charge.succeeded", charge))
+        await bot.settle()
+    first, second = slack.channel_messages(SALES)
+    assert "1st purchase" in shown(first)
+    assert "2nd purchase · lifetime $98.00" in shown(second)
+
+
+async def test_a_ticket_card_quotes_the_message_written_first_even_if_it_arrived_second(bot, slack):
+    later = ticket_event("ticket.message", ticket_id="T-ord", message_id="m2", body="Any news??")
+    later["ticket"]["message"]["created_at"] = "2026-11-24T10:05:00Z"
+    opening = ticket_event("ticket.created", ticket_id="T-ord", message_id="m1", body="My licence key is rejected.")
+    opening["ticket"]["message"]["created_at"] = "2026-11-24T10:00:00Z"
+    await bot.tickets(later)
+    await bot.tickets(opening)
+    await bot.settle()
+    [card] = slack.channel_messages(SUPPORT)
+    assert "> My licence key is rejected." in shown(card)
