@@ -47,3 +47,9 @@ def test_migrate_creates_the_schema_then_reports_it_current(tmp_path):
 def test_socket_mode_needs_the_app_token(tmp_path):
     result = _run("socket", env=_env(tmp_path, SUPPORTBOT_SLACK_BOT_TOKEN="xoxb-1"), cwd=tmp_path)
     assert result.returncode == 2 and "SUPPORTBOT_SLACK_APP_TOKEN" in result.stderr
+
+
+def test_tone_is_a_subcommand_of_supportbot(tmp_path):
+    result = _run("tone", "You are all liars and thieves.", env=_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0
+    assert "abusive" in result.stdout
