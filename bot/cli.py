@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         return tone_main(rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
-    _configure_logging(args.verbose)
+    # The demo speaks through what it prints; its logs would only interleave with the channels.
+    _configure_logging(args.verbose, quiet=args.command == "demo")
     try:
         return asyncio.run(_COMMANDS[args.command](args))
     except ConfigError as exc:
@@ -48,9 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
+def _configure_logging(verbose: bool, *, quiet: bool = False) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     # Third-party loggers that print request details (and, for paypalrestsdk at DEBUG, credentials).
