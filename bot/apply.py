@@ -70,17 +70,16 @@ class Applier:
             # (Stripe does not deliver in order) would make it zero or negative, so its size stays unknown.
             difference = refund.total_refunded_minor - payment.amount_refunded_minor
             amount = difference if difference > 0 else None
-        session.add(
-            Refund(
-                payment_id=payment.id,
-                provider=refund.provider,
-                provider_refund_id=refund.refund_key,
-                amount_minor=amount,
-                currency=refund.currency or payment.currency,
-                reason=refund.reason,
-                refunded_at=refund.at,
-            )
+        recorded = Refund(
+            payment_id=payment.id,
+            provider=refund.provider,
+            provider_refund_id=refund.refund_key,
+            amount_minor=amount,
+            currency=refund.currency or payment.currency,
+            reason=refund.reason,
+            refunded_at=refund.at,
         )
+        session.add(recorded)
         payment.amount_refunded_minor = max(
             payment.amount_refunded_minor + (amount or 0), refund.total_refunded_minor or 0
         )
@@ -88,18 +87,15 @@ class Applier:
         channel = channel_for(Topic.SALE, self.channels)
         if channel is None:
             return
-        record = await session.scalar(
-            select(Refund.id).where(Refund.provider == refund.provider, Refund.provider_refund_id == refund.refund_key)
-        )
         queue.reply(
             session,
-            f"refund:{record}:reply",
+            f"refund:{recorded.id}:reply",
             parent=Subject.SALE,
             parent_id=payment.id,
             channel=channel,
             text="",
             now=now,
-            record={"type": "refund", "id": record},
+            record={"type": "refund", "id": recorded.id},
         )
         await self._redraw_sale(session, payment, channel, now)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
 from bot.errors import WebhookRejectedError
+from bot.integrations.values import iso_time
 from bot.money import to_minor
 
 HANDLED_EVENTS = frozenset(
@@ -32,7 +33,7 @@ def event_identity(event: dict[str, Any]) -> tuple[str, str]:
 def parse_event(event: dict[str, Any], received_at: datetime, *, sandbox: bool) -> list[DomainEvent]:
     event_type = event["event_type"]
     resource = event.get("resource") or {}
-    at = _time(resource.get("create_time")) or _time(event.get("create_time")) or received_at
+    at = iso_time(resource.get("create_time")) or iso_time(event.get("create_time")) or received_at
     site = "https://www.sandbox.paypal.com" if sandbox else "https://www.paypal.com"
     if event_type in ("PAYMENT.CAPTURE.COMPLETED", "PAYMENT.SALE.COMPLETED"):
         return [_sale(resource, at, site)]
@@ -90,14 +91,14 @@ def _dispute(resource: dict[str, Any], change: str, at: datetime, site: str) -> 
         provider="paypal",
         dispute_key=dispute_id,
         change=change,
-        at=_time(resource.get("update_time")) or at,
+        at=iso_time(resource.get("update_time")) or at,
         payment_key=first.get("seller_transaction_id"),
         amount_minor=to_minor(value, currency),
         currency=currency,
         reason=resource.get("reason"),
         status=resource.get("status"),
         stage=resource.get("dispute_life_cycle_stage"),
-        evidence_due_at=_time(resource.get("seller_response_due_date")),
+        evidence_due_at=iso_time(resource.get("seller_response_due_date")),
         outcome=outcome.get("outcome_code") if isinstance(outcome, dict) else None,
         provider_url=f"{site}/resolutioncenter/{dispute_id}",
         customer=CustomerRef(email=buyer.get("email"), name=buyer.get("name")),
@@ -137,13 +138,3 @@ def _product(resource: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None

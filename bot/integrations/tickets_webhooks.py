@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import CustomerRef, TicketMessageSeen
 from bot.errors import WebhookRejectedError
+from bot.integrations.values import iso_time
 
 TIMESTAMP_HEADER = "X-Supportbot-Timestamp"
 SIGNATURE_HEADER = "X-Supportbot-Signature"
@@ -48,7 +49,7 @@ def parse_event(event: dict[str, Any], received_at: datetime) -> list[TicketMess
     if event["type"] not in EVENT_TYPES:
         return []
     ticket, customer, message = _parse(event)
-    sent_at = _time(message.get("created_at")) or received_at
+    sent_at = iso_time(message.get("created_at")) or received_at
     return [
         TicketMessageSeen(
             ticket_key=str(ticket["id"]),
@@ -96,13 +97,3 @@ def _zone(value: Any) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return value
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
