@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -18,6 +19,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.errors import ConfigError
+
+_READ_ONLY = "supportbot_read_only"
 
 
 class DatabaseUnavailableError(Exception):
@@ -41,16 +44,24 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
         # SQLite has one writer at a time; queueing writers here, in the event loop, is cheaper than
-        # letting them poll SQLite's busy handler in threads.
-        self._sqlite_turn = asyncio.Lock() if self.is_sqlite else None
+        # letting them poll SQLite's busy handler in threads, and lets webhook acknowledgements go first.
+        self._sqlite_turns = WriterTurns() if self.is_sqlite else None
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        async with self._turn():
+    async def transaction(self, *, urgent: bool = False, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        `urgent` writers (a webhook waiting for its acknowledgement) go ahead of background work on SQLite;
+        `read_only` work neither waits for writers nor holds them up there (WAL readers see a snapshot).
+        """
+        async with self._turn(urgent=urgent, read_only=read_only):
             try:
-                async with self.sessions() as session, session.begin():
+                maker = self._read_sessions if read_only else self.sessions
+                async with maker() as session, session.begin():
                     yield session
             except (OperationalError, DBAPIError) as exc:
                 if getattr(exc, "connection_invalidated", False) or _is_connection_error(exc):
@@ -59,13 +70,21 @@ class Database:
             except OSError as exc:
                 raise DatabaseUnavailableError(str(exc)) from exc
 
+    @property
+    def writers_waiting(self) -> bool:
+        """Whether an urgent writer waits for the SQLite write lock (always False on PostgreSQL)."""
+        return self._sqlite_turns is not None and self._sqlite_turns.urgent_waiting
+
     @contextlib.asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
-        if self._sqlite_turn is None:
+    async def _turn(self, *, urgent: bool, read_only: bool) -> AsyncIterator[None]:
+        if self._sqlite_turns is None or read_only:
             yield
             return
-        async with self._sqlite_turn:
+        await self._sqlite_turns.acquire(urgent=urgent)
+        try:
             yield
+        finally:
+            self._sqlite_turns.release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -78,6 +97,7 @@ class Database:
     async def schema_state(self) -> tuple[str | None, str]:
         """(the database's revision, the code's head revision)."""
         async with self.engine.connect() as conn:
+            conn = await conn.execution_options(**{_READ_ONLY: True})
             current = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
         return current, _script().get_current_head() or ""
 
@@ -93,6 +113,41 @@ class Database:
             f"the database schema is at revision {current or 'none'} but this release needs {head}: "
             "run `supportbot migrate` first."
         )
+
+
+class WriterTurns:
+    """A lock with two queues: whoever is urgent is served before anyone who is not."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._urgent: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._background: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self, *, urgent: bool) -> None:
+        if not self._held and not self._urgent and not self._background:
+            self._held = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._background).append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed the turn just as it was cancelled: pass it on
+            raise
+
+    @property
+    def urgent_waiting(self) -> bool:
+        return any(not turn.done() for turn in self._urgent)
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._background):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the turn passes directly; `_held` stays True
+                    return
+        self._held = False
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
@@ -115,8 +170,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can
-        # fail with SQLITE_BUSY when another process wrote in between, without waiting.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # fail with SQLITE_BUSY when another process wrote in between, without waiting. Readers need no lock.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:

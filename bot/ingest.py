@@ -23,6 +23,7 @@ class InboundLog:
         self.clock = clock
         self.on_stored = on_stored
         self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._last_stored = float("-inf")
         self._writer: asyncio.Task[None] | None = None
         dialect = sqlite if db.is_sqlite else postgresql
         self._insert = dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
@@ -48,6 +49,10 @@ class InboundLog:
         # The commit goes on even if the sender hangs up; only its answer is lost, and it will redeliver.
         await asyncio.shield(done)
 
+    def busy(self, within_seconds: float = 1.0) -> bool:
+        """Whether webhooks were stored within the last `within_seconds`."""
+        return self.clock.monotonic() - self._last_stored < within_seconds
+
     async def first_delivery(self, provider: str, event_id: str, event_type: str) -> bool:
         """Record an event handled on the spot (Slack's); False if it was recorded before, i.e. a retry."""
         row = {
@@ -60,7 +65,7 @@ class InboundLog:
             "received_at": self.clock.now(),
             "processed_at": self.clock.now(),
         }
-        async with self.db.transaction() as session:
+        async with self.db.transaction(urgent=True) as session:
             inserted = await session.scalar(self._insert.returning(InboundEvent.id), [row])
         return inserted is not None
 
@@ -68,7 +73,7 @@ class InboundLog:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                async with self.db.transaction() as session:
+                async with self.db.transaction(urgent=True) as session:
                     await session.execute(self._insert, [row for row, _ in batch])
             except Exception as exc:  # every waiting request must hear of it, whatever it was
                 for _, done in batch:
@@ -78,4 +83,5 @@ class InboundLog:
             for _, done in batch:
                 if not done.done():
                     done.set_result(None)
+            self._last_stored = self.clock.monotonic()
             self.on_stored()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.apply import Applier
 from bot.clock import Clock
@@ -21,7 +22,12 @@ log = logging.getLogger(__name__)
 
 Parser = Callable[[dict[str, Any], datetime], list[DomainEvent]]
 MAX_ATTEMPTS = 12
-BATCH = 100
+BATCH = 50
+# On SQLite a batch holds the only write lock, and webhook acknowledgements wait for it: keep batches short.
+BATCH_BUDGET_SECONDS = 0.005
+# While webhooks pour in, idle after each batch for this share of the time it took, so applying takes at
+# most 1 / (1 + ratio) of the process's core and acknowledgements the rest.
+YIELD_RATIO = 0.6
 
 
 class EventProcessor:
@@ -33,6 +39,7 @@ class EventProcessor:
         clock: Clock,
         *,
         on_applied: Callable[[], None] = lambda: None,
+        under_load: Callable[[], bool] = lambda: False,
         poll_seconds: float = 1.0,
     ):
         self.db = db
@@ -40,6 +47,7 @@ class EventProcessor:
         self.parsers = parsers
         self.clock = clock
         self.on_applied = on_applied
+        self.under_load = under_load
         self.poll_seconds = poll_seconds
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -54,6 +62,7 @@ class EventProcessor:
     async def run(self) -> None:
         while not self._stopping:
             self._wakeup.clear()
+            started = self.clock.monotonic()
             try:
                 applied = await self.process_batch()
             except DatabaseUnavailableError as exc:
@@ -61,14 +70,33 @@ class EventProcessor:
                 applied = 0
             if applied:
                 self.on_applied()
+                if self.under_load():
+                    # Leave the event loop free part of the time: acknowledging webhooks promptly matters more
+                    # than applying them sooner, and what is stored is applied anyway once the rush is over.
+                    await asyncio.sleep((self.clock.monotonic() - started) * YIELD_RATIO)
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
 
     async def process_batch(self) -> int:
-        """Apply up to BATCH due events; each in its own savepoint, so one bad event spoils no other."""
+        """Apply due events for about BATCH_BUDGET_SECONDS at most; returns how many were applied.
+
+        The batch is applied in one go. If any event in it fails, the batch is rolled back and applied again
+        with a savepoint per event, so the bad event is set aside for a retry and spoils no other.
+        """
+        try:
+            return await self._apply_batch(isolate=False)
+        except DatabaseUnavailableError:
+            raise
+        except Exception:
+            log.info("events: a batch failed; applying it again event by event")
+            return await self._apply_batch(isolate=True)
+
+    async def _apply_batch(self, *, isolate: bool) -> int:
         now = self.clock.now()
+        started = self.clock.monotonic()
         failures: list[tuple[int, int, str]] = []
+        taken = 0
         async with self.db.transaction() as session:
             events = list(
                 await session.scalars(
@@ -83,13 +111,16 @@ class EventProcessor:
                 )
             )
             for event in events:
+                if taken and (self.db.writers_waiting or self.clock.monotonic() - started > BATCH_BUDGET_SECONDS):
+                    break  # the rest stay pending for the next batch; a webhook waiting for the lock goes first
+                taken += 1
+                if not isolate:
+                    await self._apply_one(session, event, now)
+                    continue
                 event_id, attempts = event.id, event.attempts
                 try:
                     async with session.begin_nested():
-                        for meaning in self.parsers[event.provider](event.payload, event.received_at):
-                            await self.applier.apply(session, meaning, event.id, now)
-                        event.status = InboundStatus.APPLIED
-                        event.processed_at = now
+                        await self._apply_one(session, event, now)
                 except DatabaseUnavailableError:
                     raise
                 except Exception as exc:
@@ -107,4 +138,10 @@ class EventProcessor:
                         not_before=now + timedelta(seconds=min(2**attempts, 3600)),
                     )
                 )
-        return len(events) - len(failures)
+        return taken - len(failures)
+
+    async def _apply_one(self, session: AsyncSession, event: InboundEvent, now: datetime) -> None:
+        for meaning in self.parsers[event.provider](event.payload, event.received_at):
+            await self.applier.apply(session, meaning, event.id, now)
+        event.status = InboundStatus.APPLIED
+        event.processed_at = now

@@ -78,6 +78,7 @@ class Runtime:
             self._parsers(),
             self.clock,
             on_applied=self.outbox.wake,
+            under_load=lambda: self.inbound.busy(),
             poll_seconds=poll_seconds,
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
@@ -123,7 +124,7 @@ class Runtime:
 
     async def settled(self) -> bool:
         """Every stored event applied and every message it asked for delivered (for the demo, tests, benchmarks)."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(read_only=True) as session:
             unapplied = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
             undelivered = await session.scalar(
                 select(func.count()).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import CustomerRef, SaleSeen
@@ -76,15 +76,17 @@ async def _merge_customers(session: AsyncSession, *, keep: Customer, drop: Custo
 async def find_payment(
     session: AsyncSession, provider: str, payment_key: str | None, charge_id: str | None = None
 ) -> Payment | None:
+    """The payment by its key, or by its charge when the event names only that (older Stripe charges)."""
+    matches = []
     if payment_key:
-        found = await session.scalar(
-            select(Payment).where(Payment.provider == provider, Payment.provider_payment_id == payment_key)
-        )
-        if found:
-            return found
+        matches.append(Payment.provider_payment_id == payment_key)
     if charge_id:
-        return await session.scalar(select(Payment).where(Payment.provider == provider, Payment.charge_id == charge_id))
-    return None
+        matches.append(Payment.charge_id == charge_id)
+    if not matches:
+        return None
+    found = list(await session.scalars(select(Payment).where(Payment.provider == provider, or_(*matches)).limit(2)))
+    # The key wins over the charge: a charge id names at most one payment, but be exact about which.
+    return next((p for p in found if p.provider_payment_id == payment_key), found[0] if found else None)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ async def handle_app_mention(event: dict[str, Any], say: AsyncSay) -> None:
 
 
 async def _status(deps: Deps) -> str:
-    async with deps.db.transaction() as session:
+    async with deps.db.transaction(read_only=True) as session:
         waiting = await session.scalar(
             select(func.count()).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
         )

@@ -14,8 +14,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, func, or_, select, update
 
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
@@ -95,7 +94,7 @@ class OutboxWorker:
 
     async def _due_channels(self) -> list[str]:
         now = self.clock.now()
-        async with self.db.transaction() as session:
+        async with self.db.transaction(read_only=True) as session:
             rows = await session.scalars(select(OutboxMessage.channel).where(self._due(now)).distinct())
             return list(rows)
 
@@ -121,7 +120,7 @@ class OutboxWorker:
             log.exception("outbox %s: lane stopped on an unexpected error; it restarts on the next poll", channel)
 
     async def _next(self, channel: str) -> OutboxMessage | None:
-        async with self.db.transaction() as session:
+        async with self.db.transaction(read_only=True) as session:
             return await session.scalar(
                 select(OutboxMessage)
                 .where(OutboxMessage.channel == channel, self._due(self.clock.now()))
@@ -132,60 +131,45 @@ class OutboxWorker:
     async def _fold_rush(self, channel: str) -> bool:
         """Fold waiting sale cards into a digest when they arrive faster than the channel can show them."""
         now = self.clock.now()
+        waiting_sales = (
+            OutboxMessage.channel == channel,
+            OutboxMessage.kind == OutboxKind.POST_CARD,
+            OutboxMessage.subject_type == Subject.SALE,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before <= now,
+        )
         async with self.db.transaction() as session:
-            waiting = list(
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.channel == channel,
-                        OutboxMessage.kind == OutboxKind.POST_CARD,
-                        OutboxMessage.subject_type == Subject.SALE,
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.not_before <= now,
-                    )
-                    .order_by(OutboxMessage.id)
-                    .with_for_update(skip_locked=True)
-                )
-            )
+            backlog = await session.scalar(select(func.count()).where(*waiting_sales)) or 0
             digest = await session.scalar(
                 select(SaleDigest).where(SaleDigest.channel == channel).order_by(SaleDigest.id.desc()).limit(1)
             )
-            open_digest = (
-                digest
-                if digest and is_digest_open(digest.opened_at, digest.last_folded_at, now, self.digest_rules)
-                else None
-            )
-            decision = classify_sale_delivery(len(waiting), open_digest is not None, self.digest_rules)
-            if decision is SaleDelivery.CARD or not waiting:
+            if digest and not is_digest_open(digest.opened_at, digest.last_folded_at, now, self.digest_rules):
+                digest = None
+            decision = classify_sale_delivery(backlog, digest is not None, self.digest_rules)
+            if decision is SaleDelivery.CARD or not backlog:
                 return False
-            await self._fold(session, channel, waiting, open_digest, now)
-            return True
-
-    async def _fold(
-        self,
-        session: AsyncSession,
-        channel: str,
-        waiting: list[OutboxMessage],
-        digest: SaleDigest | None,
-        now: datetime,
-    ) -> None:
-        if digest is None:
-            digest = SaleDigest(channel=channel, opened_at=now, last_folded_at=now)
-            session.add(digest)
-            await session.flush()
-            queue.post_card(session, Subject.DIGEST, digest.id, channel, now)
-        else:
-            digest.last_folded_at = now
-            await queue.update_card(session, Subject.DIGEST, digest.id, channel, now)
-        ids = [item.subject_id for item in waiting]
-        for start in range(0, len(ids), 500):
-            await session.execute(
-                update(Payment).where(Payment.id.in_(ids[start : start + 500])).values(digest_id=digest.id)
+            if digest is None:
+                digest = SaleDigest(channel=channel, opened_at=now, last_folded_at=now)
+                session.add(digest)
+                await session.flush()
+                queue.post_card(session, Subject.DIGEST, digest.id, channel, now)
+            else:
+                digest.last_folded_at = now
+                await queue.update_card(session, Subject.DIGEST, digest.id, channel, now)
+            # Set-based, so a fold of thousands of sales holds the write lock for milliseconds, not seconds.
+            folded = list(
+                await session.scalars(
+                    update(OutboxMessage)
+                    .where(*waiting_sales)
+                    .values(status=OutboxStatus.FOLDED, sent_at=now)
+                    .returning(OutboxMessage.subject_id)
+                )
             )
-        for item in waiting:
-            item.status = OutboxStatus.FOLDED
-            item.sent_at = now
-        log.info("outbox %s: %d sales folded into digest %d", channel, len(waiting), digest.id)
+            for start in range(0, len(folded), 500):
+                chunk = folded[start : start + 500]
+                await session.execute(update(Payment).where(Payment.id.in_(chunk)).values(digest_id=digest.id))
+            log.info("outbox %s: %d sales folded into digest %d", channel, len(folded), digest.id)
+            return True
 
     async def _deliver(self, item_id: int) -> None:
         claimed = await self._claim_and_render(item_id)
@@ -240,6 +224,9 @@ class OutboxWorker:
             raise
 
     async def _claim_and_render(self, item_id: int) -> tuple[OutboxMessage, Delivery] | None:
+        """Claim the item, then draw it. Once the claim is committed, a change to the subject sees the card on
+        its way and asks for a redraw, so the drawing may read a snapshot and hold no write lock (SQLite);
+        on PostgreSQL it locks the subject row, waiting for a change being applied to commit first."""
         now = self.clock.now()
         async with self.db.transaction() as session:
             item = await session.scalar(
@@ -256,9 +243,9 @@ class OutboxWorker:
             item.lease_owner = self.owner
             item.lease_until = now + self.lease
             item.attempts += 1
+        async with self.db.transaction(read_only=True) as session:
             delivery = await render(session, item, now)
-            session.expunge(item)
-            return item, delivery
+        return item, delivery
 
     async def _settle_without_call(self, item: OutboxMessage, delivery: Delivery) -> None:
         async with self.db.transaction() as session:
