@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
-def _run(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
     )
 
 
-def _env(tmp_path, **values: str) -> dict[str, str]:  # noqa: ANN001
-    import os
-
+def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
     return base | {"SUPPORTBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"} | values
 

@@ -1,6 +1,6 @@
 """Delivering the outbox to Slack: one paced lane per channel, exactly one message per intent.
 
-An item is claimed (status `sending`, with a lease) and drawn in one transaction before Slack is called, and
+An item is claimed (status `sending`, with a lease) and committed before it is drawn and Slack is called, and
 marked `sent` with the message's ts after. A process killed in between leaves a `sending` item whose lease
 runs out; whoever picks it up next first looks in the channel for a message carrying the item's id in its
 metadata, and posts only if there is none.
@@ -14,7 +14,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
@@ -86,19 +86,13 @@ class OutboxWorker:
                 lane.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def idle(self) -> bool:
-        """True when nothing is due or in flight (for tests, the demo and benchmarks)."""
-        if any(not lane.done() for lane in self._lanes.values()):
-            return False
-        return not await self._due_channels()
-
     async def _due_channels(self) -> list[str]:
         now = self.clock.now()
         async with self.db.transaction(read_only=True) as session:
             rows = await session.scalars(select(OutboxMessage.channel).where(self._due(now)).distinct())
             return list(rows)
 
-    def _due(self, now: datetime):  # noqa: ANN202 - a SQL expression
+    def _due(self, now: datetime) -> ColumnElement[bool]:
         return or_(
             and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now),
             and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
@@ -321,7 +315,7 @@ class OutboxWorker:
                 )
             )
 
-    def _own(self, item: OutboxMessage):  # noqa: ANN202 - an UPDATE statement
+    def _own(self, item: OutboxMessage) -> Update:
         """An update that applies only while this worker still holds the item's lease."""
         return update(OutboxMessage).where(
             OutboxMessage.id == item.id,
