@@ -233,6 +233,26 @@ def install_cleanup() -> None:
         signal.signal(sig, _exit)
 
 
+def run_main(name: str, run: Callable[[Any], Any], args: Any) -> int:
+    """Run a benchmark's coroutine within its --max-seconds, always stopping the servers it started."""
+    install_cleanup()
+
+    async def bounded() -> int:
+        async with asyncio.timeout(args.max_seconds):
+            return await run(args)
+
+    try:
+        return asyncio.run(bounded())
+    except TimeoutError:
+        print(f"{name}: stopped after --max-seconds {args.max_seconds:g}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        stop_all_servers()
+
+
 def serve_env(workdir: Path, *, slack_base_url: str, slack_token: str, channels: bool = True) -> dict[str, str]:
     """The environment for `supportbot serve`: this one without SUPPORTBOT_* settings, plus the benchmark's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}

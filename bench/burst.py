@@ -33,13 +33,13 @@ from _common import (
     MachineLoad,
     charge_succeeded,
     format_latencies,
-    install_cleanup,
     latency_summary,
     log,
     open_loop,
     plan_cpus,
     print_figures,
     ratio,
+    run_main,
     serve_env,
     serve_process,
     signed_request,
@@ -400,23 +400,7 @@ def _fmt_relative(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    install_cleanup()
-
-    async def bounded() -> int:
-        async with asyncio.timeout(args.max_seconds):
-            return await run(args)
-
-    try:
-        return asyncio.run(bounded())
-    except TimeoutError:
-        print(f"bench/burst.py: stopped after --max-seconds {args.max_seconds:g}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("bench/burst.py: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        stop_all_servers()
+    return run_main("bench/burst.py", run, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ from _common import (
     charge_succeeded,
     closed_loop,
     format_latencies,
-    install_cleanup,
     latency_summary,
     log,
     open_loop,
@@ -40,6 +39,7 @@ from _common import (
     print_figures,
     ratio,
     request_body_size,
+    run_main,
     serve_env,
     serve_process,
     signed_request,
@@ -257,23 +257,7 @@ def _seconds(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    install_cleanup()
-
-    async def bounded() -> int:
-        async with asyncio.timeout(args.max_seconds):
-            return await run(args)
-
-    try:
-        return asyncio.run(bounded())
-    except TimeoutError:
-        print(f"bench/ingest.py: stopped after --max-seconds {args.max_seconds:g}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("bench/ingest.py: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        stop_all_servers()
+    return run_main("bench/ingest.py", run, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -17,29 +17,16 @@ from bot.fakes.paypal import (
     capture_completed_event,
     capture_refunded_event,
     dispute_event,
-    fake_paypal_api,
     sale_event,
 )
 from bot.fakes.slack import FakeSlack, Message
 from bot.models import Customer, Dispute, InboundEvent, Payment, Refund, Ticket, TicketMessage
 from bot.outbox.pacing import Pacer, Rate
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, stripe_payment_intent, ticket_event
-from tests.harness import CHANNELS, BotUnderTest, bot_settings, running_bot
+from tests.harness import BotUnderTest, bot_settings, running_bot
 
 SALES, SUPPORT, DISPUTES = "C0SALES", "C0SUPPORT", "C0DISPUTES"
 MENTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U123>")
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(channels=CHANNELS) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def paypal() -> AsyncIterator[FakePayPal]:
-    async with fake_paypal_api() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bot.fakes.slack import FakeSlack
 from tests.builders import stripe_charge, stripe_checkout_session, stripe_event, stripe_payment_intent
-from tests.harness import CHANNELS, bot_settings, running_bot
-
-
-@pytest.fixture
-async def slack():
-    async with FakeSlack(channels=CHANNELS) as fake:
-        yield fake
+from tests.harness import bot_settings, running_bot
 
 
 async def test_three_stripe_events_of_one_payment_make_one_sale_card(database_url, slack):

@@ -24,7 +24,6 @@ from bot.fakes.paypal import (
     VERIFY_PATH,
     FakePayPal,
     capture_completed_event,
-    fake_paypal_api,
 )
 from bot.fakes.slack import FakeSlack
 from bot.integrations import tickets_webhooks
@@ -39,21 +38,9 @@ from tests.builders import (
     ticket_event,
     tickets_signed,
 )
-from tests.harness import CHANNELS, PAYPAL_WEBHOOK_ID, BotUnderTest, bot_settings, running_bot
+from tests.harness import PAYPAL_WEBHOOK_ID, BotUnderTest, bot_settings, running_bot
 
 ONE_MIB = 1024 * 1024
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(channels=CHANNELS) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def paypal() -> AsyncIterator[FakePayPal]:
-    async with fake_paypal_api() as fake:
-        yield fake
 
 
 @pytest.fixture
