@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", help="database URL for the demo (default: a fresh SQLite file)")
     demo.add_argument("--burst", type=int, default=60, help="sales in the launch-day rush (default 60)")
     commands.add_parser("tone", help="classify the tone of a message (see `supportbot tone --help`)", add_help=False)
+    audit = commands.add_parser("audit", help="export or verify the audit trail of actions")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
+    export = audit_commands.add_parser("export", help="write the audit trail to stdout, oldest first")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--since", type=_since, help="an ISO date or time (UTC unless it says), or e.g. 7d / 12h")
+    audit_commands.add_parser("verify", help="check the hash chain; exit 1 naming the first broken record")
     return parser
 
 
@@ -113,7 +120,43 @@ async def _demo(args: argparse.Namespace) -> int:
     return await run_demo(database_url=args.database, burst=args.burst)
 
 
-_COMMANDS = {"serve": _serve, "socket": _socket, "migrate": _migrate, "demo": _demo}
+async def _audit(args: argparse.Namespace) -> int:
+    from bot import audit
+    from bot.db import Database
+
+    settings = load_settings()
+    db = Database(settings.database_url)
+    try:
+        await db.ensure_schema(create_if_new=False)
+        async with db.transaction(read_only=True) as session:
+            if args.audit_command == "export":
+                async for chunk in audit.export(session, args.format, args.since):
+                    sys.stdout.write(chunk)
+                return 0
+            checked, broken = await audit.verify(session)
+    finally:
+        await db.dispose()
+    if broken is not None:
+        print(
+            f"audit trail broken at record {broken.seq}: {broken.reason} ({checked} records checked)", file=sys.stderr
+        )
+        return 1
+    print(f"audit trail intact: {checked} records")
+    return 0
+
+
+def _since(value: str) -> datetime:
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if value[:-1].isdigit() and value[-1:] in units:
+        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date, time or age: {value!r} (try 2026-11-01 or 7d)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_COMMANDS = {"serve": _serve, "socket": _socket, "migrate": _migrate, "demo": _demo, "audit": _audit}
 
 
 if __name__ == "__main__":

@@ -265,3 +265,30 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class AuditRecord(Base):
+    """One attempt, refusal, success or failure of a person's action; append-only, chained by hash.
+
+    Personal data (the actor's name, the customer's email, free text) sits in `personal`, outside the chained
+    hash, which covers only its digest: a customer can be forgotten without breaking the chain.
+    """
+
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int | None] = mapped_column(index=True)
+    ticket_id: Mapped[int | None] = mapped_column(index=True)
+    payment_id: Mapped[int | None] = mapped_column(index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    personal: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    personal_digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
