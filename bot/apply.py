@@ -172,12 +172,14 @@ class Applier:
                 opened_at=seen.at,
                 status="open",
                 customer_id=customer.id if customer else None,
+                callback_url=seen.callback_url,
             )
             session.add(ticket)
             await session.flush()
         else:
             ticket.subject = ticket.subject or seen.subject
             ticket.customer_id = ticket.customer_id or (customer.id if customer else None)
+            ticket.callback_url = seen.callback_url or ticket.callback_url
         duplicate = await session.scalar(
             select(TicketMessage.id).where(
                 TicketMessage.ticket_id == ticket.id, TicketMessage.external_id == seen.message_key

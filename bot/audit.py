@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -105,6 +105,18 @@ def _digest(personal: dict[str, Any]) -> str:
 
 def _canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def parse_since(value: str, now: datetime) -> datetime:
+    """ "7d", "12h", "30m" before `now`, or an ISO date or time (UTC unless it says)."""
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if value[:-1].isdigit() and value[-1:] in units:
+        return now - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not a date, time or age: {value!r} (try 2026-11-01 or 7d)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
@@ -146,14 +146,12 @@ async def _audit(args: argparse.Namespace) -> int:
 
 
 def _since(value: str) -> datetime:
-    units = {"d": "days", "h": "hours", "m": "minutes"}
-    if value[:-1].isdigit() and value[-1:] in units:
-        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    from bot.audit import parse_since
+
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date, time or age: {value!r} (try 2026-11-01 or 7d)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_since(value, datetime.now(UTC))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 _COMMANDS = {"serve": _serve, "socket": _socket, "migrate": _migrate, "demo": _demo, "audit": _audit}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.errors import ConfigError
 
 _READ_ONLY = "supportbot_read_only"
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction lost a race and can simply run again.
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
+_T = TypeVar("_T")
 
 
 class DatabaseUnavailableError(Exception):
@@ -69,6 +72,23 @@ class Database:
                 raise
             except OSError as exc:
                 raise DatabaseUnavailableError(str(exc)) from exc
+
+    async def run(
+        self, work: Callable[[AsyncSession], Awaitable[_T]], *, urgent: bool = False, attempts: int = 3
+    ) -> _T:
+        """`work` in one transaction, run again from the start if PostgreSQL aborted it to break a deadlock.
+
+        Background work takes rows in whatever order its steps need; rather than a global lock order that every
+        future change must keep, a transaction that lost the race is retried from a fresh read.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction(urgent=urgent) as session:
+                    return await work(session)
+            except DBAPIError as exc:
+                if attempt == attempts or getattr(exc.orig, "sqlstate", None) not in _CONFLICT_STATES:
+                    raise
+        raise AssertionError("unreachable")
 
     @property
     def writers_waiting(self) -> bool:

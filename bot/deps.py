@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -10,6 +11,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.ingest import InboundLog
 from bot.integrations.paypal import PayPalClient
+from bot.integrations.providers import Providers
 from bot.policies.routing import Channels
 from bot.settings import Settings
 
@@ -23,3 +25,5 @@ class Deps:
     slack: AsyncWebClient
     paypal: PayPalClient | None
     channels: Channels
+    providers: Providers
+    wake_actions: Callable[[], None]  # a new action is recorded: carry it out now, not at the next poll

@@ -76,6 +76,7 @@ class TicketMessageSeen:
     at: datetime
     author: str | None = None
     opens_ticket: bool = False
+    callback_url: str | None = None
 
 
 DomainEvent = SaleSeen | RefundSeen | DisputeSeen | TicketMessageSeen

@@ -187,6 +187,11 @@ class Ticket(SlackPlaced, Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="open")
     opened_at: Mapped[datetime]
+    # Where the help desk wants to hear of changes made in Slack; None: an email-only ticket.
+    callback_url: Mapped[str | None] = mapped_column(String(2000))
+    assignee_id: Mapped[str | None] = mapped_column(String(32))
+    assignee_name: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None]
 
     customer: Mapped[Customer | None] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(back_populates="ticket", order_by="TicketMessage.id")
@@ -292,3 +297,43 @@ class AuditRecord(Base):
     personal_digest: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ActionStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ActionRecord(Base):
+    """A person's action, recorded before it is carried out, so that it runs once and its outcome is never lost.
+
+    `key` is the action's idempotency key: asking again for the same thing finds this record instead of
+    making a second one, and the providers get the same key, so a retried call is not a second refund.
+    """
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_status_not_before", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PENDING)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(index=True)
+    ticket_id: Mapped[int | None] = mapped_column(index=True)
+    payment_id: Mapped[int | None] = mapped_column(index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(Text)
+    # Where the person who asked hears the outcome (a `response_url`, valid 30 minutes), beyond the card's thread.
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

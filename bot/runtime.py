@@ -14,7 +14,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
+from bot.actions.steps import Steps
+from bot.actions.worker import ActionWorker
 from bot.apply import Applier
+from bot.cards.buttons import Offered
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.deps import Deps
@@ -22,8 +25,9 @@ from bot.handlers import webhooks
 from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.paypal import PayPalClient
+from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
-from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+from bot.models import ActionRecord, ActionStatus, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from bot.outbox.pacing import Pacer
 from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
@@ -49,6 +53,8 @@ class Runtime:
         digest_rules: DigestRules | None = None,
         pacer: Pacer | None = None,
         backoff_base: float = 2.0,
+        providers: Providers | None = None,
+        action_lease_seconds: float = 120.0,
     ):
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -56,6 +62,7 @@ class Runtime:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
         self.paypal = _paypal_client(settings)
+        self.providers = providers or build_providers(settings, self.paypal)
         channels = Channels(
             settings.channel_sales,
             settings.channel_support,
@@ -71,6 +78,7 @@ class Runtime:
             digest_rules=digest_rules,
             pacer=pacer,
             backoff_base=backoff_base,
+            offered=_offered(self.providers),
         )
         self.processor = EventProcessor(
             self.db,
@@ -82,6 +90,17 @@ class Runtime:
             poll_seconds=poll_seconds,
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
+        self.actions = ActionWorker(
+            self.db,
+            self.clock,
+            Steps(self.providers),
+            channels,
+            lease_seconds=action_lease_seconds,
+            poll_seconds=poll_seconds,
+            backoff_base=backoff_base,
+            call_timeout=settings.provider_timeout_seconds * 4,
+            on_recorded=self.outbox.wake,
+        )
         self.deps = Deps(
             settings=settings,
             clock=self.clock,
@@ -90,6 +109,8 @@ class Runtime:
             slack=self.slack,
             paypal=self.paypal,
             channels=channels,
+            providers=self.providers,
+            wake_actions=self.actions.wake,
         )
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -110,26 +131,40 @@ class Runtime:
         self._tasks = [
             asyncio.create_task(_supervised("events", self.processor.run), name="events"),
             asyncio.create_task(_supervised("outbox", self.outbox.run), name="outbox"),
+            asyncio.create_task(_supervised("actions", self.actions.run), name="actions"),
         ]
 
     async def stop(self) -> None:
         await self.processor.stop()
+        await self.actions.stop()
         await self.outbox.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.providers.close()
         if self.paypal is not None:
             await self.paypal.close()
         await self.db.dispose()
 
     async def settled(self) -> bool:
         """Every stored event applied and every message it asked for delivered (for the demo, tests, benchmarks)."""
+        # One statement, so one snapshot: on PostgreSQL (read committed) three separate counts could miss an
+        # action that finished, and queued its thread reply, between the outbox count and the actions count.
+        unapplied = select(func.count()).where(InboundEvent.status == InboundStatus.PENDING).scalar_subquery()
+        undelivered = (
+            select(func.count())
+            .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            .scalar_subquery()
+        )
+        # Retries waiting for later (not_before) count too: settled means nothing is left to do.
+        unfinished = (
+            select(func.count())
+            .where(ActionRecord.status.in_([ActionStatus.PENDING, ActionStatus.RUNNING]))
+            .scalar_subquery()
+        )
         async with self.db.transaction(read_only=True) as session:
-            unapplied = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
-            undelivered = await session.scalar(
-                select(func.count()).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
-            )
-        return unapplied == 0 and undelivered == 0
+            left = await session.scalar(select(unapplied + undelivered + unfinished))
+        return left == 0
 
     def slack_app(self) -> AsyncApp:
         return build_slack_app(self.deps, self.slack)
@@ -151,6 +186,15 @@ def _bolt_endpoint(bolt: AsyncApp) -> Callable[[web.Request], Awaitable[web.Resp
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     return handle_slack_request
+
+
+def _offered(providers: Providers) -> Offered:
+    return Offered(
+        refund_providers=frozenset(providers.gateways),
+        licences=providers.licences is not None,
+        mailing_list=providers.mailing_list is not None,
+        replies=providers.mailer is not None,
+    )
 
 
 def _paypal_client(settings: Settings) -> PayPalClient | None:

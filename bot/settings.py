@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -13,6 +13,8 @@ from bot.errors import ConfigError
 
 ENV_PREFIX = "SUPPORTBOT_"
 STRIPE_API_BASE = "https://api.stripe.com"
+KEYGEN_API_BASE = "https://api.keygen.sh"
+KIT_API_BASE = "https://api.kit.com"
 PAYPAL_LIVE_API_BASE = "https://api-m.paypal.com"
 PAYPAL_SANDBOX_API_BASE = "https://api-m.sandbox.paypal.com"
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('supportbot.db').resolve()}"
@@ -45,6 +47,33 @@ class Settings(BaseSettings):
     paypal_api_base: str = PAYPAL_LIVE_API_BASE
 
     tickets_webhook_secret: SecretStr | None = None
+
+    # Licences: Keygen, or the seller's own licence server speaking docs/licence-server.md.
+    keygen_account: str | None = None
+    keygen_token: SecretStr | None = None
+    keygen_api_base: str = KEYGEN_API_BASE
+    keygen_action: Literal["suspend", "revoke"] = "suspend"
+    licence_url: str | None = None
+    licence_secret: SecretStr | None = None
+
+    # Mailing list: Mailchimp (an audience) or Kit.
+    mailchimp_api_key: SecretStr | None = None
+    mailchimp_list_id: str | None = None
+    mailchimp_api_base: str | None = None  # default: derived from the key's data centre
+    kit_api_key: SecretStr | None = None
+    kit_api_base: str = KIT_API_BASE
+
+    # Replies to email-only tickets.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_from_name: str | None = None
+
+    # How long the bot waits for Stripe, PayPal, licence servers, mailing lists and help desks.
+    provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     channel_sales: str | None = None
     channel_support: str | None = None

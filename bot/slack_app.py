@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.handlers import support_command
+from bot.handlers import action_commands, card_buttons, confirmations, lookup_commands, support_command
 
 
 def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
@@ -43,4 +43,8 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
         return None
 
     support_command.register(app)
+    action_commands.register(app)
+    lookup_commands.register(app)
+    card_buttons.register(app)
+    confirmations.register(app)
     return app

@@ -7,7 +7,36 @@ from enum import StrEnum
 
 class Command(StrEnum):
     SUPPORT = "/support"
+    TAKEOVER = "/takeover"
+    REFUND = "/refund"
+    REVOKE = "/revoke"
+    UNSUBSCRIBE = "/unsubscribe"
+    PARTWAYS = "/partways"
+    CUSTOMER = "/customer"
+    AUDIT = "/audit"
 
 
 class Event(StrEnum):
     APP_MENTION = "app_mention"
+
+
+class ActionId(StrEnum):
+    """Buttons on cards and messages; each value is "<subject>:<id>" (or an action id for a retry)."""
+
+    TAKE_OVER = "take-over"
+    REPLY = "reply-open"
+    REFUND = "refund-open"
+    REVOKE = "revoke-open"
+    UNSUBSCRIBE = "unsubscribe-open"
+    PART_WAYS = "part-ways-open"
+    RETRY_STEPS = "retry-failed-steps"
+
+
+class ViewId(StrEnum):
+    """Modals: each confirms one kind of action."""
+
+    REFUND = "refund-confirm"
+    REVOKE = "revoke-confirm"
+    UNSUBSCRIBE = "unsubscribe-confirm"
+    PART_WAYS = "part-ways-confirm"
+    REPLY = "reply-send"

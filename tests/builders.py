@@ -169,6 +169,7 @@ def ticket_event(
     timezone: str | None = None,
     event_id: str | None = None,
     author: str | None = None,
+    callback_url: str | None = None,
 ) -> dict[str, Any]:
     customer: dict[str, Any] = {"email": email, "name": name}
     if timezone:
@@ -176,11 +177,10 @@ def ticket_event(
     message: dict[str, Any] = {"id": message_id, "from": sender, "body": body}
     if author:
         message["author"] = author
-    return {
-        "id": event_id or _next("tkt-evt"),
-        "type": event_type,
-        "ticket": {"id": ticket_id, "subject": subject, "customer": customer, "message": message},
-    }
+    ticket: dict[str, Any] = {"id": ticket_id, "subject": subject, "customer": customer, "message": message}
+    if callback_url:
+        ticket["callback_url"] = callback_url
+    return {"id": event_id or _next("tkt-evt"), "type": event_type, "ticket": ticket}
 
 
 def tickets_signed(

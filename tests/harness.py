@@ -5,21 +5,79 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import select
 
+from bot.db import Database
+from bot.fakes.helpdesk import FakeHelpDesk
+from bot.fakes.licences import FakeKeygen, FakeLicenceServer
+from bot.fakes.mailing_lists import FakeKit, FakeMailchimp
 from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack
+from bot.fakes.slack_requests import SIGNING_SECRET, button_value, click_body, command_body, signed, submission_body
+from bot.fakes.smtp import FakeSmtp
+from bot.fakes.stripe import FakeStripe
+from bot.models import AuditRecord
+from bot.outbox.pacing import Pacer, Rate
 from bot.runtime import Runtime
 from bot.settings import Settings
-from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, tickets_signed
+from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
 
 CHANNELS = {"C0SALES": "sales", "C0SUPPORT": "support", "C0DISPUTES": "disputes", "C0ONCALL": "oncall"}
-SIGNING_SECRET = "slack-signing-secret"
 PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
+SMTP_FROM = "support@shop.example"
+
+
+def provider_settings(
+    *,
+    stripe: FakeStripe | None = None,
+    keygen: FakeKeygen | None = None,
+    mailchimp: FakeMailchimp | None = None,
+    kit: FakeKit | None = None,
+    licence_server: FakeLicenceServer | None = None,
+    helpdesk: FakeHelpDesk | None = None,
+    smtp: FakeSmtp | None = None,
+) -> dict[str, Any]:
+    """Settings that point the bot's action providers at the fakes.
+
+    The help desk's write-back is signed with the tickets webhook secret (bot_settings sets it to TICKETS_SECRET),
+    so a FakeHelpDesk must be made with that secret; where it listens comes with each ticket's `callback_url`.
+    """
+    values: dict[str, Any] = {"provider_timeout_seconds": 2.0}
+    if stripe is not None:
+        values |= {"stripe_api_key": stripe.api_key, "stripe_api_base": stripe.base_url}
+    if keygen is not None:
+        values |= {"keygen_account": keygen.account, "keygen_token": keygen.token, "keygen_api_base": keygen.base_url}
+    if mailchimp is not None:
+        values |= {
+            "mailchimp_api_key": mailchimp.api_key,
+            "mailchimp_list_id": mailchimp.list_id,
+            "mailchimp_api_base": mailchimp.base_url,
+        }
+    if kit is not None:
+        values |= {"kit_api_key": kit.api_key, "kit_api_base": kit.base_url}
+    if licence_server is not None:
+        values |= {"licence_url": licence_server.base_url, "licence_secret": licence_server.secret}
+    if helpdesk is not None:
+        # Nothing to set: tickets bring their callback_url, and the write-back signs with the tickets secret.
+        assert helpdesk.secret == TICKETS_SECRET, "make the FakeHelpDesk with tests.builders.TICKETS_SECRET"
+    if smtp is not None:
+        # The mailer settings carry no TLS context to trust the fake's throwaway certificate: plain SMTP.
+        assert smtp.tls == "none", "start FakeSmtp with tls='none' for the bot under test"
+        values |= {"smtp_host": smtp.host, "smtp_port": smtp.port, "smtp_tls": "none", "smtp_from": SMTP_FROM}
+        if smtp.username is not None:
+            values |= {"smtp_user": smtp.username, "smtp_password": smtp.password}
+    return values
+
+
+def unpaced() -> Pacer:
+    """A pacer that never waits: threads with several replies need not take a second per reply."""
+    return Pacer(time.monotonic, post_rate=Rate(per_second=1000, burst=100), update_rate=Rate(1000, 100))
 
 
 def bot_settings(database_url: str, slack: FakeSlack, paypal: FakePayPal | None = None, **overrides: Any) -> Settings:
@@ -71,6 +129,21 @@ class BotUnderTest:
         headers = fake.sign_webhook(event, PAYPAL_WEBHOOK_ID) | {"Content-Type": "application/json"}
         return await self.post("/webhooks/paypal", json.dumps(event).encode(), headers)
 
+    async def slash(self, slack: FakeSlack, command: str, text: str, *, user: str, reply_to: str = "cmd") -> int:
+        body = command_body(slack, command, text, user=user, reply_to=reply_to)
+        status, _ = await self.post("/slack/events", body.encode(), signed(body))
+        return status
+
+    async def click(self, slack: FakeSlack, action_id: str, value: str, *, user: str, reply_to: str = "click") -> int:
+        body = click_body(slack, action_id, value, user=user, reply_to=reply_to)
+        status, _ = await self.post("/slack/events", body.encode(), signed(body))
+        return status
+
+    async def submit(self, view: dict[str, Any], *, user: str, **values: Any) -> tuple[int, dict[str, Any]]:
+        """Submit a modal; the answer is what Bolt acked: {} (closed), or errors, or a view to show instead."""
+        body = submission_body(view, user=user, **values)
+        return await self.post("/slack/events", body.encode(), signed(body))
+
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until every stored event is applied and every message it asked for is in Slack."""
         loop = asyncio.get_running_loop()
@@ -108,3 +181,61 @@ def sales_shown(slack: FakeSlack, channel: str = "C0SALES") -> tuple[int, int]:
         elif header.startswith("💰"):
             cards += 1
     return cards, digested
+
+
+# -- looking at what the bot did, for the tests of actions --------------------------------------------------------
+
+
+def has_button(message: Any, action_id: str) -> bool:
+    try:
+        button_value(message, action_id)
+    except LookupError:
+        return False
+    return True
+
+
+def shown(message: Any) -> str:
+    """Everything a message shows: its text and its blocks, as one searchable string."""
+    return f"{message.text}\n{json.dumps(message.blocks or [], ensure_ascii=False)}"
+
+
+async def audit_trail(database_url: str) -> list[tuple[str, str, str]]:
+    """(action, outcome, actor id) of every audit record, oldest first."""
+    db = Database(database_url)
+    try:
+        async with db.transaction(read_only=True) as session:
+            records = await session.scalars(select(AuditRecord).order_by(AuditRecord.seq))
+            return [(r.action, r.outcome, r.actor_id) for r in records]
+    finally:
+        await db.dispose()
+
+
+async def open_ticket(
+    bot: BotUnderTest,
+    slack: FakeSlack,
+    ticket_id: str,
+    *,
+    callback_url: str | None = None,
+    subject: str = "Download link",
+    email: str = "ann@example.com",
+) -> Any:
+    """A new ticket from the help desk, settled; returns its card in the support channel."""
+    event = ticket_event(
+        "ticket.created",
+        ticket_id=ticket_id,
+        message_id=f"{ticket_id}-M1",
+        body="The download link has expired.",
+        subject=subject,
+        email=email,
+        callback_url=callback_url,
+    )
+    status, answer = await bot.tickets(event)
+    assert status == 200, answer
+    await bot.settle()
+    [card] = [m for m in slack.channel_messages("C0SUPPORT") if f"Ticket {ticket_id}" in shown(m)]
+    return card
+
+
+def thread(slack: FakeSlack, card: Any) -> list[str]:
+    """What the replies under a card show, oldest first."""
+    return [shown(reply) for reply in slack.replies(card.channel, card.ts)]

@@ -32,3 +32,10 @@ def test_the_scopes_asked_for_cover_every_web_api_method_the_bot_calls():
     for method in ("chat.postMessage", "chat.update", "conversations.history", "conversations.replies"):
         needed = REQUIRED_SCOPES[method]
         assert scopes & set(needed), f"{method} needs one of {needed}"
+
+
+def test_support_help_names_every_command():
+    from bot.handlers.support_command import HELP
+
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert f"`{command['command']}" in HELP, command["command"]

@@ -42,6 +42,8 @@ def ticket_card(
     about = [f"Ticket {escape(ticket.external_id)}", f"opened {slack_date(ticket.opened_at)}"]
     if ticket.status != "open":
         about.append(f"*{escape(ticket.status)}*")
+    if ticket.assignee_id:
+        about.append(f"🙋 <@{ticket.assignee_id}> has it")
     blocks.append(context(*about, local_time(customer.timezone if customer else None, now) or ""))
     if first is not None:
         blocks.append(section(quote(first.body)))

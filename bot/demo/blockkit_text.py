@@ -57,8 +57,33 @@ def _render_block(block: Block) -> str:
         return "  ".join(_element(element) for element in block.get("elements", ()))
     if kind == "image":
         return _element(block)
+    if kind == "input":
+        return _input(block)
     # Other blocks (e.g. "markdown") mostly carry their content in "text"; show that rather than nothing.
     return _text(block.get("text"))
+
+
+def _input(block: Block) -> str:
+    """A modal's field as it shows before anyone types: its label, then what is filled in or ticked."""
+    element = block.get("element") or {}
+    label = _text(block.get("label")) + ("" if not block.get("optional") else " (optional)")
+    kind = element.get("type")
+    if kind in ("checkboxes", "radio_buttons"):
+        chosen = {o.get("value") for o in element.get("initial_options", ())}
+        if element.get("initial_option"):
+            chosen.add(element["initial_option"].get("value"))
+        marks = ("☑", "☐") if kind == "checkboxes" else ("◉", "○")
+        options = [
+            f"  {marks[0] if o.get('value') in chosen else marks[1]} {_text(o.get('text'))}"
+            for o in element.get("options", ())
+        ]
+        return "\n".join([label, *options])
+    if kind == "static_select":
+        shown = (element.get("initial_option") or {}).get("text") or element.get("placeholder")
+        return f"{label}\n  [ {_text(shown)} ▾ ]"
+    value = element.get("initial_value") or _text(element.get("placeholder")) or ""
+    lines = value.splitlines() or [""]
+    return "\n".join([label, *(f"  │ {line}" for line in lines)])
 
 
 def _section(block: Block) -> str:

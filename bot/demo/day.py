@@ -21,6 +21,7 @@ class Scene:
     clock: str
     title: str
     deliveries: list[Delivery] = field(default_factory=list)
+    owner_does: str | None = None  # what the owner does in Slack in this scene: "take-over" or "part-ways"
 
 
 def stripe_event(event_type: str, obj: dict[str, Any], n: int) -> dict[str, Any]:
@@ -89,17 +90,14 @@ def ticket(
     email: str,
     name: str,
     timezone: str | None,
+    callback_url: str | None = None,
 ) -> Delivery:
     customer = {"email": email, "name": name} | ({"timezone": timezone} if timezone else {})
     message = {"id": message_id, "from": sender, "body": body} | ({"author": author} if author else {})
-    return Delivery(
-        "tickets",
-        {
-            "id": f"{ticket_id}-{message_id}",
-            "type": event_type,
-            "ticket": {"id": ticket_id, "subject": subject, "customer": customer, "message": message},
-        },
-    )
+    fields = {"id": ticket_id, "subject": subject, "customer": customer, "message": message}
+    if callback_url:
+        fields["callback_url"] = callback_url
+    return Delivery("tickets", {"id": f"{ticket_id}-{message_id}", "type": event_type, "ticket": fields})
 
 
 PRODUCTS = [
@@ -110,7 +108,12 @@ PRODUCTS = [
 ]
 
 
-def the_day(burst: int, now_unix: int) -> Iterator[Scene]:
+VICTOR = {"email": "victor@example.net", "name": "Victor Hale"}
+VICTOR_PAYMENT = "pi_demo_00500"
+VICTOR_LICENCE = "TEAM-7F3K-9QX2-LM4P"
+
+
+def the_day(burst: int, now_unix: int, helpdesk_url: str) -> Iterator[Scene]:
     rng = random.Random(7)  # the same day every time
     yield Scene(
         "08:55",
@@ -272,4 +275,53 @@ def the_day(burst: int, now_unix: int) -> Iterator[Scene]:
             Delivery("stripe", stripe_event("charge.dispute.updated", dispute | {"status": "under_review"}, 4)),
             Delivery("stripe", stripe_event("charge.dispute.closed", dispute | {"status": "won"}, 5)),
         ],
+    )
+    victor = {
+        "subject": "Licence rejected AGAIN",
+        "timezone": "America/Chicago",
+        "callback_url": helpdesk_url,
+        **VICTOR,
+    }
+    yield Scene(
+        "18:10",
+        "Victor buys a team licence, and is soon unhappy",
+        [
+            *stripe_sale(500, amount=19900, currency="usd", product="Team licence (5 seats)", **VICTOR),
+            ticket(
+                "ticket.created",
+                "T-1077",
+                "m1",
+                "The licence key you sent does not activate on two of our machines. Please fix this today.",
+                **victor,
+            ),
+        ],
+    )
+    yield Scene(
+        "18:45",
+        "Support answers; Victor insults the staff and calls the programmer a liar",
+        [
+            ticket(
+                "ticket.message",
+                "T-1077",
+                "m2",
+                "Sorry about that, Victor: could you send the error message shown on the machines that fail?",
+                sender="agent",
+                author="Sam (support)",
+                **victor,
+            ),
+            ticket(
+                "ticket.message",
+                "T-1077",
+                "m3",
+                "I'm not doing your job for you. Your programmer is a liar and your support staff are useless. "
+                "Fix it or I'll make sure everyone knows what a scam this is.",
+                **victor,
+            ),
+        ],
+    )
+    yield Scene("18:52", "Olivia, the owner, takes the ticket over from Slack", owner_does="take-over")
+    yield Scene(
+        "19:05",
+        "Olivia parts ways: refund, licence off, off the mailing list, a polite goodbye, ticket closed",
+        owner_does="part-ways",
     )

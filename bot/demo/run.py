@@ -18,18 +18,27 @@ import aiohttp
 import stripe
 from aiohttp import web
 
+from bot import audit
 from bot.demo.blockkit_text import render_blocks
-from bot.demo.day import Delivery, the_day
+from bot.demo.day import VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, Delivery, the_day
+from bot.demo.owner import SlackPerson, card_of
+from bot.fakes.helpdesk import FakeHelpDesk
+from bot.fakes.licences import FakeKeygen
+from bot.fakes.mailing_lists import FakeMailchimp
 from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack, Message
+from bot.fakes.stripe import FakeStripe
 from bot.integrations import tickets_webhooks
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack_ids import ActionId
 
 CHANNELS = {"C0SALES": "sales", "C0SUPPORT": "support", "C0DISPUTES": "disputes", "C0ONCALL": "oncall"}
 STRIPE_SECRET = "whsec_demo"
 TICKETS_SECRET = "demo-tickets-secret"
 PAYPAL_WEBHOOK_ID = "WH-DEMO"
+SIGNING_SECRET = "demo-signing-secret"
+OWNER = "U0OLIVIA"
 WIDTH = 100
 
 
@@ -64,12 +73,30 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
         async with (
             FakeSlack(channels=CHANNELS, post_rate=1.0, post_burst=3, on_change=terminal.show) as slack,
             FakePayPal() as paypal,
+            FakeStripe() as stripe_api,
+            FakeKeygen() as keygen,
+            FakeMailchimp() as mailchimp,
+            FakeHelpDesk(TICKETS_SECRET) as helpdesk,
         ):
+            stripe_api.add_payment_intent(VICTOR_PAYMENT, 19900, "usd")
+            keygen.add_licence(VICTOR_LICENCE, VICTOR["email"], "Team licence (5 seats)")
+            mailchimp.subscribe(VICTOR["email"])
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
                 database_url=url,
                 slack_bot_token=slack.token,
+                slack_signing_secret=SIGNING_SECRET,
                 slack_api_url=slack.base_url,
+                stripe_api_key=stripe_api.api_key,
+                stripe_api_base=stripe_api.base_url,
+                keygen_account=keygen.account,
+                keygen_token=keygen.token,
+                keygen_api_base=keygen.base_url,
+                mailchimp_api_key=mailchimp.api_key,
+                mailchimp_list_id=mailchimp.list_id,
+                mailchimp_api_base=mailchimp.base_url,
+                owners=(OWNER,),
+                agents=("U0SAM",),
                 stripe_webhook_secret=STRIPE_SECRET,
                 tickets_webhook_secret=TICKETS_SECRET,
                 paypal_client_id=paypal.client_id,
@@ -81,23 +108,31 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
                 channel_disputes="C0DISPUTES",
                 channel_oncall="C0ONCALL",
             )
-            print(f"supportbot demo — database {url}\n(offline: Slack and PayPal are local stand-ins)\n")
+            print(
+                f"supportbot demo — database {url}\n(offline: Slack, Stripe, PayPal, Keygen, Mailchimp and the help "
+                "desk are local stand-ins)\n"
+            )
             runtime = Runtime(settings, poll_seconds=0.1)
             await runtime.start()
-            runner = web.AppRunner(runtime.web_app(), access_log=None)
+            runner = web.AppRunner(runtime.web_app(runtime.slack_app()), access_log=None)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
             base = f"http://127.0.0.1:{runner.addresses[0][1]}"
             try:
                 async with aiohttp.ClientSession() as http:
-                    for scene in the_day(burst, int(time.time())):
+                    olivia = SlackPerson(http, base, slack, (OWNER, "olivia"), SIGNING_SECRET)
+                    for scene in the_day(burst, int(time.time()), helpdesk.callback_url):
                         print(f"\n━━ {scene.clock}  {scene.title} " + "━" * max(0, WIDTH - len(scene.title) - 10))
                         statuses = Counter()
                         for delivery in scene.deliveries:
                             statuses[await _send(http, base, delivery, paypal)] += 1
-                        print(f"  (webhooks answered: {dict(statuses)})")
+                        if statuses:
+                            print(f"  (webhooks answered: {dict(statuses)})")
+                        if scene.owner_does:
+                            await _owner_acts(olivia, slack, scene.owner_does)
                         await _settle(runtime)
+                trail = await _audit_trail(runtime)
             finally:
                 await runner.cleanup()
                 await runtime.stop()
@@ -105,7 +140,60 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             for key, count in sorted(terminal.counts.items()):
                 print(f"  {key:<40} {count}")
             print(f"  Slack 429 answers provoked: {sum(slack.rate_limited.values())}")
+            _print_providers(stripe_api, keygen, mailchimp, helpdesk)
+            print("\n━━ The audit trail " + "━" * (WIDTH - 19))
+            print("\n".join(trail))
     return 0
+
+
+async def _owner_acts(olivia: SlackPerson, slack: FakeSlack, step: str) -> None:
+    card = card_of(slack, "C0SUPPORT", "T-1077")
+    if step == "take-over":
+        print("  Olivia clicks [ Take over ] on the ticket card.")
+        await olivia.click(card, ActionId.TAKE_OVER)
+        return
+    print("  Olivia clicks [ Part ways… ]; Slack shows her what will happen before anything does:")
+    await olivia.click(card, ActionId.PART_WAYS)
+    shown = await olivia.confirm_newest_modal(settled_when="licences")
+    for line in shown.splitlines():
+        indent = "  │ " if line.startswith("  │") else ""
+        for piece in textwrap.wrap(line, WIDTH - 6, subsequent_indent=indent) or [""]:
+            print(f"  ┆ {piece}")
+    print("  She confirms.")
+
+
+def _print_providers(
+    stripe_api: FakeStripe, keygen: FakeKeygen, mailchimp: FakeMailchimp, helpdesk: FakeHelpDesk
+) -> None:
+    print("\n━━ What the providers were asked to do " + "━" * (WIDTH - 39))
+    for refund in stripe_api.refunds:
+        print(
+            f"  Stripe: refund {refund['id']} of {refund['amount'] / 100:.2f} {refund['currency'].upper()} "
+            f"on {refund['payment_intent']} ({refund['status']})"
+        )
+    print(f"  Keygen: licence {VICTOR_LICENCE} is {keygen.status_of(VICTOR_LICENCE)}")
+    print(f"  Mailchimp: {VICTOR['email']} is {mailchimp.status_of(VICTOR['email'])}")
+    for update in helpdesk.updates:
+        said = f": “{' '.join(update.body.split())[:60]}…”" if update.body else ""
+        print(
+            f"  Help desk: {update.type} on {update.ticket_id} by {update.agent.get('name') or '?'}{said} "
+            f"(signed, ref {update.reference})"
+        )
+
+
+async def _audit_trail(runtime: Runtime) -> list[str]:
+    lines = []
+    async with runtime.db.transaction(read_only=True) as session:
+        async for line in audit.export(session, "jsonl"):
+            row = json.loads(line)
+            ref = f" · {row['provider_reference']}" if row["provider_reference"] else ""
+            lines.append(
+                f"  #{row['seq']:<3} {row['at'][11:19]} {row['actor_name'] or row['actor_id']:<14} "
+                f"{row['action']:<15} {row['outcome']:<10} {row['subject'] or ''}{ref}"
+            )
+        checked, broken = await audit.verify(session)
+    verdict = f"BROKEN at {broken.seq}" if broken else "intact (supportbot audit verify)"
+    return [*lines, f"  chain: {checked} records, {verdict}"]
 
 
 async def _send(http: aiohttp.ClientSession, base: str, delivery: Delivery, paypal: FakePayPal) -> int:

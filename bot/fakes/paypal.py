@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from aiohttp import web
+
+from bot.fakes.http import LoopbackServer
 
 TOKEN_PATH = "/v1/oauth2/token"
 VERIFY_PATH = "/v1/notifications/verify-webhook-signature"
@@ -93,7 +95,7 @@ class _ApiError(Exception):
             ]
 
 
-class FakePayPal:
+class FakePayPal(LoopbackServer):
     """PayPal's token, webhook verification, refund and dispute endpoints, with state a test sets up.
 
     `calls` records every request (headers without Authorization), `refunds` every refund made (a replayed
@@ -103,7 +105,6 @@ class FakePayPal:
     def __init__(self, client_id: str = "fake-client", client_secret: str = "fake-secret"):  # noqa: S107
         self.client_id = client_id
         self.client_secret = client_secret
-        self.base_url = ""
         self.calls: list[RecordedCall] = []
         self.refunds: list[RecordedRefund] = []
         self.rate_limited = 0
@@ -113,33 +114,14 @@ class FakePayPal:
         self._captures: dict[str, _Capture] = {}
         self._disputes: dict[str, dict] = {}
         self._refunds_by_request_id: dict[str, dict] = {}
-        self._runner: web.AppRunner | None = None
 
-    async def start(self) -> str:
+    def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._record, self._inject_faults, self._authenticate, _answer_errors])
         app.router.add_post(TOKEN_PATH, self._token)
         app.router.add_post(VERIFY_PATH, self._verify_webhook_signature)
         app.router.add_post("/v2/payments/captures/{capture_id}/refund", self._refund)
         app.router.add_get("/v1/customer/disputes/{dispute_id}", self._dispute)
-        # A client that times out hangs up; cancelling its handler stops an injected delay holding close().
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-        return self.base_url
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
+        return app
 
     # -- state a test sets up or inspects -------------------------------------------------------------------
 

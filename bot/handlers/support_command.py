@@ -13,7 +13,15 @@ from bot.slack_ids import Command, Event
 
 HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
 • `/support help` — this help
-• `/support status` — what is waiting to be posted, and anything that failed"""
+• `/support status` — what is waiting to be posted, and anything that failed
+• `/customer <email>` — the customer's purchases, refunds, disputes and tickets
+• `/takeover <ticket id>` — make a ticket yours (agents and owners)
+• `/refund <payment id | email> [amount] [note]` — refund, after a confirmation (owners)
+• `/revoke <licence key | email>` — revoke a licence (owners)
+• `/unsubscribe <email>` — take someone off the mailing list (owners)
+• `/partways <email | ticket id>` — refund, revoke, unsubscribe, a courteous goodbye and close the ticket (owners)
+• `/audit [email | @person | ticket id] [since]` — who did what, from the audit trail
+The cards' buttons do the same. Every action asks for confirmation, runs once and is written to the audit trail."""
 
 
 def register(app: AsyncApp) -> None:

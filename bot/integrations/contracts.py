@@ -32,6 +32,13 @@ class PaymentGateway(Protocol):
 
 
 @dataclass(frozen=True)
+class Licence:
+    key: str  # what the bot shows and revokes: the licence key, or the licence server's id for it
+    product: str | None = None
+    status: str = "active"  # the server's word: active, suspended, revoked, expired, ...
+
+
+@dataclass(frozen=True)
 class LicenceOutcome:
     licence: str  # the key or id acted on
     status: str  # e.g. "suspended", "revoked", "disabled"
@@ -39,8 +46,10 @@ class LicenceOutcome:
 
 
 class LicenceServer(Protocol):
-    async def licences_of(self, email: str) -> list[str]:
-        """The licence keys (or ids) issued to this customer."""
+    name: str  # shown in Slack: "Keygen", "licence server"
+
+    async def licences_of(self, email: str) -> list[Licence]:
+        """The licences issued to this customer (any state); empty when there are none."""
         ...
 
     async def revoke(self, licence: str, *, idempotency_key: str) -> LicenceOutcome: ...
@@ -53,4 +62,40 @@ class UnsubscribeOutcome:
 
 
 class MailingList(Protocol):
+    name: str  # shown in Slack before the click: "Mailchimp list Newsletter", "Kit"
+
     async def unsubscribe(self, email: str) -> UnsubscribeOutcome: ...
+
+
+@dataclass(frozen=True)
+class TicketUpdate:
+    """A change made in Slack that the help desk should know of."""
+
+    ticket_key: str  # the help desk's own ticket id, as sent in the tickets webhook
+    kind: str  # "assigned" | "reply" | "closed"
+    idempotency_key: str  # the same for a retried delivery: the help desk applies it once
+    agent_id: str  # Slack user id of the person who acted
+    agent_name: str | None = None
+    body: str | None = None  # the reply's text, for "reply" (and an optional closing note for "closed")
+
+
+class HelpDeskWriteBack(Protocol):
+    async def send(self, callback_url: str, update: TicketUpdate) -> str:
+        """Deliver `update` to the ticket's callback URL; returns the help desk's reference (or delivery id)."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    body: str
+    message_id: str  # fixed per reply, so a resent message is recognisably the same one
+    in_reply_to: str | None = None
+    to_name: str | None = None
+
+
+class Mailer(Protocol):
+    async def send(self, email: OutgoingEmail) -> str:
+        """Send by SMTP; returns the Message-ID sent."""
+        ...

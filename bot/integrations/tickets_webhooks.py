@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import CustomerRef, TicketMessageSeen
@@ -17,6 +18,7 @@ SIGNATURE_HEADER = "X-Supportbot-Signature"
 TOLERANCE_SECONDS = 300
 EVENT_TYPES = frozenset({"ticket.created", "ticket.message"})
 SENDERS = frozenset({"customer", "agent"})
+MAX_CALLBACK_URL = 2000
 
 
 def sign(secret: str, timestamp: int, raw_body: bytes) -> str:
@@ -65,6 +67,7 @@ def parse_event(event: dict[str, Any], received_at: datetime) -> list[TicketMess
             body=message["body"],
             at=sent_at,
             opens_ticket=event["type"] == "ticket.created",
+            callback_url=_callback_url(ticket.get("callback_url")),
         )
     ]
 
@@ -81,12 +84,21 @@ def _parse(event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[
         raise WebhookRejectedError(400, "`ticket.message.id` and `ticket.message.body` are required")
     if message.get("from", "customer") not in SENDERS:
         raise WebhookRejectedError(400, '`ticket.message.from` must be "customer" or "agent"')
+    if ticket.get("callback_url") is not None and _callback_url(ticket["callback_url"]) is None:
+        raise WebhookRejectedError(400, "`ticket.callback_url` must be an http(s) URL of at most 2000 characters")
     return ticket, customer, message
 
 
 def _text(value: Any) -> str | None:
     """An optional text field; anything else is treated as missing rather than failing the event later."""
     return value if isinstance(value, str) and value else None
+
+
+def _callback_url(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) > MAX_CALLBACK_URL:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _zone(value: Any) -> str | None:

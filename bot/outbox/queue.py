@@ -46,9 +46,10 @@ def reply(
     text: str,
     now: datetime,
     record: dict[str, Any] | None = None,
+    blocks: list[dict[str, Any]] | None = None,
 ) -> None:
     """A thread reply under `parent`'s card; its text is fixed now, because it tells of this moment."""
-    payload = {"text": text} | ({"record": record} if record else {})
+    payload = {"text": text} | ({"record": record} if record else {}) | ({"blocks": blocks} if blocks else {})
     _add(session, key, None, channel, OutboxKind.REPLY, parent, parent_id, payload, now)
 
 

@@ -8,16 +8,21 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards.blocks import Card, section
+from bot.actions.kinds import Kind
+from bot.cards.blocks import Card, context, section
+from bot.cards.buttons import Offered, action_buttons
 from bot.cards.digest import DigestFigures, digest_card
 from bot.cards.dispute import dispute_card
+from bot.cards.outcomes import done_marks
 from bot.cards.replies import refund_reply, ticket_message_reply
 from bot.cards.sale import sale_card
 from bot.cards.ticket import ticket_card
 from bot.models import (
+    ActionRecord,
+    ActionStatus,
     Customer,
     Dispute,
     OutboxKind,
@@ -30,8 +35,11 @@ from bot.models import (
     Ticket,
     TicketMessage,
 )
-from bot.outbox.queue import SUBJECT_MODELS, card_key
+from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key
+from bot.policies.refunds import remaining_minor
 from bot.store import customer_history, purchase_number
+
+NOTHING_OFFERED = Offered()
 
 
 @dataclass(frozen=True)
@@ -53,18 +61,20 @@ class Delivery:
         return hashlib.sha256(shown.encode()).hexdigest()
 
 
-async def render(session: AsyncSession, item: OutboxMessage, now: datetime) -> Delivery:
+async def render(
+    session: AsyncSession, item: OutboxMessage, now: datetime, offered: Offered = NOTHING_OFFERED
+) -> Delivery:
     # Locked while drawn, so a change being applied right now is either in the drawing or asks for a redraw.
     subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id, with_for_update=True)
     if subject is None:
         return Delivery(skip=f"{item.subject_type} {item.subject_id} no longer exists")
     if item.kind == OutboxKind.POST_CARD:
-        return Delivery(card=await _card(session, item.subject_type, subject, now))
+        return Delivery(card=await _card(session, item.subject_type, subject, now, offered))
     if item.kind == OutboxKind.UPDATE_CARD:
         if subject.slack_ts is None:
             return await _not_posted_yet(session, item)
         return Delivery(
-            method="update", ts=subject.slack_ts, card=await _card(session, item.subject_type, subject, now)
+            method="update", ts=subject.slack_ts, card=await _card(session, item.subject_type, subject, now, offered)
         )
     thread_ts = await _thread_of(session, subject)
     if thread_ts is None:
@@ -122,7 +132,83 @@ async def _thread_of(session: AsyncSession, subject: SlackPlaced) -> str | None:
     return None
 
 
-async def _card(session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime) -> Card:
+async def _card(
+    session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime, offered: Offered
+) -> Card:
+    card = await _drawn(session, subject_type, subject, now)
+    if isinstance(subject, Payment | Ticket | Dispute):
+        await _add_actions(session, card, subject, offered)
+    return card
+
+
+async def _add_actions(
+    session: AsyncSession, card: Card, subject: Payment | Ticket | Dispute, offered: Offered
+) -> None:
+    """What was done from Slack, and the buttons for what can still be done."""
+    customer = await _customer(session, subject.customer_id)
+    concerns = [ActionRecord.customer_id == subject.customer_id] if subject.customer_id else []
+    if isinstance(subject, Payment):
+        concerns.append(ActionRecord.payment_id == subject.id)
+    elif isinstance(subject, Ticket):
+        concerns.append(ActionRecord.ticket_id == subject.id)
+    done = (
+        list(
+            await session.scalars(
+                select(ActionRecord)
+                .where(or_(*concerns), ActionRecord.status == ActionStatus.SUCCEEDED)
+                .order_by(ActionRecord.finished_at, ActionRecord.id)
+            )
+        )
+        if concerns
+        else []
+    )
+    if isinstance(subject, Payment):
+        # A sale's card tells of its own refunds; another sale's refund belongs on that card.
+        done = [a for a in done if a.kind != Kind.REFUND or a.payment_id == subject.id]
+    if marks := done_marks(done):
+        card.blocks.append(context(*marks))
+    subject_name = (
+        Subject.SALE
+        if isinstance(subject, Payment)
+        else (Subject.TICKET if isinstance(subject, Ticket) else Subject.DISPUTE)
+    )
+    buttons = action_buttons(
+        subject_name,
+        subject.id,
+        offered,
+        ticket_open=isinstance(subject, Ticket) and subject.status != "closed",
+        ticket_has_callback=isinstance(subject, Ticket) and subject.callback_url is not None,
+        refundable=await _refundable(session, subject, offered),
+        customer_email=bool(customer and customer.email),
+    )
+    if buttons is not None:
+        card.blocks.append(buttons)
+
+
+async def _refundable(session: AsyncSession, subject: Payment | Ticket | Dispute, offered: Offered) -> bool:
+    if isinstance(subject, Dispute):
+        return False  # a disputed payment is settled through the dispute
+    payments = (
+        [subject]
+        if isinstance(subject, Payment)
+        else list(await session.scalars(select(Payment).where(Payment.customer_id == subject.customer_id)))
+        if subject.customer_id
+        else []
+    )
+    candidates = [
+        p
+        for p in payments
+        if p.provider in offered.refund_providers and remaining_minor(p.amount_minor, p.amount_refunded_minor) != 0
+    ]
+    if not candidates:
+        return False
+    disputed = set(
+        await session.scalars(select(Dispute.payment_id).where(Dispute.payment_id.in_([p.id for p in candidates])))
+    )
+    return any(p.id not in disputed for p in candidates)
+
+
+async def _drawn(session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime) -> Card:
     if isinstance(subject, Payment):
         customer = await _customer(session, subject.customer_id)
         disputes = list(await session.scalars(select(Dispute).where(Dispute.payment_id == subject.id)))
@@ -198,7 +284,7 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
         if message is not None:
             return ticket_message_reply(message)
     text = item.payload.get("text") or "(no details)"
-    return Card(text, [section(text)])
+    return Card(text, item.payload.get("blocks") or [section(text)])
 
 
 async def _customer(session: AsyncSession, customer_id: int | None) -> Customer | None:

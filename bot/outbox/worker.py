@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
+from bot.cards.buttons import Offered
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.errors import ProviderError
@@ -45,8 +46,10 @@ class OutboxWorker:
         digest_rules: DigestRules | None = None,
         pacer: Pacer | None = None,
         backoff_base: float = 2.0,
+        offered: Offered | None = None,
     ):
         self.db = db
+        self.offered = offered or Offered()
         self.slack = slack
         self.clock = clock
         self.owner = uuid.uuid4().hex[:16]
@@ -238,7 +241,7 @@ class OutboxWorker:
             item.lease_until = now + self.lease
             item.attempts += 1
         async with self.db.transaction(read_only=True) as session:
-            delivery = await render(session, item, now)
+            delivery = await render(session, item, now, self.offered)
         return item, delivery
 
     async def _settle_without_call(self, item: OutboxMessage, delivery: Delivery) -> None:

@@ -8,22 +8,13 @@ import time
 from urllib.parse import urlencode
 
 import aiohttp
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.fakes.slack import FakeSlack
+from bot.fakes.slack_requests import signed
 from bot.server import BotServer
 from tests.builders import stripe_charge, stripe_event
-from tests.harness import CHANNELS, SIGNING_SECRET, bot_settings, running_bot
-
-
-def _signed(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
-    ts = str(timestamp or int(time.time()))
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
+from tests.harness import CHANNELS, bot_settings, running_bot
 
 
 def _command(slack: FakeSlack, text: str) -> str:
@@ -50,7 +41,7 @@ async def test_support_status_answers_privately_with_what_is_waiting(database_ur
             body = _command(slack, "status")
             slack.set_down(False)
             slack.fail_next("chat.postMessage", times=50, status=503)
-            status, _ = await bot.post("/slack/events", body.encode(), _signed(body))
+            status, _ = await bot.post("/slack/events", body.encode(), signed(body))
             assert status == 200
             await slack.wait_for(lambda s: "cmd" in s.responses)
 
@@ -63,8 +54,8 @@ async def test_requests_without_a_valid_slack_signature_are_refused(database_url
     async with FakeSlack(channels=CHANNELS) as slack:
         async with running_bot(bot_settings(database_url, slack)) as bot:
             body = _command(slack, "help")
-            forged = await bot.post("/slack/events", body.encode(), _signed(body, secret="not-the-secret"))
-            stale = await bot.post("/slack/events", body.encode(), _signed(body, timestamp=int(time.time()) - 600))
+            forged = await bot.post("/slack/events", body.encode(), signed(body, secret="not-the-secret"))
+            stale = await bot.post("/slack/events", body.encode(), signed(body, timestamp=int(time.time()) - 600))
             unsigned = await bot.post(
                 "/slack/events", body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
             )
@@ -78,7 +69,7 @@ async def test_url_verification_and_a_mention_are_answered(database_url):
         asked = await someone.chat_postMessage(channel="C0SUPPORT", text="<@U0BOT> help")
         async with running_bot(bot_settings(database_url, slack)) as bot:
             challenge = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"})
-            headers = _signed(challenge) | {"Content-Type": "application/json"}
+            headers = signed(challenge) | {"Content-Type": "application/json"}
             status, answer = await bot.post("/slack/events", challenge.encode(), headers)
             assert status == 200 and answer.get("challenge", answer.get("raw")) == "abc123"
             mention = json.dumps(
@@ -98,11 +89,11 @@ async def test_url_verification_and_a_mention_are_answered(database_url):
                 }
             )
             status, _ = await bot.post(
-                "/slack/events", mention.encode(), _signed(mention) | {"Content-Type": "application/json"}
+                "/slack/events", mention.encode(), signed(mention) | {"Content-Type": "application/json"}
             )
             assert status == 200
             await slack.wait_for(lambda s: bool(s.replies("C0SUPPORT", asked["ts"])))
-            retry = _signed(mention) | {
+            retry = signed(mention) | {
                 "Content-Type": "application/json",
                 "X-Slack-Retry-Num": "1",
                 "X-Slack-Retry-Reason": "http_timeout",

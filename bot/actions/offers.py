@@ -1,0 +1,217 @@
+"""Offering an action: find what it concerns, then open the modal that shows exactly what would happen.
+
+Slack gives 3 seconds to open a modal after a click, so the modal opens from our own records at once; what
+only a provider knows (a customer's licences) is looked up after, and the modal updated with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actions.kinds import Kind
+from bot.actions.targets import Scope, Target, TargetKind, scope_of_button, scope_of_words
+from bot.cards import modals
+from bot.cards.blocks import escape
+from bot.deps import Deps
+from bot.errors import ProviderError, UsageError
+from bot.integrations.contracts import Licence
+
+log = logging.getLogger(__name__)
+
+LICENCE_LOOKUP_SECONDS = 8.0
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the person asked from: the modal needs the trigger, the outcome the response_url."""
+
+    trigger_id: str
+    response_url: str | None
+    button_value: str | None = None  # "<subject>:<id>" from a card's button
+    target: Target | None = None  # what a command named
+    amount: str | None = None
+    note: str | None = None
+
+
+async def find_scope(deps: Deps, origin: Origin) -> Scope:
+    async with deps.db.transaction(read_only=True) as session:
+        if origin.button_value is not None:
+            return await scope_of_button(session, origin.button_value)
+        assert origin.target is not None
+        return await scope_of_words(session, origin.target)
+
+
+def base_metadata(scope: Scope, origin: Origin) -> dict[str, Any]:
+    return {
+        "customer_id": scope.customer.id if scope.customer else None,
+        "payment_id": scope.payment.id if scope.payment else None,
+        "ticket_id": scope.ticket.id if scope.ticket else None,
+        "card": list(scope.card) if scope.card else None,
+        "label": scope.label,
+        "response_url": origin.response_url,
+    }
+
+
+async def offer_refund(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+    scope = await find_scope(deps, origin)
+    if not scope.refundable:
+        raise UsageError(f"Nothing can be refunded for {scope.label}: it is refunded in full, disputed, or unpaid.")
+    missing = {choice.payment.provider for choice in scope.refundable} - set(deps.providers.gateways)
+    if missing:
+        setting = "SUPPORTBOT_STRIPE_API_KEY" if "stripe" in missing else "the SUPPORTBOT_PAYPAL_* settings"
+        raise UsageError(f"Refunds through {', '.join(sorted(missing))} are not configured ({setting}).")
+    metadata = base_metadata(scope, origin) | {
+        "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in scope.refundable}
+    }
+    view = modals.refund_modal(scope.refundable, scope.customer, metadata, amount=origin.amount, note=origin.note)
+    await client.views_open(trigger_id=origin.trigger_id, view=view)
+
+
+async def offer_revoke(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+    server = deps.providers.licences
+    if server is None:
+        raise UsageError("No licence server is configured (SUPPORTBOT_KEYGEN_* or SUPPORTBOT_LICENCE_URL).")
+    if origin.target is not None and origin.target.kind == TargetKind.OTHER:
+        try:
+            scope = await find_scope(deps, origin)
+        except UsageError:
+            # Not a payment or ticket we know: a licence key, confirmed as it is.
+            key = origin.target.value
+            metadata = {"licences": [key], "label": f"licence {key[:4]}…", "response_url": origin.response_url}
+            view = modals.revoke_modal(server.name, [Licence(key)], f"licence `{escape(key)}`", metadata)
+            await client.views_open(trigger_id=origin.trigger_id, view=view)
+            return
+    else:
+        scope = await find_scope(deps, origin)
+    email = _email_of(scope)
+    metadata = base_metadata(scope, origin) | {"email": email}
+    who = escape(email)
+    opened = await client.views_open(
+        trigger_id=origin.trigger_id, view=modals.revoke_modal(server.name, None, who, metadata)
+    )
+    licences, error = await _licences(deps, email)
+    await _update(client, opened, modals.revoke_modal(server.name, licences, who, metadata, lookup_error=error))
+
+
+async def offer_unsubscribe(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+    mailing_list = deps.providers.mailing_list
+    if mailing_list is None:
+        raise UsageError("No mailing list is configured (SUPPORTBOT_MAILCHIMP_* or SUPPORTBOT_KIT_API_KEY).")
+    if origin.target is not None and origin.target.kind == TargetKind.EMAIL:
+        # Anyone can be unsubscribed, customer on record or not.
+        try:
+            scope = await find_scope(deps, origin)
+        except UsageError:
+            scope = Scope(label=f"email {origin.target.value}")
+        email = origin.target.value
+    else:
+        scope = await find_scope(deps, origin)
+        email = _email_of(scope)
+    metadata = base_metadata(scope, origin) | {"email": email}
+    await client.views_open(
+        trigger_id=origin.trigger_id, view=modals.unsubscribe_modal(mailing_list.name, email, metadata)
+    )
+
+
+async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+    scope = await find_scope(deps, origin)
+    if scope.customer is None:
+        raise UsageError(f"No customer is on record for {scope.label}, so there is no one to part ways with.")
+    server = deps.providers.licences
+    list_name = deps.providers.mailing_list.name if deps.providers.mailing_list else None
+    refundable = [c for c in scope.refundable if c.payment.provider in deps.providers.gateways]
+    metadata = base_metadata(scope, origin) | {
+        "email": scope.email,
+        "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in refundable},
+    }
+    # The message is a reply to the ticket: offered only when there is one and a way to send it.
+    if scope.ticket is None:
+        no_message = "No message is sent: there is no open ticket to answer."
+    elif scope.ticket.callback_url is None and not (scope.email and deps.providers.mailer is not None):
+        no_message = (
+            "No message can be sent: this ticket came without a help-desk callback and SMTP is not configured "
+            "(SUPPORTBOT_SMTP_HOST)."
+        )
+    else:
+        no_message = None
+
+    def view(licences: list[Licence] | None, error: str | None = None) -> dict[str, Any]:
+        return modals.part_ways_modal(
+            scope.customer,
+            refundable,
+            licences,
+            server.name if server else None,
+            list_name,
+            scope.ticket,
+            metadata,
+            lookup_error=error,
+            no_message=no_message,
+        )
+
+    opened = await client.views_open(trigger_id=origin.trigger_id, view=view(None))
+    if server is not None and scope.email:
+        licences, error = await _licences(deps, scope.email)
+        await _update(client, opened, view(licences, error))
+    elif server is not None:
+        await _update(client, opened, view([], None))
+
+
+async def offer_reply(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+    scope = await find_scope(deps, origin)
+    if scope.ticket is None:
+        raise UsageError("Replies go to a ticket: use the Reply button on the ticket's card.")
+    if scope.ticket.callback_url:
+        via = "through the help desk"
+    elif scope.email and deps.providers.mailer is not None:
+        via = f"by email to {escape(scope.email)}"
+    else:
+        raise UsageError(
+            "This ticket came without a help-desk callback and SMTP is not configured "
+            "(SUPPORTBOT_SMTP_HOST), so a reply cannot reach the customer from here."
+        )
+    metadata = base_metadata(scope, origin)
+    await client.views_open(
+        trigger_id=origin.trigger_id, view=modals.reply_modal(scope.ticket, scope.customer, via, metadata)
+    )
+
+
+OFFERS = {
+    Kind.REFUND: offer_refund,
+    Kind.REVOKE_LICENCE: offer_revoke,
+    Kind.UNSUBSCRIBE: offer_unsubscribe,
+    Kind.PART_WAYS: offer_part_ways,
+    Kind.REPLY: offer_reply,
+}
+
+
+def _email_of(scope: Scope) -> str:
+    if not scope.email:
+        raise UsageError(f"No email is on record for {scope.label}; give the customer's email instead.")
+    return scope.email
+
+
+async def _licences(deps: Deps, email: str) -> tuple[list[Licence] | None, str | None]:
+    server = deps.providers.licences
+    assert server is not None
+    try:
+        async with asyncio.timeout(LICENCE_LOOKUP_SECONDS):
+            return await server.licences_of(email), None
+    except ProviderError as exc:
+        return None, exc.reason
+    except TimeoutError:
+        return None, f"{server.name} did not answer in time"
+
+
+async def _update(client: AsyncWebClient, opened: Any, view: dict[str, Any]) -> None:
+    opened_view = opened.get("view") or {}
+    try:
+        await client.views_update(view_id=opened_view.get("id"), hash=opened_view.get("hash"), view=view)
+    except SlackApiError as exc:
+        # The person closed the modal meanwhile (not_found) or it changed (hash_conflict): nothing to update.
+        log.info("modal not updated: %s", exc.response.get("error"))

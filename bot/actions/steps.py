@@ -1,0 +1,253 @@
+"""Carrying out one action: read what it needs, call the provider, then record what the provider did.
+
+The three phases are apart on purpose: no database transaction is held open across a provider call, and the
+record of the outcome is written in one transaction with the card update and the audit record, so nothing is
+ever half-recorded. A step may run twice (a process killed mid-call): every provider gets the action's key,
+so a repeated call does not act twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions.kinds import Kind
+from bot.cards.outcomes import masked
+from bot.errors import ProviderError
+from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
+from bot.integrations.providers import Providers
+from bot.models import ActionRecord, Customer, Payment, Refund, Ticket, TicketMessage
+from bot.money import format_money
+
+
+@dataclass(frozen=True)
+class Done:
+    """What the provider did, in words a person reads and in a result kept with the action."""
+
+    summary: str
+    result: dict[str, Any] = field(default_factory=dict)
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a step needs from the records, read before the provider is called."""
+
+    payment: Payment | None = None
+    ticket: Ticket | None = None
+    customer: Customer | None = None
+
+
+class Steps:
+    def __init__(self, providers: Providers):
+        self.providers = providers
+        self._calls: dict[str, Callable[[ActionRecord, Facts], Awaitable[Done]]] = {
+            Kind.REFUND: self._refund,
+            Kind.REVOKE_LICENCE: self._revoke,
+            Kind.UNSUBSCRIBE: self._unsubscribe,
+            Kind.TAKE_OVER: self._take_over,
+            Kind.REPLY: self._reply,
+            Kind.CLOSE_TICKET: self._close,
+        }
+
+    async def facts(self, session: AsyncSession, action: ActionRecord) -> Facts:
+        payment = await session.get(Payment, action.payment_id) if action.payment_id else None
+        ticket = await session.get(Ticket, action.ticket_id) if action.ticket_id else None
+        customer_id = action.customer_id or (ticket.customer_id if ticket else None)
+        customer = await session.get(Customer, customer_id) if customer_id else None
+        return Facts(payment, ticket, customer)
+
+    async def call(self, action: ActionRecord, facts: Facts) -> Done:
+        return await self._calls[action.kind](action, facts)
+
+    async def record(
+        self, session: AsyncSession, action: ActionRecord, done: Done, now: datetime
+    ) -> TicketMessage | None:
+        """Write what the provider did into our records, in the transaction that finishes the action; returns the
+        agent's message a reply added to its ticket, to be shown in the ticket's thread."""
+        if action.kind == Kind.REFUND:
+            await _record_refund(session, action, done, now)
+        elif action.kind == Kind.REPLY:
+            return await _record_reply(session, action, now)
+        elif action.kind == Kind.CLOSE_TICKET:
+            await _close_ticket(session, action.ticket_id, now)
+        return None
+
+    async def _refund(self, action: ActionRecord, facts: Facts) -> Done:
+        payment = facts.payment
+        if payment is None:
+            raise ProviderError("supportbot", "the payment is no longer on record")
+        gateway = self.providers.gateways.get(payment.provider)
+        if gateway is None:
+            raise ProviderError(payment.provider, f"refunds through {payment.provider} are not configured")
+        amount = action.params.get("amount_minor")
+        outcome = await gateway.refund(
+            RefundRequest(
+                payment_ref=payment.provider_payment_id,
+                idempotency_key=action.key,
+                amount_minor=amount,
+                currency=payment.currency,
+                reason=action.params.get("reason"),
+            )
+        )
+        refunded = outcome.amount_minor if outcome.amount_minor is not None else amount
+        money = format_money(refunded, outcome.currency or payment.currency)
+        pending = "" if outcome.status.lower() in ("succeeded", "completed") else f" ({outcome.status.lower()})"
+        return Done(
+            f"refunded {money}{pending}",
+            {
+                "refund_id": outcome.provider_refund_id,
+                "status": outcome.status,
+                "amount_minor": refunded,
+                "currency": outcome.currency or payment.currency,
+            },
+            outcome.provider_refund_id,
+        )
+
+    async def _revoke(self, action: ActionRecord, facts: Facts) -> Done:
+        server = self.providers.licences
+        if server is None:
+            raise ProviderError("licences", "no licence server is configured")
+        if licence := action.params.get("licence"):
+            keys = [licence]
+        else:
+            email = action.params.get("email") or (facts.customer.email if facts.customer else None)
+            if not email:
+                raise ProviderError(server.name, "the customer has no email to look their licences up by")
+            keys = [found.key for found in await server.licences_of(email) if found.status == "active"]
+            if not keys:
+                return Done("found no active licence to revoke", {"licences": []})
+        outcomes = [await server.revoke(key, idempotency_key=f"{action.key}:{key}") for key in keys]
+        words = ", ".join(f"`{masked(o.licence)}` {o.status}" + (" (already)" if o.already else "") for o in outcomes)
+        return Done(
+            f"licence {words}" if len(outcomes) == 1 else f"licences {words}",
+            {"licences": [{"key": o.licence, "status": o.status, "already": o.already} for o in outcomes]},
+            ",".join(masked(o.licence) for o in outcomes),  # the audit trail names a key without holding it
+        )
+
+    async def _unsubscribe(self, action: ActionRecord, facts: Facts) -> Done:
+        mailing_list = self.providers.mailing_list
+        if mailing_list is None:
+            raise ProviderError("mailing list", "no mailing list is configured")
+        outcome = await mailing_list.unsubscribe(action.params["email"])
+        words = "was not subscribed to" if outcome.already else "unsubscribed from"
+        return Done(f"{words} {outcome.list_name}", {"list": outcome.list_name, "already": outcome.already})
+
+    async def _take_over(self, action: ActionRecord, facts: Facts) -> Done:
+        ticket = _ticket(facts)
+        if ticket.callback_url is None:
+            return Done("took the ticket over", {"help_desk": False})
+        reference = await self._tell_help_desk(action, ticket, "assigned")
+        return Done("took the ticket over; the help desk knows", {"help_desk": True}, reference)
+
+    async def _reply(self, action: ActionRecord, facts: Facts) -> Done:
+        ticket = _ticket(facts)
+        body = action.params["body"]
+        closing = bool(action.params.get("close"))
+        if ticket.callback_url is not None:
+            reference = await self._tell_help_desk(action, ticket, "reply", body=body)
+            if closing:
+                await self._tell_help_desk(action, ticket, "closed", key_suffix=":closed")
+            return Done(
+                "replied through the help desk" + (" and closed the ticket" if closing else ""),
+                {"via": "help desk", "closed": closing},
+                reference,
+            )
+        mailer = self.providers.mailer
+        email = facts.customer.email if facts.customer else None
+        if mailer is None or not email:
+            reason = "no SMTP server is configured" if mailer is None else "the customer has no email address"
+            raise ProviderError("email", f"the reply cannot be sent: {reason} and the ticket has no help-desk callback")
+        message_id = await mailer.send(
+            OutgoingEmail(
+                to=email,
+                to_name=facts.customer.name if facts.customer else None,
+                subject=f"Re: {ticket.subject}" if ticket.subject else f"Your request {ticket.external_id}",
+                body=body,
+                message_id=f"<{action.key.replace(':', '.')}@supportbot>",
+            )
+        )
+        return Done(
+            "replied by email" + (" and closed the ticket" if closing else ""),
+            {"via": "email", "closed": closing},
+            message_id,
+        )
+
+    async def _close(self, action: ActionRecord, facts: Facts) -> Done:
+        ticket = _ticket(facts)
+        if ticket.callback_url is None:
+            return Done("closed the ticket", {"help_desk": False})
+        reference = await self._tell_help_desk(action, ticket, "closed")
+        return Done("closed the ticket; the help desk knows", {"help_desk": True}, reference)
+
+    async def _tell_help_desk(
+        self, action: ActionRecord, ticket: Ticket, kind: str, *, body: str | None = None, key_suffix: str = ""
+    ) -> str:
+        if self.providers.helpdesk is None or ticket.callback_url is None:
+            raise ProviderError("help desk", "help-desk write-back needs SUPPORTBOT_TICKETS_WEBHOOK_SECRET")
+        update = TicketUpdate(
+            ticket_key=ticket.external_id,
+            kind=kind,
+            idempotency_key=action.key + key_suffix,
+            agent_id=action.actor_id,
+            agent_name=action.actor_name,
+            body=body,
+        )
+        return await self.providers.helpdesk.send(ticket.callback_url, update)
+
+
+def _ticket(facts: Facts) -> Ticket:
+    if facts.ticket is None:
+        raise ProviderError("supportbot", "the ticket is no longer on record")
+    return facts.ticket
+
+
+async def _record_refund(session: AsyncSession, action: ActionRecord, done: Done, now: datetime) -> None:
+    payment = await session.get_one(Payment, action.payment_id, with_for_update=True)
+    refund_id = done.result["refund_id"]
+    known = await session.scalar(
+        select(Refund.id).where(Refund.provider == payment.provider, Refund.provider_refund_id == refund_id)
+    )
+    if known is not None:
+        return  # the provider's webhook told us first
+    amount = done.result.get("amount_minor")
+    session.add(
+        Refund(
+            payment_id=payment.id,
+            provider=payment.provider,
+            provider_refund_id=refund_id,
+            amount_minor=amount,
+            currency=done.result.get("currency"),
+            reason=action.params.get("reason"),
+            refunded_at=now,
+        )
+    )
+    payment.amount_refunded_minor += amount or 0
+    await session.flush()
+
+
+async def _record_reply(session: AsyncSession, action: ActionRecord, now: datetime) -> TicketMessage:
+    message = TicketMessage(
+        ticket_id=action.ticket_id,
+        external_id=f"supportbot:{action.key}",
+        sender="agent",
+        author=action.actor_name or action.actor_id,
+        body=action.params["body"],
+        sent_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    if action.params.get("close"):
+        await _close_ticket(session, action.ticket_id, now)
+    return message
+
+
+async def _close_ticket(session: AsyncSession, ticket_id: int | None, now: datetime) -> None:
+    ticket = await session.get(Ticket, ticket_id) if ticket_id else None
+    if ticket is not None and ticket.status != "closed":
+        ticket.status, ticket.closed_at = "closed", now

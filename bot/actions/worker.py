@@ -1,0 +1,326 @@
+"""Carrying out recorded actions after Slack has had its answer: claimed with a lease, retried, reported.
+
+An action is claimed (status `running`, a lease) before its provider is called and finished in one
+transaction with its outcome, audit record and Slack messages. A process killed in between leaves a
+`running` action whose lease runs out; the next claim calls the provider again with the same idempotency key,
+which the provider answers with what it did the first time. So the outcome of a refund is never lost and
+never doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import audit
+from bot.actions.record import public_params
+from bot.actions.steps import Done, Steps
+from bot.audit import Outcome
+from bot.cards.outcomes import failed_text, part_ways_card, succeeded_text
+from bot.clock import Clock
+from bot.db import Database, DatabaseUnavailableError
+from bot.errors import BotError, ProviderError
+from bot.models import ActionRecord, ActionStatus, Payment
+from bot.outbox import queue
+from bot.outbox.queue import SUBJECT_MODELS, Subject
+from bot.policies.retry import retry_delay
+from bot.policies.routing import Channels, Topic, channel_for
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+CONCURRENCY = 4
+_TOPICS = {Subject.SALE: Topic.SALE, Subject.TICKET: Topic.TICKET, Subject.DISPUTE: Topic.DISPUTE}
+
+
+class ActionWorker:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        steps: Steps,
+        channels: Channels,
+        *,
+        lease_seconds: float = 120.0,
+        poll_seconds: float = 1.0,
+        backoff_base: float = 2.0,
+        call_timeout: float = 60.0,
+        on_recorded: Callable[[], None] = lambda: None,
+    ):
+        self.db = db
+        self.clock = clock
+        self.steps = steps
+        self.channels = channels
+        self.owner = uuid.uuid4().hex[:16]
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.backoff_base = backoff_base
+        self.call_timeout = call_timeout
+        self.on_recorded = on_recorded
+        self._wakeup = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                for action_id in await self._due(CONCURRENCY - len(self._running)):
+                    if await self._claim(action_id):
+                        task = asyncio.create_task(self._carry_out(action_id), name=f"action:{action_id}")
+                        self._running.add(task)
+                        task.add_done_callback(self._finished_task)
+            except DatabaseUnavailableError as exc:
+                log.warning("actions: database unavailable (%s); retrying", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+
+    def _finished_task(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._wakeup.set()
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let actions in flight finish; one cut short is taken up again, with the same key, on the next start."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._running:
+            _done, pending = await asyncio.wait(set(self._running), timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def _claimable(self, now: datetime) -> ColumnElement[bool]:
+        return or_(
+            and_(ActionRecord.status == ActionStatus.PENDING, ActionRecord.not_before <= now),
+            and_(ActionRecord.status == ActionStatus.RUNNING, ActionRecord.lease_until < now),
+        )
+
+    async def _due(self, room: int) -> list[int]:
+        if room <= 0:
+            return []
+        async with self.db.transaction(read_only=True) as session:
+            rows = await session.scalars(
+                select(ActionRecord.id).where(self._claimable(self.clock.now())).order_by(ActionRecord.id).limit(room)
+            )
+            return list(rows)
+
+    async def _claim(self, action_id: int) -> bool:
+        """Take the action for this process; a conditional update, so two processes never both get it."""
+        now = self.clock.now()
+        async with self.db.transaction(urgent=True) as session:
+            claimed = await session.execute(
+                update(ActionRecord)
+                .where(ActionRecord.id == action_id, self._claimable(now))
+                .values(
+                    status=ActionStatus.RUNNING,
+                    lease_owner=self.owner,
+                    lease_until=now + self.lease,
+                    attempts=ActionRecord.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return claimed.rowcount == 1  # type: ignore[attr-defined]
+
+    async def _carry_out(self, action_id: int) -> None:
+        try:
+            async with self.db.transaction(read_only=True) as session:
+                action = await session.get_one(ActionRecord, action_id)
+                facts = await self.steps.facts(session, action)
+            done: Done | None = None
+            error: ProviderError | None = None
+            try:
+                async with asyncio.timeout(self.call_timeout):
+                    done = await self.steps.call(action, facts)
+            except ProviderError as exc:
+                error = exc
+            except BotError as exc:  # the request itself cannot be carried out: asking again will not help
+                error = ProviderError("supportbot", str(exc))
+            except TimeoutError:
+                error = ProviderError("supportbot", "the provider did not answer in time", retryable=True)
+            except Exception as exc:  # a bug must not strand the action: it is retried, then failed, and logged
+                log.exception("action %s (%s) raised unexpectedly", action_id, action.kind)
+                error = ProviderError(
+                    "supportbot", f"unexpected error ({type(exc).__name__}); see the log", retryable=True
+                )
+            report = await self._finish(action_id, done, error)
+        except DatabaseUnavailableError as exc:
+            log.warning(
+                "action %s: database unavailable (%s); its lease will run out and it is retried", action_id, exc
+            )
+            return
+        self.on_recorded()
+        if report is not None:
+            await _tell_requester(*report)
+
+    async def _finish(self, action_id: int, done: Done | None, error: ProviderError | None) -> tuple[str, str] | None:
+        """Record the outcome; returns (response_url, text) for the person who asked, if they can still hear it."""
+        return await self.db.run(lambda session: self._record_outcome(session, action_id, done, error))
+
+    async def _record_outcome(
+        self, session: AsyncSession, action_id: int, done: Done | None, error: ProviderError | None
+    ) -> tuple[str, str] | None:
+        action = await session.get_one(ActionRecord, action_id, with_for_update=True, populate_existing=True)
+        if action.status != ActionStatus.RUNNING or action.lease_owner != self.owner:
+            log.warning("action %s: lease lost before it finished; the other process records it", action_id)
+            return None
+        now = self.clock.now()
+        if done is not None:
+            reply = await self.steps.record(session, action, done, now)
+            if reply is not None and (support := channel_for(Topic.TICKET, self.channels)):
+                # The reply itself, in the ticket's thread like every other message of the ticket.
+                queue.reply(
+                    session,
+                    f"ticket-message:{reply.id}",
+                    parent=Subject.TICKET,
+                    parent_id=reply.ticket_id,
+                    channel=support,
+                    text="",
+                    now=now,
+                    record={"type": "ticket_message", "id": reply.id},
+                )
+            action.status = ActionStatus.SUCCEEDED
+            action.result = done.result | {"summary": done.summary}
+            text = succeeded_text(action, done.summary, done.reference)
+            outcome, reference, note = Outcome.SUCCEEDED, done.reference, None
+        else:
+            assert error is not None
+            if error.retryable and action.attempts < MAX_ATTEMPTS:
+                action.status = ActionStatus.PENDING
+                action.not_before = now + timedelta(seconds=retry_delay(action.attempts, base=self.backoff_base))
+                action.error = str(error)
+                action.lease_owner = action.lease_until = None
+                log.info("action %s: %s; retrying", action_id, error)
+                return None
+            action.status = ActionStatus.FAILED
+            action.error = str(error)
+            text = failed_text(action, str(error))
+            outcome, reference, note = Outcome.FAILED, None, str(error)
+        action.finished_at = now
+        action.lease_owner = action.lease_until = None
+        await self._redraw_cards(session, action, now)
+        # Audited after the rows above are locked, never before: the audit chain's lock is the last thing a
+        # finishing action waits for, so two steps of a part-ways finishing together cannot deadlock (one
+        # holding the chain and waiting for the ticket the other has just closed).
+        await self._audit(session, action, outcome, now, reference=reference, note=note)
+        if action.parent_id is not None:
+            return await self._settle_parent(session, action.parent_id, now)
+        await self._post_in_thread(session, action, text, now)
+        url = action.report.get("response_url")
+        return (url, text) if url else None
+
+    async def _settle_parent(self, session: AsyncSession, parent_id: int, now: datetime) -> tuple[str, str] | None:
+        """When the last step of a part-ways finishes, tell how every step went, with a retry for the failed."""
+        parent = await session.get_one(ActionRecord, parent_id, with_for_update=True, populate_existing=True)
+        steps = list(
+            await session.scalars(
+                select(ActionRecord)
+                .where(ActionRecord.parent_id == parent_id)
+                .order_by(ActionRecord.id)
+                .execution_options(populate_existing=True)
+            )
+        )
+        if any(step.status in (ActionStatus.PENDING, ActionStatus.RUNNING) for step in steps):
+            return None
+        failed = [step for step in steps if step.status == ActionStatus.FAILED]
+        parent.status = ActionStatus.FAILED if failed else ActionStatus.SUCCEEDED
+        parent.finished_at = now
+        parent.attempts += 1  # counts the summaries, so a retry's summary is a new message
+        parent.result = {"summary": "parted ways" if not failed else f"{len(failed)} step(s) failed"}
+        parent.error = "; ".join(step.error or "failed" for step in failed) or None
+        outcome = Outcome.FAILED if failed else Outcome.SUCCEEDED
+        await self._audit(session, parent, outcome, now, note=parent.error)
+        card = part_ways_card(parent, steps)
+        await self._post_in_thread(session, parent, card.text, now, blocks=card.blocks)
+        url = parent.report.get("response_url")
+        return (url, card.text) if url else None
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        action: ActionRecord,
+        outcome: Outcome,
+        now: datetime,
+        *,
+        reference: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        entry = audit.Entry(
+            actor_id=action.actor_id,
+            actor_name=action.actor_name,
+            action=action.kind,
+            outcome=outcome,
+            subject=action.report.get("what") or action.report.get("subject_label"),
+            note=note,
+            customer_id=action.customer_id,
+            ticket_id=action.ticket_id,
+            payment_id=action.payment_id,
+            parameters=public_params(action.params),
+            provider_reference=reference,
+            idempotency_key=action.key,
+        )
+        await audit.append(session, entry, now)
+
+    async def _post_in_thread(
+        self, session: AsyncSession, action: ActionRecord, text: str, now: datetime, *, blocks: list | None = None
+    ) -> None:
+        target = await self._report_card(session, action)
+        if target is None:
+            return
+        subject, subject_id, channel = target
+        queue.reply(
+            session,
+            f"action:{action.id}:{action.status}:{action.attempts}",
+            parent=subject,
+            parent_id=subject_id,
+            channel=channel,
+            text=text,
+            now=now,
+            blocks=blocks,
+        )
+
+    async def _report_card(self, session: AsyncSession, action: ActionRecord) -> tuple[Subject, int, str] | None:
+        subject, subject_id = action.report.get("subject"), action.report.get("id")
+        if subject not in _TOPICS or not isinstance(subject_id, int):
+            return None
+        card = await session.get(SUBJECT_MODELS[subject], subject_id)
+        channel = (card.slack_channel if card else None) or channel_for(_TOPICS[Subject(subject)], self.channels)
+        return (Subject(subject), subject_id, channel) if channel else None
+
+    async def _redraw_cards(self, session: AsyncSession, action: ActionRecord, now: datetime) -> None:
+        """Cards show what was done from Slack: redraw the ones this action changes."""
+        wanted: set[tuple[Subject, int]] = set()
+        if action.payment_id is not None:
+            payment = await session.get(Payment, action.payment_id)
+            if payment is not None and payment.digest_id is not None:
+                wanted.add((Subject.DIGEST, payment.digest_id))
+            else:
+                wanted.add((Subject.SALE, action.payment_id))
+        if action.ticket_id is not None:
+            wanted.add((Subject.TICKET, action.ticket_id))
+        if (target := await self._report_card(session, action)) is not None:
+            wanted.add(target[:2])
+        for subject, subject_id in sorted(wanted):
+            topic = Topic.SALE if subject == Subject.DIGEST else _TOPICS[subject]
+            if channel := channel_for(topic, self.channels):
+                await queue.update_card(session, subject, subject_id, channel, now)
+
+
+async def _tell_requester(response_url: str, text: str) -> None:
+    """A courtesy to whoever asked: the durable record is the card's thread and the audit trail."""
+    try:
+        await AsyncWebhookClient(response_url, timeout=5).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+    except Exception as exc:  # an expired response_url (30 minutes) or a network blip loses only the courtesy
+        log.info("could not tell the requester through their response_url: %s", type(exc).__name__)

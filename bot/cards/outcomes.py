@@ -1,0 +1,111 @@
+"""How an action's outcome reads in Slack: a line in the card's thread, a mark on the card, a part-ways summary."""
+
+from __future__ import annotations
+
+from bot.actions.kinds import Kind
+from bot.cards.blocks import Block, Card, context, escape, section
+from bot.models import ActionRecord, ActionStatus
+from bot.slack_ids import ActionId
+
+NOUNS = {
+    Kind.REFUND: "refund",
+    Kind.REVOKE_LICENCE: "licence revocation",
+    Kind.UNSUBSCRIBE: "unsubscribe",
+    Kind.TAKE_OVER: "take-over",
+    Kind.REPLY: "reply",
+    Kind.CLOSE_TICKET: "closing of the ticket",
+    Kind.PART_WAYS: "parting of ways",
+}
+MARKS = {
+    Kind.REFUND: "↩️",
+    Kind.REVOKE_LICENCE: "🔑",
+    Kind.UNSUBSCRIBE: "📭",
+    Kind.TAKE_OVER: "🙋",
+    Kind.REPLY: "✉️",
+    Kind.CLOSE_TICKET: "🗂️",
+    Kind.PART_WAYS: "👋",
+}
+
+
+def who(action: ActionRecord) -> str:
+    return f"<@{action.actor_id}>"
+
+
+def succeeded_text(action: ActionRecord, summary: str, reference: str | None) -> str:
+    ref = f" · `{escape(reference)}`" if reference and action.kind == Kind.REFUND else ""
+    previous = action.params.get("previous_assignee")
+    if action.kind == Kind.TAKE_OVER and previous:
+        # Taking a ticket from someone tells them, in the thread, by mentioning them: "took the ticket over from
+        # <@them>; the help desk knows", not "…; the help desk knows from <@them>".
+        took, sep, rest = escape(summary).partition(";")
+        return f"{MARKS[Kind.TAKE_OVER]} {who(action)} {took} from <@{previous}>{sep}{rest}{ref}"
+    return f"{MARKS.get(action.kind, '✅')} {who(action)} {escape(summary)}{ref}"
+
+
+def failed_text(action: ActionRecord, reason: str) -> str:
+    return f"❌ The {NOUNS.get(action.kind, action.kind)} asked by {who(action)} failed: {escape(reason)}"
+
+
+def already_text(action: ActionRecord) -> str:
+    """What a second request for the same thing is told."""
+    noun = NOUNS.get(action.kind, action.kind)
+    if action.status == ActionStatus.SUCCEEDED:
+        summary = (action.result or {}).get("summary") or "done"
+        return f"That was already done: {who(action)} {escape(summary)}."
+    if action.status == ActionStatus.FAILED:
+        return f"The same {noun} failed before: {escape(action.error or 'no reason given')}."
+    return f"That {noun} was already asked for by {who(action)} and is under way; the outcome will follow."
+
+
+def part_ways_card(parent: ActionRecord, steps: list[ActionRecord]) -> Card:
+    lines = [_step_line(step) for step in steps]
+    lines += [f"↺ {line}" for line in parent.params.get("earlier") or []]  # written by already_text, escaped
+    failed = [step for step in steps if step.status == ActionStatus.FAILED]
+    if failed:
+        headline = f"👋 *Parting ways* ({who(parent)}): {len(steps) - len(failed)} of {len(steps)} steps done"
+    else:
+        headline = f"👋 *Parted ways* ({who(parent)}): every step done"
+    blocks: list[Block] = [section(headline + "\n" + "\n".join(lines))]
+    if failed:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ActionId.RETRY_STEPS,
+                        "text": {"type": "plain_text", "text": f"Retry {len(failed)} failed step(s)"},
+                        "value": str(parent.id),
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+        blocks.append(context("Steps that worked are not repeated."))
+    return Card(headline.replace("*", ""), blocks)
+
+
+def _step_line(step: ActionRecord) -> str:
+    noun = NOUNS.get(step.kind, step.kind).capitalize()
+    if step.status == ActionStatus.SUCCEEDED:
+        return f"✅ {noun}: {escape((step.result or {}).get('summary') or 'done')}"
+    if step.status == ActionStatus.FAILED:
+        return f"❌ {noun}: {escape(step.error or 'failed')}"
+    return f"⏳ {noun}: under way"
+
+
+def done_marks(actions: list[ActionRecord]) -> list[str]:
+    """What people did about this customer or ticket from Slack, newest last, for the card's marks."""
+    marks = []
+    for action in actions:
+        # The ticket card names its assignee; replies are in the thread; a part-ways is its steps.
+        if action.status != ActionStatus.SUCCEEDED or action.kind in (Kind.REPLY, Kind.PART_WAYS, Kind.TAKE_OVER):
+            continue
+        summary = (action.result or {}).get("summary") or NOUNS.get(action.kind, action.kind)
+        marks.append(f"{MARKS.get(action.kind, '✅')} {escape(summary)} by {who(action)}")
+    return marks[-6:]
+
+
+def masked(licence: str) -> str:
+    """Enough of a licence key to recognise it, not enough to use it."""
+    return licence if len(licence) <= 8 else f"{licence[:4]}…{licence[-4:]}"

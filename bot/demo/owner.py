@@ -1,0 +1,55 @@
+"""The shop's owner in the demo: clicks buttons and confirms modals in the stand-in Slack, as a person would.
+
+Requests go to the bot's /slack/events signed with the signing secret, exactly as Slack sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from bot.demo.blockkit_text import render_blocks
+from bot.fakes.slack import FakeSlack, Message
+from bot.fakes.slack_requests import button_value, click_body, signed, submission_body
+from bot.slack_ids import ActionId
+
+
+class SlackPerson:
+    def __init__(self, http: aiohttp.ClientSession, bot_url: str, slack: FakeSlack, user: tuple[str, str], secret: str):
+        self.http = http
+        self.bot_url = bot_url
+        self.slack = slack
+        self.user_id, self.name = user
+        self.secret = secret
+
+    async def click(self, card: Message, action_id: ActionId) -> None:
+        body = click_body(self.slack, action_id, button_value(card, action_id), user=self.user_id, user_name=self.name)
+        await self._post(body)
+
+    async def confirm_newest_modal(self, *, settled_when: str | None = None) -> str:
+        """Wait for the modal the click opened (and for its update, if `settled_when` names a block it gains),
+        print what it shows, and confirm it as shown; returns what it showed."""
+        view = await self._newest_view(settled_when)
+        shown = render_blocks(view["blocks"], view["title"]["text"])
+        await self._post(submission_body(view, user=self.user_id, user_name=self.name))
+        return shown
+
+    async def _newest_view(self, settled_when: str | None, timeout: float = 10.0) -> dict:  # noqa: ASYNC109
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            if self.slack.views:
+                view = list(self.slack.views.values())[-1]
+                blocks = {block.get("block_id") for block in view["blocks"]}
+                if settled_when is None or settled_when in blocks:
+                    return view
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the modal did not open")
+
+    async def _post(self, body: str) -> None:
+        async with self.http.post(f"{self.bot_url}/slack/events", data=body, headers=signed(body, self.secret)) as r:
+            r.raise_for_status()
+
+
+def card_of(slack: FakeSlack, channel: str, needle: str) -> Message:
+    return next(m for m in slack.channel_messages(channel) if needle in str(m.blocks))

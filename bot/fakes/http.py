@@ -1,0 +1,148 @@
+"""What the fake providers with small JSON APIs share: a recording aiohttp server with injectable faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Self
+
+from aiohttp import web
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_SECRET_HEADERS = frozenset({"authorization", "x-kit-api-key"})
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # without credentials
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class _Fault:
+    path_prefix: str
+    remaining: int
+    status: int
+    delay: float
+    retry_after: int
+    method: str | None
+
+
+class LoopbackServer:
+    """A fake provider's aiohttp app on 127.0.0.1, on a port the OS picks; subclasses build the app."""
+
+    base_url = ""
+    _runner: web.AppRunner | None = None
+
+    def _app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def start(self) -> str:
+        # A client that times out hangs up; cancelling its handler stops an injected delay holding close().
+        self._runner = web.AppRunner(self._app(), handler_cancellation=True, shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+        return self.base_url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+class FakeHttpServer(LoopbackServer):
+    """An aiohttp app on a free port that records every request and answers injected faults first.
+
+    Subclasses add routes in `_routes`, a credentials check in `_authenticate` and their vendor's error body in
+    `_error_body`. `calls` holds every request, `rate_limited` counts the 429s answered.
+    """
+
+    error_content_type = "application/json"
+
+    def __init__(self) -> None:
+        self.calls: list[RecordedCall] = []
+        self.rate_limited = 0
+        self._faults: list[_Fault] = []
+
+    def fail_next(
+        self,
+        path_prefix: str,
+        times: int = 1,
+        *,
+        status: int = 500,
+        delay: float = 0.0,
+        retry_after: int = 30,
+        method: str | None = None,
+    ) -> None:
+        """Answer the next `times` requests under `path_prefix` (and of `method`, if given) with `status` after
+        `delay` seconds; a 429 carries `Retry-After: retry_after`."""
+        self._faults.append(_Fault(path_prefix, times, status, delay, retry_after, method))
+
+    def _app(self) -> web.Application:
+        app = web.Application(middlewares=[self._record, self._inject_faults, self._check_credentials])
+        self._routes(app)
+        return app
+
+    def calls_to(self, method: str, path: str) -> list[RecordedCall]:
+        return [call for call in self.calls if call.method == method and call.path == path]
+
+    def _routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    def _authenticate(self, request: web.Request, raw_body: bytes) -> web.Response | None:
+        """None when the request carries valid credentials, else the vendor's 401."""
+        raise NotImplementedError
+
+    def _error_body(self, status: int, message: str) -> Any:
+        return {"error": HTTPStatus(status).phrase.lower().replace(" ", "_"), "message": message}
+
+    def _error(self, status: int, message: str, **headers: str) -> web.Response:
+        body = self._error_body(status, message)
+        return web.json_response(body, status=status, content_type=self.error_content_type, headers=headers or None)
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        body = await request.read()
+        headers = {name: value for name, value in request.headers.items() if name.lower() not in _SECRET_HEADERS}
+        self.calls.append(RecordedCall(request.method, request.path, dict(request.query), headers, body))
+        return await handler(request)
+
+    @web.middleware
+    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        fault = next((f for f in self._faults if f.remaining and _matches(f, request)), None)
+        if fault is None:
+            return await handler(request)
+        fault.remaining -= 1
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
+            self.rate_limited += 1
+            return self._error(429, "Too many requests", **{"Retry-After": str(fault.retry_after)})
+        return self._error(fault.status, f"{HTTPStatus(fault.status).phrase}.")
+
+    @web.middleware
+    async def _check_credentials(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        return self._authenticate(request, await request.read()) or await handler(request)
+
+
+def _matches(fault: _Fault, request: web.Request) -> bool:
+    return request.path.startswith(fault.path_prefix) and fault.method in (None, request.method)

@@ -1,0 +1,103 @@
+"""The buttons on cards: Take over, Reply, Refund, Revoke licence, Unsubscribe, Part ways; and Retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions.confirm import Answer, retry_failed_steps, take_over
+from bot.actions.kinds import PERMISSION, Kind
+from bot.actions.offers import OFFERS, Origin
+from bot.actions.targets import scope_of_button
+from bot.deps import Deps
+from bot.errors import UsageError
+from bot.handlers.guard import actor_of, permitted
+from bot.policies.routing import Topic, channel_for
+from bot.slack_ids import ActionId
+
+_OPENS = {
+    ActionId.REPLY: Kind.REPLY,
+    ActionId.REFUND: Kind.REFUND,
+    ActionId.REVOKE: Kind.REVOKE_LICENCE,
+    ActionId.UNSUBSCRIBE: Kind.UNSUBSCRIBE,
+    ActionId.PART_WAYS: Kind.PART_WAYS,
+}
+_BY_ACTION_ID = {action_id.value: kind for action_id, kind in _OPENS.items()}
+
+
+def register(app: AsyncApp) -> None:
+    for action_id in _OPENS:
+        app.action(action_id)(handle_card_button)
+    app.action(ActionId.TAKE_OVER)(handle_takeover_button)
+    app.action(ActionId.RETRY_STEPS)(handle_retry_button)
+
+
+async def handle_card_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
+) -> None:
+    await ack()
+    kind = _BY_ACTION_ID[action["action_id"]]
+    if (refusal := await permitted(deps, body, PERMISSION[kind], subject=action.get("value"))) is not None:
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    origin = Origin(body["trigger_id"], body.get("response_url"), button_value=str(action.get("value")))
+    try:
+        await OFFERS[kind](deps, client, origin)
+    except UsageError as exc:
+        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+
+
+async def handle_takeover_button(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+) -> None:
+    await ack()
+    if (refusal := await permitted(deps, body, PERMISSION[Kind.TAKE_OVER], subject=action.get("value"))) is not None:
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    try:
+        answer = await deps.db.run(lambda session: _take_over(session, str(action.get("value")), body, deps))
+    except UsageError as exc:
+        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        return
+    deps.wake_actions()
+    if answer.notice:
+        await respond(response_type="ephemeral", replace_original=False, text=answer.notice)
+
+
+async def _take_over(session: AsyncSession, value: str, body: dict[str, Any], deps: Deps) -> Answer:
+    scope = await scope_of_button(session, value)
+    if scope.ticket is None:
+        raise UsageError("Only a ticket can be taken over.")
+    report = {"subject": "ticket", "id": scope.ticket.id, "subject_label": scope.label}
+    support = channel_for(Topic.TICKET, deps.channels)
+    return await take_over(session, scope.ticket, actor_of(body), deps.clock.now(), report, support)
+
+
+async def handle_retry_button(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+) -> None:
+    await ack()
+    if (refusal := await permitted(deps, body, PERMISSION[Kind.PART_WAYS], subject="retry failed steps")) is not None:
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    value = str(action.get("value") or "")
+    try:
+        if not value.isdigit():
+            raise UsageError("That retry button is from an unknown version of the bot.")
+        retried = await deps.db.run(
+            lambda session: retry_failed_steps(session, int(value), actor_of(body), deps.clock.now())
+        )
+    except UsageError as exc:
+        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        return
+    deps.wake_actions()
+    text = f"Retrying {retried} step(s); the outcome follows in the thread." if retried else "Nothing left to retry."
+    await respond(response_type="ephemeral", replace_original=False, text=text)

@@ -1,0 +1,38 @@
+"""Permission checks for Slack requests: the pure policy decides, a refusal is audited and told politely."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import audit
+from bot.actions.record import Actor
+from bot.audit import Outcome
+from bot.deps import Deps
+from bot.policies.permissions import Action, may
+
+
+async def permitted(deps: Deps, body: dict[str, Any], action: Action, *, subject: str | None = None) -> str | None:
+    """None if the requesting user may do `action`; else the refusal to show them (already audited)."""
+    actor = actor_of(body)
+    decision = may(actor.id, action, deps.settings.owners, deps.settings.agents)
+    if decision.allowed:
+        return None
+    async with deps.db.transaction() as session:
+        entry = audit.Entry(
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            outcome=Outcome.REFUSED,
+            subject=subject,
+            note=decision.reason,
+        )
+        await audit.append(session, entry, deps.clock.now())
+    return decision.reason
+
+
+def actor_of(body: dict[str, Any]) -> Actor:
+    """Who sent a slash command or an interaction payload."""
+    if "user_id" in body:
+        return Actor(str(body["user_id"]), body.get("user_name"))
+    user = body.get("user") or {}
+    return Actor(str(user.get("id", "")), user.get("username") or user.get("name"))

@@ -1,0 +1,105 @@
+"""`/customer <email>` and `/audit [email | @user | ticket] [since]`: looking things up, privately."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from sqlalchemy import select
+
+from bot.actions.targets import TargetKind, read_target
+from bot.audit import parse_since
+from bot.cards.lookups import audit_card, customer_card
+from bot.deps import Deps
+from bot.handlers.guard import permitted
+from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
+from bot.policies.permissions import Action
+from bot.slack_ids import Command
+from bot.store import customer_history
+
+AUDIT_SHOWN = 20
+USAGE = {
+    Command.CUSTOMER: "/customer <email>",
+    Command.AUDIT: "/audit [email | @user | ticket id] [since: 7d, 12h or 2026-11-01]",
+}
+
+
+def register(app: AsyncApp) -> None:
+    app.command(Command.CUSTOMER)(handle_customer_command)
+    app.command(Command.AUDIT)(handle_audit_command)
+
+
+async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
+    await ack()
+    words = (command.get("text") or "").split()
+    target = read_target(words[0]) if words else None
+    if target is None or target.kind != TargetKind.EMAIL:
+        await respond(response_type="ephemeral", text=f"Usage: `{USAGE[Command.CUSTOMER]}`")
+        return
+    if (refusal := await permitted(deps, command, Action.LOOK_UP, subject=target.value)) is not None:
+        await respond(response_type="ephemeral", text=refusal)
+        return
+    async with deps.db.transaction(read_only=True) as session:
+        customer = await session.scalar(select(Customer).where(Customer.email == target.value))
+        if customer is None:
+            await respond(response_type="ephemeral", text=f"No customer with the email {target.value} is on record.")
+            return
+        payments = list(
+            await session.scalars(
+                select(Payment).where(Payment.customer_id == customer.id).order_by(Payment.paid_at.desc())
+            )
+        )
+        disputes = list(
+            await session.scalars(
+                select(Dispute).where(Dispute.customer_id == customer.id).order_by(Dispute.opened_at.desc())
+            )
+        )
+        tickets = list(
+            await session.scalars(
+                select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.opened_at.desc())
+            )
+        )
+        card = customer_card(
+            customer, await customer_history(session, customer.id), payments, disputes, tickets, deps.clock.now()
+        )
+    await respond(response_type="ephemeral", text=card.text, blocks=card.blocks)
+
+
+async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
+    await ack()
+    if (refusal := await permitted(deps, command, Action.VIEW_AUDIT, subject="audit trail")) is not None:
+        await respond(response_type="ephemeral", text=refusal)
+        return
+    query = select(AuditRecord)
+    scope = []
+    now = deps.clock.now()
+    async with deps.db.transaction(read_only=True) as session:
+        for word in (command.get("text") or "").split():
+            target = read_target(word)
+            if target.kind == TargetKind.EMAIL:
+                customer_id = await session.scalar(select(Customer.id).where(Customer.email == target.value))
+                query = query.where(AuditRecord.customer_id == (customer_id or -1))
+                scope.append(f"for {target.value}")
+                continue
+            if target.kind == TargetKind.USER:
+                query = query.where(AuditRecord.actor_id == target.value)
+                scope.append(f"by <@{target.value}>")
+                continue
+            try:
+                since = parse_since(word, now)
+            except ValueError:
+                ticket_id = await session.scalar(select(Ticket.id).where(Ticket.external_id == target.value))
+                if ticket_id is None:
+                    await respond(
+                        response_type="ephemeral",
+                        text=f"“{word}” is not an email, @person, ticket or time. Usage: `{USAGE[Command.AUDIT]}`",
+                    )
+                    return
+                query = query.where(AuditRecord.ticket_id == ticket_id)
+                scope.append(f"on ticket {target.value}")
+            else:
+                query = query.where(AuditRecord.at >= since)
+                scope.append(f"since {since:%Y-%m-%d %H:%M} UTC")
+        records = list(await session.scalars(query.order_by(AuditRecord.seq.desc()).limit(AUDIT_SHOWN)))
+    card = audit_card(records, " ".join(scope) or "(latest)")
+    await respond(response_type="ephemeral", text=card.text, blocks=card.blocks)
