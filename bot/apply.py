@@ -16,6 +16,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.store import find_payment, record_sale, resolve_customer
+from bot.tone_watch import judge_message, message_key
 
 log = logging.getLogger(__name__)
 
@@ -198,22 +199,23 @@ class Applier:
         session.add(message)
         await session.flush()
         channel = channel_for(Topic.TICKET, self.channels)
-        if channel is None:
-            return
-        if created:
+        if channel is not None and created:
             queue.post_card(session, Subject.TICKET, ticket.id, channel, now)
-            return
-        queue.reply(
-            session,
-            f"ticket-message:{message.id}",
-            parent=Subject.TICKET,
-            parent_id=ticket.id,
-            channel=channel,
-            text="",
-            now=now,
-            record={"type": "ticket_message", "id": message.id},
-        )
-        await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
+        elif channel is not None:
+            queue.reply(
+                session,
+                message_key(message.id),
+                parent=Subject.TICKET,
+                parent_id=ticket.id,
+                channel=channel,
+                text="",
+                now=now,
+                record={"type": "ticket_message", "id": message.id},
+            )
+            await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
+        if message.sender == "customer":
+            # After the message's own reply, so that a warning follows the message it is about.
+            await judge_message(session, ticket, message, self.channels, now)
 
 
 def _unseen_sale(refund: RefundSeen) -> SaleSeen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -47,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", help="database URL for the demo (default: a fresh SQLite file)")
     demo.add_argument("--burst", type=int, default=60, help="sales in the launch-day rush (default 60)")
     commands.add_parser("tone", help="classify the tone of a message (see `supportbot tone --help`)", add_help=False)
+    commands.add_parser(
+        "tone-reviews",
+        help="write the messages people marked abusive or not as JSON lines, for scripts/train_tone.py --extra",
+    )
     audit = commands.add_parser("audit", help="export or verify the audit trail of actions")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
     export = audit_commands.add_parser("export", help="write the audit trail to stdout, oldest first")
@@ -145,6 +150,21 @@ async def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _tone_reviews(_args: argparse.Namespace) -> int:
+    from bot.db import Database
+    from bot.tone_review import reviewed_messages
+
+    db = Database(load_settings().database_url)
+    try:
+        await db.ensure_schema(create_if_new=False)
+        async with db.transaction(read_only=True) as session:
+            async for row in reviewed_messages(session):
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        await db.dispose()
+    return 0
+
+
 def _since(value: str) -> datetime:
     from bot.audit import parse_since
 
@@ -154,7 +174,14 @@ def _since(value: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-_COMMANDS = {"serve": _serve, "socket": _socket, "migrate": _migrate, "demo": _demo, "audit": _audit}
+_COMMANDS = {
+    "serve": _serve,
+    "socket": _socket,
+    "migrate": _migrate,
+    "demo": _demo,
+    "audit": _audit,
+    "tone-reviews": _tone_reviews,
+}
 
 
 if __name__ == "__main__":

@@ -27,3 +27,4 @@ class Deps:
     channels: Channels
     providers: Providers
     wake_actions: Callable[[], None]  # a new action is recorded: carry it out now, not at the next poll
+    wake_outbox: Callable[[], None]  # something new to show in Slack: post it now, not at the next poll

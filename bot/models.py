@@ -209,8 +209,25 @@ class TicketMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime]
     slack_ts: Mapped[str | None] = mapped_column(String(32))
+    # A customer's message only: the tone that counts (the classifier's, unless a person corrected it), and the
+    # classifier's own verdict {tone, score, reasons, flags}, kept for the warning and for retraining.
+    tone: Mapped[str | None] = mapped_column(String(16))
+    tone_verdict: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    tone_corrected_by: Mapped[str | None] = mapped_column(String(32))
+    tone_corrected_at: Mapped[datetime | None]
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
+
+
+class Preference(Base):
+    """A choice an owner made from Slack (e.g. whether abusive messages are hidden), overriding the default."""
+
+    __tablename__ = "preferences"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime]
 
 
 class SaleDigest(SlackPlaced, Base):
@@ -237,6 +254,8 @@ class OutboxKind(StrEnum):
     POST_CARD = "post_card"
     UPDATE_CARD = "update_card"
     REPLY = "reply"
+    UPDATE_REPLY = "update_reply"
+    ALERT = "alert"  # a message of its own in another channel (on-call) about a subject
 
 
 class OutboxMessage(Base):

@@ -29,6 +29,7 @@ from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
 from bot.models import ActionRecord, ActionStatus, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from bot.outbox.pacing import Pacer
+from bot.outbox.render import Drawing
 from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
 from bot.processor import EventProcessor, Parser
@@ -78,7 +79,7 @@ class Runtime:
             digest_rules=digest_rules,
             pacer=pacer,
             backoff_base=backoff_base,
-            offered=_offered(self.providers),
+            drawing=Drawing(_offered(self.providers), settings.risk_thresholds, settings.currency.upper()),
         )
         self.processor = EventProcessor(
             self.db,
@@ -111,6 +112,7 @@ class Runtime:
             channels=channels,
             providers=self.providers,
             wake_actions=self.actions.wake,
+            wake_outbox=self.outbox.wake,
         )
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.money import exponent
+from bot.policies.risk import RiskThresholds
 
 ENV_PREFIX = "SUPPORTBOT_"
 STRIPE_API_BASE = "https://api.stripe.com"
@@ -87,6 +90,18 @@ class Settings(BaseSettings):
     agents: UserIds = ()
     timezone: str = "UTC"
 
+    # The shop's main currency (ISO code): what a customer's support is costed in.
+    currency: str = Field(default="USD", pattern=r"^[A-Za-z]{3}$")
+    # When a customer's cards suggest "consider parting ways" (a person always decides); 0 turns a signal off.
+    risk_unanswered_contacts: int = Field(default=3, ge=0)
+    risk_refunds: int = Field(default=2, ge=0)
+    risk_disputes: int = Field(default=1, ge=0)
+    risk_abusive_messages: int = Field(default=2, ge=0)
+    risk_cost_ratio: float = Field(default=1.0, ge=0)
+    risk_minutes_per_message: float = Field(default=10.0, ge=0)
+    risk_hourly_cost: Decimal = Field(default=Decimal(30), ge=0)  # in the main currency, e.g. 30 or 27.50
+    risk_signals_to_part: int = Field(default=2, ge=0)
+
     @field_validator("owners", "agents", mode="before")
     @classmethod
     def _split_user_ids(cls, value: object) -> object:
@@ -115,9 +130,29 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/Berlin)") from None
         return value
 
+    @field_validator("risk_refunds")
+    @classmethod
+    def _refunds_pattern(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("one refund is not a pattern: use 2 or more, or 0 to turn the signal off")
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def risk_thresholds(self) -> RiskThresholds:
+        return RiskThresholds(
+            unanswered_contacts=self.risk_unanswered_contacts,
+            refunds=self.risk_refunds,
+            disputes=self.risk_disputes,
+            abusive_messages=self.risk_abusive_messages,
+            cost_ratio=self.risk_cost_ratio,
+            minutes_per_message=self.risk_minutes_per_message,
+            hourly_cost_minor=int(self.risk_hourly_cost * 10 ** exponent(self.currency)),
+            signals_to_part=self.risk_signals_to_part,
+        )
 
     def require(self, *names: str, reason: str) -> None:
         """Stop start-up with one line naming the first setting `reason` needs but does not have."""

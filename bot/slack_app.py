@@ -10,7 +10,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.handlers import action_commands, card_buttons, confirmations, lookup_commands, support_command
+from bot.handlers import (
+    action_commands,
+    card_buttons,
+    confirmations,
+    lookup_commands,
+    support_command,
+    tone_buttons,
+)
 
 
 def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
@@ -47,4 +54,5 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     lookup_commands.register(app)
     card_buttons.register(app)
     confirmations.register(app)
+    tone_buttons.register(app)
     return app

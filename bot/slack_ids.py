@@ -30,6 +30,10 @@ class ActionId(StrEnum):
     UNSUBSCRIBE = "unsubscribe-open"
     PART_WAYS = "part-ways-open"
     RETRY_STEPS = "retry-failed-steps"
+    # On warnings and hidden messages; each value is a ticket message's id.
+    SHOW_MESSAGE = "tone-show-message"
+    NOT_ABUSIVE = "tone-not-abusive"
+    IS_ABUSIVE = "tone-is-abusive"
 
 
 class ViewId(StrEnum):
@@ -40,3 +44,10 @@ class ViewId(StrEnum):
     UNSUBSCRIBE = "unsubscribe-confirm"
     PART_WAYS = "part-ways-confirm"
     REPLY = "reply-send"
+    REPLY_HELD = "reply-held"  # pushed over the reply modal when the draft reads as abusive or sarcastic
+
+
+class Shortcut(StrEnum):
+    """Message shortcuts (the "…" menu on a message)."""
+
+    MARK_ABUSIVE = "mark-abusive"

@@ -10,7 +10,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import CustomerRef, SaleSeen
-from bot.models import Customer, CustomerIdentity, Dispute, Payment, Refund, Ticket
+from bot.models import Customer, CustomerIdentity, Dispute, Payment, Refund, Ticket, TicketMessage
+from bot.policies.risk import CustomerRecord
+from bot.policies.tone import Tone
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -193,3 +195,49 @@ async def purchase_number(session: AsyncSession, payment: Payment) -> int | None
         )
     )
     return (earlier or 0) + 1
+
+
+async def risk_record(session: AsyncSession, customer_id: int, currency: str) -> CustomerRecord:
+    """The facts the risk policy weighs, across all of the customer's payments and tickets."""
+    history = await customer_history(session, customer_id)
+    rows = (
+        await session.execute(
+            select(TicketMessage.ticket_id, TicketMessage.sender, TicketMessage.tone, Ticket.status)
+            .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+            .where(Ticket.customer_id == customer_id)
+            .order_by(TicketMessage.ticket_id, TicketMessage.sent_at, TicketMessage.id)
+        )
+    ).all()
+    waiting: dict[int, int] = {}
+    for ticket_id, sender, _tone, status in rows:
+        if status == "closed":
+            continue
+        # Messages since the team last wrote in that ticket; a reply from the team starts the count again.
+        waiting[ticket_id] = waiting.get(ticket_id, 0) + 1 if sender == "customer" else 0
+    from_customer = [row for row in rows if row.sender == "customer"]
+    return CustomerRecord(
+        paid=history.paid,
+        refunded=history.refunded,
+        refunds=history.refunds,
+        disputes=history.disputes,
+        unanswered_contacts=sum(waiting.values()),
+        customer_messages=len(from_customer),
+        abusive_messages=sum(1 for row in from_customer if row.tone == Tone.ABUSIVE),
+        currency=currency,
+    )
+
+
+async def ticket_messages(
+    session: AsyncSession, ticket_id: int, *, until: TicketMessage | None = None
+) -> list[TicketMessage]:
+    """The ticket's messages by when they were written (a follow-up can reach us before the one it follows);
+    with `until`, only those up to and including that message."""
+    query = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+    if until is not None:
+        query = query.where(
+            or_(
+                TicketMessage.sent_at < until.sent_at,
+                (TicketMessage.sent_at == until.sent_at) & (TicketMessage.id <= until.id),
+            )
+        )
+    return list(await session.scalars(query.order_by(TicketMessage.sent_at, TicketMessage.id)))

@@ -19,7 +19,15 @@ from bot.fakes.licences import FakeKeygen, FakeLicenceServer
 from bot.fakes.mailing_lists import FakeKit, FakeMailchimp
 from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack
-from bot.fakes.slack_requests import SIGNING_SECRET, button_value, click_body, command_body, signed, submission_body
+from bot.fakes.slack_requests import (
+    SIGNING_SECRET,
+    button_value,
+    click_body,
+    command_body,
+    shortcut_body,
+    signed,
+    submission_body,
+)
 from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
 from bot.models import AuditRecord
@@ -136,6 +144,11 @@ class BotUnderTest:
 
     async def click(self, slack: FakeSlack, action_id: str, value: str, *, user: str, reply_to: str = "click") -> int:
         body = click_body(slack, action_id, value, user=user, reply_to=reply_to)
+        status, _ = await self.post("/slack/events", body.encode(), signed(body))
+        return status
+
+    async def shortcut(self, slack: FakeSlack, callback_id: str, message: Any, *, user: str) -> int:
+        body = shortcut_body(slack, callback_id, message.channel, message.ts, user=user)
         status, _ = await self.post("/slack/events", body.encode(), signed(body))
         return status
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.fakes.slack import REQUIRED_SCOPES
-from bot.slack_ids import Command, Event
+from bot.slack_ids import Command, Event, Shortcut
 
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "manifest.yaml").read_text())
 
@@ -21,6 +21,14 @@ def test_slash_commands_have_descriptions_usage_hints_and_fit_slack_limits():
     for command in MANIFEST["features"]["slash_commands"]:
         assert len(command["command"]) <= 32
         assert command["description"] and command["usage_hint"]
+
+
+def test_every_shortcut_in_the_manifest_is_handled_and_fits_slack_limits():
+    shortcuts = MANIFEST["features"]["shortcuts"]
+    assert {shortcut["callback_id"] for shortcut in shortcuts} == {str(shortcut) for shortcut in Shortcut}
+    for shortcut in shortcuts:
+        assert shortcut["type"] in ("message", "global")
+        assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 150
 
 
 def test_subscribed_events_are_the_ones_the_app_listens_to():

@@ -161,3 +161,21 @@ def test_require_names_the_missing_setting_and_why() -> None:
         settings.require("stripe_webhook_secret", reason="to verify Stripe webhooks")
     assert str(caught.value) == ("SUPPORTBOT_STRIPE_WEBHOOK_SECRET is not set; it is needed to verify Stripe webhooks.")
     Settings(_env_file=None, channel_sales="C0SALES").require("channel_sales", reason="x")  # type: ignore[call-arg]
+
+
+def test_risk_thresholds_come_from_the_environment_in_the_shops_currency(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORTBOT_CURRENCY", "JPY")
+    monkeypatch.setenv("SUPPORTBOT_RISK_HOURLY_COST", "4500")
+    monkeypatch.setenv("SUPPORTBOT_RISK_DISPUTES", "0")
+    thresholds = load_settings().risk_thresholds
+    assert thresholds.hourly_cost_minor == 4500  # yen have no minor unit
+    assert thresholds.disputes == 0 and thresholds.refunds == 2
+    monkeypatch.setenv("SUPPORTBOT_CURRENCY", "EUR")
+    monkeypatch.setenv("SUPPORTBOT_RISK_HOURLY_COST", "27.50")
+    assert load_settings().risk_thresholds.hourly_cost_minor == 2750
+
+
+def test_one_refund_is_not_accepted_as_a_serial_refunder_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORTBOT_RISK_REFUNDS", "1")
+    with pytest.raises(ConfigError, match="SUPPORTBOT_RISK_REFUNDS is invalid: one refund is not a pattern"):
+        load_settings()

@@ -24,6 +24,7 @@ from bot.money import exponent
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.refunds import STRIPE_REASONS, decide_refund_amount, remaining_minor
+from bot.policies.reply_guard import check_draft
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,17 @@ class Answer:
     notice: str | None = None  # nothing new was recorded, and why: shown in the modal, or privately
     notice_title: str = "Already asked"
     recorded: bool = False  # something new is waiting for the worker
+    push: dict[str, Any] | None = None  # a view to put over the modal, to confirm something first
+    close_all: bool = False  # the modal was itself pushed over another: close both
 
     def ack_arguments(self) -> dict[str, Any]:
         if self.errors:
             return {"response_action": "errors", "errors": self.errors}
+        if self.push:
+            return {"response_action": "push", "view": self.push}
         if self.notice:
             return {"response_action": "update", "view": modals.notice(self.notice_title, self.notice)}
-        return {}
+        return {"response_action": "clear"} if self.close_all else {}
 
 
 def _report(meta: dict[str, Any]) -> dict[str, Any]:
@@ -150,14 +155,48 @@ async def confirm_reply(session: AsyncSession, view: dict[str, Any], actor: Acto
     body = (modals.submitted(view, "body") or "").strip()
     if not body:
         return Answer(errors={"body": "Write the reply first."})
+    close = "yes" in (modals.submitted(view, "close") or [])
+    draft_id = str(view.get("id") or now.timestamp())
+    check = check_draft(body)
+    if check.hold:
+        held = meta | {"close": close, "draft_id": draft_id, "concerns": [c.value for c in check.concerns]}
+        return Answer(push=modals.held_reply_modal(check.warning(), body, held))
+    return await _ask_reply(session, meta, body, close, draft_id, actor, now)
+
+
+async def confirm_held_reply(session: AsyncSession, view: dict[str, Any], actor: Actor, now: datetime) -> Answer:
+    """The sender read the warning and sent the reply anyway (perhaps edited): it goes as it stands."""
+    meta = modals.metadata_of(view)
+    body = (modals.submitted(view, "body") or "").strip()
+    if not body:
+        return Answer(errors={"body": "Write the reply first."})
+    answer = await _ask_reply(
+        session, meta, body, bool(meta.get("close")), str(meta.get("draft_id")), actor, now, meta.get("concerns")
+    )
+    return Answer(answer.errors, answer.notice, answer.notice_title, answer.recorded, close_all=True)
+
+
+async def _ask_reply(
+    session: AsyncSession,
+    meta: dict[str, Any],
+    body: str,
+    close: bool,
+    draft_id: str,
+    actor: Actor,
+    now: datetime,
+    sent_despite: list[str] | None = None,
+) -> Answer:
     ticket = await session.get(Ticket, meta.get("ticket_id") or 0)
     if ticket is None:
         raise UsageError("That ticket is no longer on record.")
+    params: dict[str, Any] = {"body": body, "close": close}
+    if sent_despite:
+        params["sent_despite"] = sent_despite
     request = Ask(
         Kind.REPLY,
-        kinds.reply_key(ticket.id, str(view.get("id") or now.timestamp())),
+        kinds.reply_key(ticket.id, draft_id),
         f"ticket {ticket.external_id}",
-        {"body": body, "close": "yes" in (modals.submitted(view, "close") or [])},
+        params,
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
         report=_report(meta),

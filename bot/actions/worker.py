@@ -33,6 +33,7 @@ from bot.outbox import queue
 from bot.outbox.queue import SUBJECT_MODELS, Subject
 from bot.policies.retry import retry_delay
 from bot.policies.routing import Channels, Topic, channel_for
+from bot.tone_watch import message_key
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ class ActionWorker:
                 # The reply itself, in the ticket's thread like every other message of the ticket.
                 queue.reply(
                     session,
-                    f"ticket-message:{reply.id}",
+                    message_key(reply.id),
                     parent=Subject.TICKET,
                     parent_id=reply.ticket_id,
                     channel=support,

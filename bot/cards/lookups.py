@@ -21,6 +21,7 @@ from bot.cards.blocks import (
 )
 from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
 from bot.money import format_money, format_totals
+from bot.policies.risk import Risk
 from bot.store import CustomerHistory
 
 SHOWN = 5
@@ -33,6 +34,7 @@ def customer_card(
     disputes: list[Dispute],
     tickets: list[Ticket],
     now: datetime,
+    risk: Risk | None = None,
 ) -> Card:
     blocks = [
         header(f"👤 {customer.name or customer.email or 'Customer'}"),
@@ -49,7 +51,17 @@ def customer_card(
     if disputes:
         blocks.append(section("*Disputes*\n" + _lines(disputes, _dispute)))
     blocks.append(section("*Tickets*\n" + (_lines(tickets, _ticket) or "_none on record_")))
+    if risk is not None:
+        blocks.append(section(_risk(risk)))
     return Card(f"Customer {customer.email or customer.name or customer.id}", blocks)
+
+
+def _risk(risk: Risk) -> str:
+    lines = [f"*Risk*: {risk.summary() or '🟢 nothing to watch'}"]
+    lines += [f"{'⚠️' if signal.crossed else '•'} {escape(signal.text)}" for signal in risk.signals]
+    if risk.consider_parting:
+        lines.append("_The bot only suggests; parting ways is your decision (`/partways`)._")
+    return "\n".join(lines)
 
 
 def _lines(items: list, describe) -> str:  # noqa: ANN001 - any record list with its describer

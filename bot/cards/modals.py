@@ -251,6 +251,20 @@ def reply_modal(ticket: Ticket, customer: Customer | None, via: str, metadata: d
     return modal(ViewId.REPLY, "Reply", "Send", blocks, metadata)
 
 
+def held_reply_modal(warning: str, draft: str, metadata: dict[str, Any]) -> View:
+    """Pushed over the reply modal when the draft reads as abusive or sarcastic: edit here, go back, or send."""
+    blocks: list[Block] = [
+        section(f"✋ {warning}"),
+        _text_input("body", "Your reply", initial=draft, multiline=True),
+        context(
+            "*Send anyway* sends the reply as it stands above; the audit trail notes it was sent despite the warning."
+        ),
+    ]
+    view = modal(ViewId.REPLY_HELD, "Check your reply", "Send anyway", blocks, metadata)
+    view["close"] = _plain("Back")
+    return view
+
+
 def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
     try:
         value = json.loads(view.get("private_metadata") or "{}")

@@ -17,7 +17,9 @@ from bot.cards.blocks import (
     section,
     slack_date,
 )
+from bot.cards.tone import hidden_message, is_abusive, tone_badges
 from bot.models import Customer, Ticket, TicketMessage
+from bot.policies.tone_trend import TicketTone
 from bot.store import CustomerHistory
 
 
@@ -27,6 +29,10 @@ def ticket_card(
     history: CustomerHistory,
     messages: list[TicketMessage],
     now: datetime,
+    *,
+    tone: TicketTone | None = None,
+    hide_abusive: bool = True,
+    risk: str = "",
 ) -> Card:
     subject = ticket.subject or "(no subject)"
     first = messages[0] if messages else None
@@ -45,8 +51,15 @@ def ticket_card(
     if ticket.assignee_id:
         about.append(f"🙋 <@{ticket.assignee_id}> has it")
     blocks.append(context(*about, local_time(customer.timezone if customer else None, now) or ""))
+    if tone is not None and (badges := tone_badges(tone)):
+        blocks.append(section("\n".join(badges)))
+    if risk:
+        blocks.append(context(risk))
     if first is not None:
-        blocks.append(section(quote(first.body)))
+        if hide_abusive and is_abusive(first):
+            blocks.append(hidden_message(first, lead="The first message:"))
+        else:
+            blocks.append(section(quote(first.body)))
     if len(messages) > 1:
         last = messages[-1]
         who = "customer" if last.sender == "customer" else escape(last.author or "agent")

@@ -21,7 +21,8 @@ class Scene:
     clock: str
     title: str
     deliveries: list[Delivery] = field(default_factory=list)
-    owner_does: str | None = None  # what the owner does in Slack in this scene: "take-over" or "part-ways"
+    # What the team does in Slack in this scene: Sam "answers-back", Olivia "take-over" or "part-ways".
+    team_does: str | None = None
 
 
 def stripe_event(event_type: str, obj: dict[str, Any], n: int) -> dict[str, Any]:
@@ -291,7 +292,8 @@ def the_day(burst: int, now_unix: int, helpdesk_url: str) -> Iterator[Scene]:
                 "ticket.created",
                 "T-1077",
                 "m1",
-                "The licence key you sent does not activate on two of our machines. Please fix this today.",
+                "The licence key you sent does not activate on two of our machines. This is unacceptable, I paid "
+                "for five seats. Fix it today.",
                 **victor,
             ),
         ],
@@ -319,9 +321,10 @@ def the_day(burst: int, now_unix: int, helpdesk_url: str) -> Iterator[Scene]:
             ),
         ],
     )
-    yield Scene("18:52", "Olivia, the owner, takes the ticket over from Slack", owner_does="take-over")
+    yield Scene("18:48", "Sam starts to answer back; the bot holds the draft", team_does="answers-back")
+    yield Scene("18:52", "Olivia, the owner, takes the ticket over from Slack", team_does="take-over")
     yield Scene(
         "19:05",
         "Olivia parts ways: refund, licence off, off the mailing list, a polite goodbye, ticket closed",
-        owner_does="part-ways",
+        team_does="part-ways",
     )

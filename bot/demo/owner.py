@@ -1,4 +1,4 @@
-"""The shop's owner in the demo: clicks buttons and confirms modals in the stand-in Slack, as a person would.
+"""The shop's team in the demo: clicks buttons and confirms modals in the stand-in Slack, as a person would.
 
 Requests go to the bot's /slack/events signed with the signing secret, exactly as Slack sends them.
 """
@@ -34,6 +34,14 @@ class SlackPerson:
         shown = render_blocks(view["blocks"], view["title"]["text"])
         await self._post(submission_body(view, user=self.user_id, user_name=self.name))
         return shown
+
+    async def submit_newest_modal(self, **typed: str) -> dict:
+        """Type into the newest modal and submit it; returns what the bot answered (e.g. a view pushed over it)."""
+        view = await self._newest_view(None)
+        body = submission_body(view, user=self.user_id, user_name=self.name, **typed)
+        async with self.http.post(f"{self.bot_url}/slack/events", data=body, headers=signed(body, self.secret)) as r:
+            r.raise_for_status()
+            return await r.json() if r.content_length else {}
 
     async def _newest_view(self, settled_when: str | None, timeout: float = 10.0) -> dict:  # noqa: ASYNC109
         deadline = asyncio.get_running_loop().time() + timeout

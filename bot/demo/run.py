@@ -39,6 +39,7 @@ TICKETS_SECRET = "demo-tickets-secret"
 PAYPAL_WEBHOOK_ID = "WH-DEMO"
 SIGNING_SECRET = "demo-signing-secret"
 OWNER = "U0OLIVIA"
+AGENT = "U0SAM"
 WIDTH = 100
 
 
@@ -96,7 +97,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
                 mailchimp_list_id=mailchimp.list_id,
                 mailchimp_api_base=mailchimp.base_url,
                 owners=(OWNER,),
-                agents=("U0SAM",),
+                agents=(AGENT,),
                 stripe_webhook_secret=STRIPE_SECRET,
                 tickets_webhook_secret=TICKETS_SECRET,
                 paypal_client_id=paypal.client_id,
@@ -122,6 +123,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             try:
                 async with aiohttp.ClientSession() as http:
                     olivia = SlackPerson(http, base, slack, (OWNER, "olivia"), SIGNING_SECRET)
+                    sam = SlackPerson(http, base, slack, (AGENT, "sam"), SIGNING_SECRET)
                     for scene in the_day(burst, int(time.time()), helpdesk.callback_url):
                         print(f"\n━━ {scene.clock}  {scene.title} " + "━" * max(0, WIDTH - len(scene.title) - 10))
                         statuses = Counter()
@@ -129,8 +131,10 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
                             statuses[await _send(http, base, delivery, paypal)] += 1
                         if statuses:
                             print(f"  (webhooks answered: {dict(statuses)})")
-                        if scene.owner_does:
-                            await _owner_acts(olivia, slack, scene.owner_does)
+                        if scene.team_does == "answers-back":
+                            await _sam_answers_back(sam, slack)
+                        elif scene.team_does:
+                            await _owner_acts(olivia, slack, scene.team_does)
                         await _settle(runtime)
                 trail = await _audit_trail(runtime)
             finally:
@@ -144,6 +148,21 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             print("\n━━ The audit trail " + "━" * (WIDTH - 19))
             print("\n".join(trail))
     return 0
+
+
+async def _sam_answers_back(sam: SlackPerson, slack: FakeSlack) -> None:
+    card = card_of(slack, "C0SUPPORT", "T-1077")
+    draft = "As I already told you, the key works. Did you even read the activation guide?"
+    print(f"  Sam clicks [ Reply ] and types: “{draft}”")
+    await sam.click(card, ActionId.REPLY)
+    answer = await sam.submit_newest_modal(body=draft)
+    held = answer.get("view") or {}
+    for line in render_blocks(held.get("blocks", []), (held.get("title") or {}).get("text", "")).splitlines():
+        for piece in textwrap.wrap(line, WIDTH - 6) or [""]:
+            print(f"  ┆ {piece}")
+    calm = "Victor, I understand how frustrating this is. Olivia, our owner, is looking at your licence now."
+    print(f"  Sam clicks [ Back ] and writes instead: “{calm}”")
+    await sam.submit_newest_modal(body=calm)
 
 
 async def _owner_acts(olivia: SlackPerson, slack: FakeSlack, step: str) -> None:

@@ -65,6 +65,25 @@ def click_body(
     return urlencode({"payload": json.dumps(payload)})
 
 
+def shortcut_body(
+    slack: FakeSlack, callback_id: str, channel: str, message_ts: str, *, user: str, reply_to: str = "shortcut"
+) -> str:
+    """A message shortcut chosen from a message's menu in `channel`."""
+    payload = {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "team": TEAM,
+        "user": {"id": user, "username": f"name-{user.lower()}", "team_id": TEAM["id"]},
+        "channel": {"id": channel, "name": channel.lower()},
+        "message": {"type": "message", "ts": message_ts, "text": ""},
+        "message_ts": message_ts,
+        "trigger_id": f"trigger-{time.monotonic_ns()}",
+        "response_url": slack.response_url(reply_to),
+        "action_ts": str(time.time()),
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
 def submission_body(view: dict[str, Any], *, user: str, user_name: str | None = None, **values: Any) -> str:
     """Submit `view` as a person would: what it shows pre-filled, with `values` typed over it by block id."""
     payload = {
@@ -125,7 +144,8 @@ def _initial(element: dict[str, Any]) -> Any:
 def button_value(message: Any, action_id: str) -> str:
     """The value of the `action_id` button on a message as FakeSlack holds it; LookupError when there is none."""
     for block in message.blocks or []:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+        for element in elements:
             if element.get("action_id") == action_id:
                 return element["value"]
     raise LookupError(f"no {action_id} button on {message.text!r}")

@@ -24,6 +24,7 @@ _KINDS = {
     ViewId.UNSUBSCRIBE: Kind.UNSUBSCRIBE,
     ViewId.PART_WAYS: Kind.PART_WAYS,
     ViewId.REPLY: Kind.REPLY,
+    ViewId.REPLY_HELD: Kind.REPLY,
 }
 
 
@@ -65,5 +66,7 @@ async def _record(kind: Kind, session: Any, view: dict[str, Any], actor: confirm
             return await confirm.confirm_unsubscribe(session, view, actor, now, list_name)
         case Kind.PART_WAYS:
             return await confirm.confirm_part_ways(session, view, actor, now, list_name)
+        case _ if view["callback_id"] == ViewId.REPLY_HELD:
+            return await confirm.confirm_held_reply(session, view, actor, now)
         case _:
             return await confirm.confirm_reply(session, view, actor, now)

@@ -14,8 +14,9 @@ from bot.deps import Deps
 from bot.handlers.guard import permitted
 from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
 from bot.policies.permissions import Action
+from bot.policies.risk import assess_risk
 from bot.slack_ids import Command
-from bot.store import customer_history
+from bot.store import customer_history, risk_record
 
 AUDIT_SHOWN = 20
 USAGE = {
@@ -59,9 +60,10 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
                 select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.opened_at.desc())
             )
         )
-        card = customer_card(
-            customer, await customer_history(session, customer.id), payments, disputes, tickets, deps.clock.now()
-        )
+        record = await risk_record(session, customer.id, deps.settings.currency.upper())
+        risk = assess_risk(record, deps.settings.risk_thresholds)
+        history = await customer_history(session, customer.id)
+        card = customer_card(customer, history, payments, disputes, tickets, deps.clock.now(), risk)
     await respond(response_type="ephemeral", text=card.text, blocks=card.blocks)
 
 

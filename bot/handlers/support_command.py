@@ -8,7 +8,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from sqlalchemy import func, select
 
 from bot.deps import Deps
+from bot.handlers.guard import actor_of, permitted
 from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+from bot.policies.permissions import Action
+from bot.preferences import Choice, preference, set_preference
 from bot.slack_ids import Command, Event
 
 HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
@@ -21,7 +24,9 @@ HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
 • `/unsubscribe <email>` — take someone off the mailing list (owners)
 • `/partways <email | ticket id>` — refund, revoke, unsubscribe, a courteous goodbye and close the ticket (owners)
 • `/audit [email | @person | ticket id] [since]` — who did what, from the audit trail
-The cards' buttons do the same. Every action asks for confirmation, runs once and is written to the audit trail."""
+• `/support hide-abusive on|off` — hide abusive messages behind a *Show message* button (owners; on by default)
+The cards' buttons do the same. Every action asks for confirmation, runs once and is written to the audit trail.
+A message the bot missed: *Mark as abusive* in the message's ⋮ menu. A warning it got wrong: *Not abusive*."""
 
 
 def register(app: AsyncApp) -> None:
@@ -31,11 +36,29 @@ def register(app: AsyncApp) -> None:
 
 async def handle_support_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
     await ack()
-    words = (command.get("text") or "").split()
+    words = (command.get("text") or "").lower().split()
     if words[:1] == ["status"]:
         await respond(response_type="ephemeral", text=await _status(deps))
+    elif words[:1] == ["hide-abusive"]:
+        await respond(response_type="ephemeral", text=await _hide_abusive(deps, command, words[1:]))
     else:
         await respond(response_type="ephemeral", text=HELP)
+
+
+async def _hide_abusive(deps: Deps, command: dict[str, Any], words: list[str]) -> str:
+    if words not in (["on"], ["off"]):
+        async with deps.db.transaction(read_only=True) as session:
+            on = await preference(session, Choice.HIDE_ABUSIVE)
+        return f"Abusive messages are {'hidden' if on else 'shown'}. Use `/support hide-abusive on` or `off`."
+    if (refusal := await permitted(deps, command, Action.CHOOSE_PREFERENCES, subject=Choice.HIDE_ABUSIVE)) is not None:
+        return refusal
+    on, actor = words == ["on"], actor_of(command)
+    async with deps.db.transaction() as session:
+        changed = await set_preference(session, Choice.HIDE_ABUSIVE, on, actor.id, actor.name, deps.clock.now())
+    state = "hidden behind a *Show message* button" if on else "shown as written"
+    if not changed:
+        return f"Abusive messages were already {state}."
+    return f"From now on, abusive messages are {state}. Messages already posted stay as they are."
 
 
 async def handle_app_mention(event: dict[str, Any], say: AsyncSay) -> None:

@@ -53,6 +53,29 @@ def reply(
     _add(session, key, None, channel, OutboxKind.REPLY, parent, parent_id, payload, now)
 
 
+def update_reply(
+    session: AsyncSession, reply_key: str, *, parent: Subject, parent_id: int, channel: str, now: datetime
+) -> None:
+    """Redraw the thread reply recorded under `reply_key` from the records (e.g. a message now shown)."""
+    # Never coalesced: each redraw is cheap and draws the records as they are when it is sent.
+    key = f"{reply_key}:update:{uuid.uuid4().hex}"
+    _add(session, key, None, channel, OutboxKind.UPDATE_REPLY, parent, parent_id, {"of": reply_key}, now)
+
+
+def alert(
+    session: AsyncSession,
+    key: str,
+    *,
+    about: Subject,
+    about_id: int,
+    channel: str,
+    now: datetime,
+    record: dict[str, Any],
+) -> None:
+    """A message of its own in `channel` about a subject whose card is elsewhere, drawn from the records."""
+    _add(session, key, None, channel, OutboxKind.ALERT, about, about_id, {"record": record}, now)
+
+
 async def update_card(session: AsyncSession, subject: Subject, subject_id: int, channel: str, now: datetime) -> None:
     """Ask for the card to be redrawn from the records; one waiting request covers any number of changes."""
     # Lock the subject as the outbox does while drawing its card: either the drawing sees this change, or

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -20,6 +20,7 @@ from bot.cards.outcomes import done_marks
 from bot.cards.replies import refund_reply, ticket_message_reply
 from bot.cards.sale import sale_card
 from bot.cards.ticket import ticket_card
+from bot.cards.tone import abusive_message_reply, alert_card, flags_note, is_abusive, warning_card
 from bot.models import (
     ActionRecord,
     ActionStatus,
@@ -37,9 +38,21 @@ from bot.models import (
 )
 from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key
 from bot.policies.refunds import remaining_minor
-from bot.store import customer_history, purchase_number
+from bot.policies.risk import RiskThresholds, assess_risk
+from bot.policies.tone import Flag
+from bot.policies.tone_trend import ticket_tone
+from bot.preferences import Choice, preference
+from bot.store import customer_history, purchase_number, risk_record, ticket_messages
+from bot.tone_watch import said_by_customer, warning_key
 
-NOTHING_OFFERED = Offered()
+
+@dataclass(frozen=True)
+class Drawing:
+    """What this installation's cards show beyond the records: its buttons and how it weighs risk."""
+
+    offered: Offered = field(default_factory=Offered)
+    risk: RiskThresholds = field(default_factory=RiskThresholds)
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -61,21 +74,26 @@ class Delivery:
         return hashlib.sha256(shown.encode()).hexdigest()
 
 
-async def render(
-    session: AsyncSession, item: OutboxMessage, now: datetime, offered: Offered = NOTHING_OFFERED
-) -> Delivery:
+async def render(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing | None = None) -> Delivery:
+    drawing = drawing or Drawing()
     # Locked while drawn, so a change being applied right now is either in the drawing or asks for a redraw.
     subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id, with_for_update=True)
     if subject is None:
         return Delivery(skip=f"{item.subject_type} {item.subject_id} no longer exists")
     if item.kind == OutboxKind.POST_CARD:
-        return Delivery(card=await _card(session, item.subject_type, subject, now, offered))
+        return Delivery(card=await _card(session, item.subject_type, subject, now, drawing))
     if item.kind == OutboxKind.UPDATE_CARD:
         if subject.slack_ts is None:
             return await _not_posted_yet(session, item)
         return Delivery(
-            method="update", ts=subject.slack_ts, card=await _card(session, item.subject_type, subject, now, offered)
+            method="update", ts=subject.slack_ts, card=await _card(session, item.subject_type, subject, now, drawing)
         )
+    if item.kind == OutboxKind.UPDATE_REPLY:
+        return await _redrawn_reply(session, item)
+    if item.kind == OutboxKind.ALERT:
+        if subject.slack_ts is None and await _card_on_its_way(session, item):
+            return Delivery(wait=True)  # a moment's wait buys the alert a link to the card
+        return Delivery(card=await _alert_card(session, item))
     thread_ts = await _thread_of(session, subject)
     if thread_ts is None:
         return Delivery(wait=True)
@@ -108,6 +126,26 @@ async def _not_posted_yet(session: AsyncSession, item: OutboxMessage) -> Deliver
     return Delivery(skip=f"the card was never posted ({post_status or 'no post'})")
 
 
+async def _redrawn_reply(session: AsyncSession, item: OutboxMessage) -> Delivery:
+    original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == item.payload["of"]))
+    if original is None:
+        return Delivery(skip="no such reply")
+    if original.status == OutboxStatus.PENDING:
+        return Delivery(skip="the reply is still to be posted and will be drawn as things are then")
+    if original.status == OutboxStatus.SENDING:
+        return Delivery(wait=True)
+    if original.status != OutboxStatus.SENT or original.slack_ts is None:
+        return Delivery(skip=f"the reply was never posted ({original.status})")
+    return Delivery(method="update", ts=original.slack_ts, card=await _reply_card(session, original))
+
+
+async def _card_on_its_way(session: AsyncSession, item: OutboxMessage) -> bool:
+    status = await session.scalar(
+        select(OutboxMessage.status).where(OutboxMessage.dedupe_key == card_key(item.subject_type, item.subject_id))
+    )
+    return status in (OutboxStatus.PENDING, OutboxStatus.SENDING)
+
+
 async def _shown_hash(session: AsyncSession, item: OutboxMessage) -> str | None:
     return await session.scalar(
         select(OutboxMessage.content_hash)
@@ -133,11 +171,11 @@ async def _thread_of(session: AsyncSession, subject: SlackPlaced) -> str | None:
 
 
 async def _card(
-    session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime, offered: Offered
+    session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime, drawing: Drawing
 ) -> Card:
-    card = await _drawn(session, subject_type, subject, now)
+    card = await _drawn(session, subject_type, subject, now, drawing)
     if isinstance(subject, Payment | Ticket | Dispute):
-        await _add_actions(session, card, subject, offered)
+        await _add_actions(session, card, subject, drawing.offered)
     return card
 
 
@@ -208,23 +246,28 @@ async def _refundable(session: AsyncSession, subject: Payment | Ticket | Dispute
     return any(p.id not in disputed for p in candidates)
 
 
-async def _drawn(session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime) -> Card:
+async def _drawn(
+    session: AsyncSession, subject_type: str, subject: SlackPlaced, now: datetime, drawing: Drawing
+) -> Card:
     if isinstance(subject, Payment):
         customer = await _customer(session, subject.customer_id)
         disputes = list(await session.scalars(select(Dispute).where(Dispute.payment_id == subject.id)))
         history = await customer_history(session, subject.customer_id)
-        return sale_card(subject, customer, history, disputes, await purchase_number(session, subject))
+        card = sale_card(subject, customer, history, disputes, await purchase_number(session, subject))
+        return await _with_risk(session, card, subject.customer_id, drawing)
     if isinstance(subject, Ticket):
         customer = await _customer(session, subject.customer_id)
-        messages = list(
-            await session.scalars(
-                # By when they were written: a follow-up can reach us before the message that opened the ticket.
-                select(TicketMessage)
-                .where(TicketMessage.ticket_id == subject.id)
-                .order_by(TicketMessage.sent_at, TicketMessage.id)
-            )
+        messages = await ticket_messages(session, subject.id)
+        return ticket_card(
+            subject,
+            customer,
+            await customer_history(session, subject.customer_id),
+            messages,
+            now,
+            tone=ticket_tone(said_by_customer(messages)),
+            hide_abusive=await preference(session, Choice.HIDE_ABUSIVE),
+            risk=await _risk_summary(session, subject.customer_id, drawing),
         )
-        return ticket_card(subject, customer, await customer_history(session, subject.customer_id), messages, now)
     if isinstance(subject, Dispute):
         payment = await session.get(Payment, subject.payment_id) if subject.payment_id else None
         customer = await _customer(session, subject.customer_id)
@@ -238,7 +281,8 @@ async def _drawn(session: AsyncSession, subject_type: str, subject: SlackPlaced,
             )
         )
         history = await customer_history(session, subject.customer_id)
-        return dispute_card(subject, payment, customer, history, tickets, now)
+        card = dispute_card(subject, payment, customer, history, tickets, now)
+        return await _with_risk(session, card, subject.customer_id, drawing)
     assert isinstance(subject, SaleDigest), subject_type
     return digest_card(subject, await digest_figures(session, subject.id))
 
@@ -281,10 +325,47 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
             return refund_reply(refund, await session.get_one(Payment, refund.payment_id))
     if record.get("type") == "ticket_message":
         message = await session.get(TicketMessage, record["id"])
+        if message is not None and is_abusive(message):
+            hidden = await preference(session, Choice.HIDE_ABUSIVE)
+            warned = await _exists(session, warning_key(message.id))
+            return abusive_message_reply(message, hidden=hidden, warned=warned)
         if message is not None:
             return ticket_message_reply(message)
+    if record.get("type") == "tone_warning":
+        message = await session.get(TicketMessage, record["id"])
+        if message is not None:
+            ticket = await session.get_one(Ticket, message.ticket_id)
+            trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+            return warning_card(message, ticket, trend, record.get("oncall"))
+    if record.get("type") == "tone_flags":
+        return flags_note(frozenset(Flag(flag) for flag in record["flags"]))
     text = item.payload.get("text") or "(no details)"
     return Card(text, item.payload.get("blocks") or [section(text)])
+
+
+async def _alert_card(session: AsyncSession, item: OutboxMessage) -> Card:
+    record = item.payload["record"]
+    message = await session.get_one(TicketMessage, record["id"])
+    ticket = await session.get_one(Ticket, message.ticket_id)
+    trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+    customer = await _customer(session, ticket.customer_id)
+    return alert_card(message, ticket, customer, trend, flags_only=record["type"] == "tone_threat")
+
+
+async def _exists(session: AsyncSession, dedupe_key: str) -> bool:
+    return await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+
+
+async def _risk_summary(session: AsyncSession, customer_id: int | None, drawing: Drawing) -> str:
+    if customer_id is None:
+        return ""
+    return assess_risk(await risk_record(session, customer_id, drawing.currency), drawing.risk).summary()
+
+
+async def _with_risk(session: AsyncSession, card: Card, customer_id: int | None, drawing: Drawing) -> Card:
+    if summary := await _risk_summary(session, customer_id, drawing):
+        card.blocks.append(context(summary))
+    return card
 
 
 async def _customer(session: AsyncSession, customer_id: int | None) -> Customer | None:

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
-from bot.cards.buttons import Offered
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.errors import ProviderError
@@ -25,7 +24,7 @@ from bot.models import OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDig
 from bot.outbox import queue
 from bot.outbox.pacing import Pacer
 from bot.outbox.queue import Subject
-from bot.outbox.render import Delivery, record_posted, render
+from bot.outbox.render import Delivery, Drawing, record_posted, render
 from bot.policies.retry import retry_delay
 from bot.policies.routing import DigestRules, SaleDelivery, classify_sale_delivery, is_digest_open
 
@@ -46,10 +45,10 @@ class OutboxWorker:
         digest_rules: DigestRules | None = None,
         pacer: Pacer | None = None,
         backoff_base: float = 2.0,
-        offered: Offered | None = None,
+        drawing: Drawing | None = None,
     ):
         self.db = db
-        self.offered = offered or Offered()
+        self.drawing = drawing or Drawing()
         self.slack = slack
         self.clock = clock
         self.owner = uuid.uuid4().hex[:16]
@@ -241,7 +240,7 @@ class OutboxWorker:
             item.lease_until = now + self.lease
             item.attempts += 1
         async with self.db.transaction(read_only=True) as session:
-            delivery = await render(session, item, now, self.offered)
+            delivery = await render(session, item, now, self.drawing)
         return item, delivery
 
     async def _settle_without_call(self, item: OutboxMessage, delivery: Delivery) -> None:

@@ -22,6 +22,8 @@ class Action(StrEnum):
     REVOKE_LICENCE = "revoke-licence"
     UNSUBSCRIBE = "unsubscribe"
     PART_WAYS = "part-ways"
+    REVIEW_TONE = "review-tone"
+    CHOOSE_PREFERENCES = "choose-preferences"
 
 
 # What each action is called in a refusal a person reads.
@@ -34,8 +36,10 @@ _DESCRIBED = {
     Action.REVOKE_LICENCE: "revoking licences",
     Action.UNSUBSCRIBE: "unsubscribing customers",
     Action.PART_WAYS: "parting ways with a customer",
+    Action.REVIEW_TONE: "correcting the bot's tone warnings",
+    Action.CHOOSE_PREFERENCES: "changing how the bot behaves",
 }
-AGENT_ACTIONS = frozenset({Action.TAKE_OVER, Action.REPLY, Action.LOOK_UP, Action.VIEW_AUDIT})
+AGENT_ACTIONS = frozenset({Action.TAKE_OVER, Action.REPLY, Action.LOOK_UP, Action.VIEW_AUDIT, Action.REVIEW_TONE})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,102 @@
+"""Tone in Slack: "Show message", "Not abusive" / "Yes, abusive", and the "Mark as abusive" message shortcut."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from sqlalchemy import select
+
+from bot.cards.blocks import escape, quote
+from bot.deps import Deps
+from bot.errors import UsageError
+from bot.handlers.guard import actor_of, permitted
+from bot.models import Ticket, TicketMessage
+from bot.policies.permissions import Action
+from bot.slack_ids import ActionId, Shortcut
+from bot.store import ticket_messages
+from bot.tone_review import review_tone
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.SHOW_MESSAGE)(handle_show_message)
+    app.action(ActionId.NOT_ABUSIVE)(handle_review_button)
+    app.action(ActionId.IS_ABUSIVE)(handle_review_button)
+    app.shortcut(Shortcut.MARK_ABUSIVE)(handle_mark_abusive)
+
+
+async def handle_show_message(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+) -> None:
+    await ack()
+    if (refusal := await permitted(deps, body, Action.LOOK_UP, subject="a hidden message")) is not None:
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    async with deps.db.transaction(read_only=True) as session:
+        message = await session.get(TicketMessage, _message_id(action))
+    if message is None:
+        text = "That message is no longer on record."
+    else:
+        text = f"Only you can see this. The customer wrote:\n{quote(message.body, 2800)}"
+    await respond(response_type="ephemeral", replace_original=False, text=text)
+
+
+async def handle_review_button(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+) -> None:
+    await ack()
+    await _review(deps, body, _message_id(action), action["action_id"] == ActionId.IS_ABUSIVE, respond)
+
+
+async def handle_mark_abusive(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
+    await ack()
+    channel = (body.get("channel") or {}).get("id")
+    ts = (body.get("message") or {}).get("ts")
+    async with deps.db.transaction(read_only=True) as session:
+        message_id = await _customer_message_at(session, channel, ts)
+    if message_id is None:
+        await respond(
+            response_type="ephemeral",
+            text="Use *Mark as abusive* on a customer's message in a ticket's thread, or on the ticket's card.",
+        )
+        return
+    await _review(deps, body, message_id, True, respond)
+
+
+async def _review(deps: Deps, body: dict[str, Any], message_id: int, abusive: bool, respond: AsyncRespond) -> None:
+    if (refusal := await permitted(deps, body, Action.REVIEW_TONE, subject=f"ticket message {message_id}")) is not None:
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    actor, now = actor_of(body), deps.clock.now()
+    try:
+        reviewed = await deps.db.run(
+            lambda session: review_tone(session, message_id, abusive, actor, now, deps.channels), urgent=True
+        )
+    except UsageError as exc:
+        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
+        return
+    deps.wake_outbox()
+    await respond(response_type="ephemeral", replace_original=False, text=reviewed.notice)
+
+
+async def _customer_message_at(session: Any, channel: str | None, ts: str | None) -> int | None:
+    """The customer message shown at (channel, ts): a thread reply, or the card that quotes the first one."""
+    if not ts:
+        return None
+    message_id = await session.scalar(
+        select(TicketMessage.id).where(TicketMessage.slack_ts == ts, TicketMessage.sender == "customer")
+    )
+    if message_id is not None:
+        return message_id
+    ticket = await session.scalar(select(Ticket).where(Ticket.slack_ts == ts, Ticket.slack_channel == channel))
+    if ticket is None:
+        return None
+    first = next((m for m in await ticket_messages(session, ticket.id) if m.sender == "customer"), None)
+    return first.id if first else None
+
+
+def _message_id(action: dict[str, Any]) -> int:
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        raise UsageError("That button is from an unknown version of the bot.")
+    return int(value)

@@ -1,0 +1,88 @@
+"""Each customer message's tone, judged as it arrives, and what the team hears when a customer's tone turns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Ticket, TicketMessage
+from bot.outbox import queue
+from bot.outbox.queue import Subject
+from bot.policies.routing import Channels, Topic, channel_for
+from bot.policies.tone import Flag, Tone, classify_tone
+from bot.policies.tone_trend import Said, tone_turn
+from bot.store import ticket_messages
+
+
+def message_key(message_id: int) -> str:
+    """The thread reply that shows a ticket message."""
+    return f"ticket-message:{message_id}"
+
+
+def warning_key(message_id: int) -> str:
+    return f"tone-warning:{message_id}"
+
+
+def said_by_customer(messages: Iterable[TicketMessage]) -> list[Said]:
+    return [
+        Said(Tone(m.tone), frozenset(Flag(f) for f in (m.tone_verdict or {}).get("flags", ())))
+        for m in messages
+        if m.sender == "customer" and m.tone
+    ]
+
+
+async def judge_message(
+    session: AsyncSession, ticket: Ticket, message: TicketMessage, channels: Channels, now: datetime
+) -> None:
+    """Classify a customer's message and queue the warning, threat note and on-call alert it calls for."""
+    verdict = classify_tone(message.body)
+    message.tone = verdict.tone
+    message.tone_verdict = {
+        "tone": verdict.tone.value,
+        "score": round(verdict.score, 3),
+        "reasons": list(verdict.reasons),
+        "flags": sorted(flag.value for flag in verdict.flags),
+    }
+    earlier = [m for m in await ticket_messages(session, ticket.id, until=message) if m.id != message.id]
+    turn = tone_turn(said_by_customer(earlier), said_by_customer([message])[0])
+    support = channel_for(Topic.TICKET, channels)
+    if support is None:
+        return
+    if turn.warn:
+        record = {"type": "tone_warning", "id": message.id, "oncall": channels.oncall}
+        queue.reply(
+            session,
+            warning_key(message.id),
+            parent=Subject.TICKET,
+            parent_id=ticket.id,
+            channel=support,
+            text="",
+            now=now,
+            record=record,
+        )
+    elif turn.new_flags and earlier:
+        # A threat in the message that opened the ticket is on its card already; a later one is told here.
+        record = {"type": "tone_flags", "id": message.id, "flags": sorted(turn.new_flags)}
+        queue.reply(
+            session,
+            f"tone-flags:{message.id}",
+            parent=Subject.TICKET,
+            parent_id=ticket.id,
+            channel=support,
+            text="",
+            now=now,
+            record=record,
+        )
+    if turn.alert and channels.oncall:
+        kind = "tone_abuse" if turn.warn else "tone_threat"
+        queue.alert(
+            session,
+            f"{kind}:{message.id}",
+            about=Subject.TICKET,
+            about_id=ticket.id,
+            channel=channels.oncall,
+            now=now,
+            record={"type": kind, "id": message.id},
+        )
