@@ -9,11 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts import OnCall
 from bot.cards.replies import dispute_change_text
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen, TicketMessageSeen
 from bot.models import Dispute, Payment, Refund, Ticket, TicketMessage
 from bot.outbox import queue
 from bot.outbox.queue import Subject
+from bot.policies.hours import BusinessHours, is_open
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.store import find_payment, record_sale, resolve_customer
 from bot.tone_watch import judge_message, message_key
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Applier:
     channels: Channels
+    oncall: OnCall | None = None
+    hours: BusinessHours | None = None
 
     async def apply(self, session: AsyncSession, event: DomainEvent, source_id: int, now: datetime) -> None:
         match event:
@@ -215,7 +219,8 @@ class Applier:
             await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
         if message.sender == "customer":
             # After the message's own reply, so that a warning follows the message it is about.
-            await judge_message(session, ticket, message, self.channels, now)
+            open_now = self.hours is not None and is_open(self.hours, now)
+            await judge_message(session, ticket, message, self.channels, now, self.oncall, open_now)
 
 
 def _unseen_sale(refund: RefundSeen) -> SaleSeen:

@@ -219,6 +219,34 @@ class TicketMessage(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
 
 
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class Alert(SlackPlaced, Base):
+    """An urgent message in the on-call channel: who was paged, who acknowledged it, and when to page the next
+    person. The escalation timer is this row's `next_due`, so it survives restarts; a step is taken by a
+    conditional update on `step`, so two processes never page twice."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_status_next_due", "status", "next_due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    about_type: Mapped[str] = mapped_column(String(16))
+    about_id: Mapped[int]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN)
+    step: Mapped[int] = mapped_column(default=0)
+    paged: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"steps": [[user ids], ...]} as paged so far
+    raised_at: Mapped[datetime]
+    next_due: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    acknowledged_at: Mapped[datetime | None]
+
+
 class Preference(Base):
     """A choice an owner made from Slack (e.g. whether abusive messages are hidden), overriding the default."""
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.actions.steps import Steps
 from bot.actions.worker import ActionWorker
+from bot.alerts import AlertTimer, OnCall
 from bot.apply import Applier
 from bot.cards.buttons import Offered
 from bot.clock import Clock, SystemClock
@@ -27,7 +28,16 @@ from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
-from bot.models import ActionRecord, ActionStatus, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+from bot.models import (
+    ActionRecord,
+    ActionStatus,
+    Alert,
+    AlertStatus,
+    InboundEvent,
+    InboundStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
 from bot.outbox.pacing import Pacer
 from bot.outbox.render import Drawing
 from bot.outbox.worker import OutboxWorker
@@ -81,9 +91,10 @@ class Runtime:
             backoff_base=backoff_base,
             drawing=Drawing(_offered(self.providers), settings.risk_thresholds, settings.currency.upper()),
         )
+        self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)
         self.processor = EventProcessor(
             self.db,
-            Applier(channels),
+            Applier(channels, self.oncall, settings.hours),
             self._parsers(),
             self.clock,
             on_applied=self.outbox.wake,
@@ -91,6 +102,7 @@ class Runtime:
             poll_seconds=poll_seconds,
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
+        self.alert_timer = AlertTimer(self.db, self.clock, channels.oncall, self.outbox.wake, poll_seconds=poll_seconds)
         self.actions = ActionWorker(
             self.db,
             self.clock,
@@ -134,6 +146,7 @@ class Runtime:
             asyncio.create_task(_supervised("events", self.processor.run), name="events"),
             asyncio.create_task(_supervised("outbox", self.outbox.run), name="outbox"),
             asyncio.create_task(_supervised("actions", self.actions.run), name="actions"),
+            asyncio.create_task(_supervised("alerts", self.alert_timer.run), name="alerts"),
         ]
 
     async def stop(self) -> None:
@@ -158,6 +171,12 @@ class Runtime:
             .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
             .scalar_subquery()
         )
+        # An escalation step that is due and not yet taken is work left too; one due later is not.
+        escalations = (
+            select(func.count())
+            .where(Alert.status == AlertStatus.OPEN, Alert.next_due <= self.clock.now())
+            .scalar_subquery()
+        )
         # Retries waiting for later (not_before) count too: settled means nothing is left to do.
         unfinished = (
             select(func.count())
@@ -165,7 +184,7 @@ class Runtime:
             .scalar_subquery()
         )
         async with self.db.transaction(read_only=True) as session:
-            left = await session.scalar(select(unapplied + undelivered + unfinished))
+            left = await session.scalar(select(unapplied + undelivered + unfinished + escalations))
         return left == 0
 
     def slack_app(self) -> AsyncApp:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 from bot.money import exponent
+from bot.policies.hours import BusinessHours, parse_hours
+from bot.policies.oncall import EscalationPolicy, Rotation, parse_rotation
 from bot.policies.risk import RiskThresholds
 
 ENV_PREFIX = "SUPPORTBOT_"
@@ -90,6 +93,18 @@ class Settings(BaseSettings):
     agents: UserIds = ()
     timezone: str = "UTC"
 
+    # Business hours in the team's timezone, e.g. "mon-fri 09:00-17:30; sat 10:00-14:00", and closed days
+    # ("2026-12-25, 2026-12-26"). Outside them, urgent news pages the on-call person; empty: always outside.
+    business_hours: str = ""
+    holidays: str = ""
+    # Who is on call, in turn: Slack user ids, from when, for how long each ("7d", "12h"); handovers at local time.
+    oncall_people: str = ""
+    oncall_start: str = "2026-01-05T09:00"
+    oncall_shift: str = "7d"
+    # An alert nobody acknowledges within this many minutes pages the next person, then the owners.
+    oncall_ack_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    oncall_next_in_line: int = Field(default=1, ge=0)
+
     # The shop's main currency (ISO code): what a customer's support is costed in.
     currency: str = Field(default="USD", pattern=r"^[A-Za-z]{3}$")
     # When a customer's cards suggest "consider parting ways" (a person always decides); 0 turns a signal off.
@@ -141,6 +156,33 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @model_validator(mode="after")
+    def _schedules_parse(self) -> Settings:
+        self.hours  # noqa: B018 - parsed here so that a mistake stops start-up with its own message
+        self.rotation  # noqa: B018
+        return self
+
+    @property
+    def hours(self) -> BusinessHours:
+        try:
+            return parse_hours(self.business_hours, self.timezone, self.holidays)
+        except ValueError as exc:
+            raise ValueError(f"SUPPORTBOT_BUSINESS_HOURS or SUPPORTBOT_HOLIDAYS: {exc}") from None
+
+    @property
+    def rotation(self) -> Rotation | None:
+        """None without anyone on call: alerts then page the owners."""
+        if not self.oncall_people.strip():
+            return None
+        try:
+            return parse_rotation(self.oncall_people, self.oncall_start, self.oncall_shift, self.timezone)
+        except ValueError as exc:
+            raise ValueError(f"SUPPORTBOT_ONCALL_PEOPLE, _START or _SHIFT: {exc}") from None
+
+    @property
+    def escalation(self) -> EscalationPolicy:
+        return EscalationPolicy(timedelta(minutes=self.oncall_ack_minutes), self.oncall_next_in_line)
+
     @property
     def risk_thresholds(self) -> RiskThresholds:
         return RiskThresholds(
@@ -168,6 +210,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else "a setting"
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name} is invalid: {message}.") from None
+        if not first["loc"]:  # a check across settings names them itself
+            raise ConfigError(f"{message}.") from None
+        raise ConfigError(f"{ENV_PREFIX}{str(first['loc'][0]).upper()} is invalid: {message}.") from None

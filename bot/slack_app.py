@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.handlers import (
     action_commands,
+    alert_buttons,
     card_buttons,
     confirmations,
     lookup_commands,
@@ -55,4 +56,5 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     card_buttons.register(app)
     confirmations.register(app)
     tone_buttons.register(app)
+    alert_buttons.register(app)
     return app

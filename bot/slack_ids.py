@@ -34,6 +34,7 @@ class ActionId(StrEnum):
     SHOW_MESSAGE = "tone-show-message"
     NOT_ABUSIVE = "tone-not-abusive"
     IS_ABUSIVE = "tone-is-abusive"
+    ACKNOWLEDGE = "alert-acknowledge"  # value: the alert's id
 
 
 class ViewId(StrEnum):

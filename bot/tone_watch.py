@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts import OnCall, raise_alert
 from bot.models import Ticket, TicketMessage
 from bot.outbox import queue
 from bot.outbox.queue import Subject
+from bot.policies.oncall import AlertKind, route
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag, Tone, classify_tone
 from bot.policies.tone_trend import Said, tone_turn
@@ -34,7 +36,13 @@ def said_by_customer(messages: Iterable[TicketMessage]) -> list[Said]:
 
 
 async def judge_message(
-    session: AsyncSession, ticket: Ticket, message: TicketMessage, channels: Channels, now: datetime
+    session: AsyncSession,
+    ticket: Ticket,
+    message: TicketMessage,
+    channels: Channels,
+    now: datetime,
+    oncall: OnCall | None = None,
+    open_now: bool = False,
 ) -> None:
     """Classify a customer's message and queue the warning, threat note and on-call alert it calls for."""
     verdict = classify_tone(message.body)
@@ -50,8 +58,12 @@ async def judge_message(
     support = channel_for(Topic.TICKET, channels)
     if support is None:
         return
+    routing = route(AlertKind.ABUSE if turn.warn else AlertKind.THREAT, open_now=open_now)
+    alerted = turn.alert and routing.to_oncall and oncall is not None and oncall.channel is not None
     if turn.warn:
-        record = {"type": "tone_warning", "id": message.id, "oncall": channels.oncall}
+        record = {"type": "tone_warning", "id": message.id, "oncall": channels.oncall if alerted else None}
+        if turn.alert and not alerted:
+            record["marker"] = routing.marker
         queue.reply(
             session,
             warning_key(message.id),
@@ -75,14 +87,16 @@ async def judge_message(
             now=now,
             record=record,
         )
-    if turn.alert and channels.oncall:
-        kind = "tone_abuse" if turn.warn else "tone_threat"
-        queue.alert(
+    if alerted:
+        assert oncall is not None
+        kind = AlertKind.ABUSE if turn.warn else AlertKind.THREAT
+        await raise_alert(
             session,
-            f"{kind}:{message.id}",
+            oncall,
+            f"{kind}:message:{message.id}",
+            kind,
             about=Subject.TICKET,
             about_id=ticket.id,
-            channel=channels.oncall,
+            details={"message_id": message.id},
             now=now,
-            record={"type": kind, "id": message.id},
         )

@@ -73,13 +73,16 @@ def abusive_message_reply(message: TicketMessage, *, hidden: bool, warned: bool)
     return Card("Customer wrote: (abusive message hidden)" if hidden else f"Customer: {message.body[:150]}", blocks)
 
 
-def warning_card(message: TicketMessage, ticket: Ticket, trend: TicketTone, oncall: str | None) -> Card:
+def warning_card(
+    message: TicketMessage, ticket: Ticket, trend: TicketTone, oncall: str | None, marker: str = ""
+) -> Card:
     """The warning in the ticket's thread when the customer's messages turn abusive."""
     if message.tone_corrected_by and message.tone != Tone.ABUSIVE:
         text = f"✅ <@{message.tone_corrected_by}> marked this message *not abusive*; it is shown as written."
         return Card("Marked not abusive", [section(text)])
     reasons = reasons_of(message)
-    lines = [f"⚠️ *This customer's messages have turned abusive* (ticket {escape(ticket.external_id)})"]
+    lead = f"{marker} · " if marker else ""
+    lines = [f"{lead}⚠️ *This customer's messages have turned abusive* (ticket {escape(ticket.external_id)})"]
     if reasons:
         lines.append("Why: " + "; ".join(escape(reason) for reason in reasons))
     if len(trend.trajectory) > 1:

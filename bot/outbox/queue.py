@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Dispute, OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest, SlackPlaced, Ticket
+from bot.models import Alert, Dispute, OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest, SlackPlaced, Ticket
 
 
 class Subject(StrEnum):
@@ -18,6 +18,7 @@ class Subject(StrEnum):
     TICKET = "ticket"
     DISPUTE = "dispute"
     DIGEST = "digest"
+    ALERT = "alert"
 
 
 SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
@@ -25,6 +26,7 @@ SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
     Subject.TICKET: Ticket,
     Subject.DISPUTE: Dispute,
     Subject.DIGEST: SaleDigest,
+    Subject.ALERT: Alert,
 }
 
 
@@ -70,10 +72,9 @@ def alert(
     about_id: int,
     channel: str,
     now: datetime,
-    record: dict[str, Any],
 ) -> None:
-    """A message of its own in `channel` about a subject whose card is elsewhere, drawn from the records."""
-    _add(session, key, None, channel, OutboxKind.ALERT, about, about_id, {"record": record}, now)
+    """A message of its own in `channel` (on-call), drawn from the records of `about` when it is sent."""
+    _add(session, key, None, channel, OutboxKind.ALERT, about, about_id, {}, now)
 
 
 async def update_card(session: AsyncSession, subject: Subject, subject_id: int, channel: str, now: datetime) -> None:

@@ -12,6 +12,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.kinds import Kind
+from bot.alerts import plan_of
+from bot.cards.alerts import alert_card
 from bot.cards.blocks import Card, context, section
 from bot.cards.buttons import Offered, action_buttons
 from bot.cards.digest import DigestFigures, digest_card
@@ -20,10 +22,12 @@ from bot.cards.outcomes import done_marks
 from bot.cards.replies import refund_reply, ticket_message_reply
 from bot.cards.sale import sale_card
 from bot.cards.ticket import ticket_card
-from bot.cards.tone import abusive_message_reply, alert_card, flags_note, is_abusive, warning_card
+from bot.cards.tone import abusive_message_reply, flags_note, is_abusive, warning_card
+from bot.cards.tone import alert_card as tone_alert_card
 from bot.models import (
     ActionRecord,
     ActionStatus,
+    Alert,
     Customer,
     Dispute,
     OutboxKind,
@@ -91,9 +95,9 @@ async def render(session: AsyncSession, item: OutboxMessage, now: datetime, draw
     if item.kind == OutboxKind.UPDATE_REPLY:
         return await _redrawn_reply(session, item)
     if item.kind == OutboxKind.ALERT:
-        if subject.slack_ts is None and await _card_on_its_way(session, item):
-            return Delivery(wait=True)  # a moment's wait buys the alert a link to the card
-        return Delivery(card=await _alert_card(session, item))
+        # Not held back for the card it links to: waking someone matters more; the link appears on its redraw.
+        assert isinstance(subject, Alert)
+        return Delivery(card=await _alert_card(session, subject))
     thread_ts = await _thread_of(session, subject)
     if thread_ts is None:
         return Delivery(wait=True)
@@ -103,7 +107,7 @@ async def render(session: AsyncSession, item: OutboxMessage, now: datetime, draw
 async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> None:
     """Remember where the message went, so updates and replies can find it."""
     item.slack_ts = ts
-    if item.kind == OutboxKind.POST_CARD:
+    if item.kind in (OutboxKind.POST_CARD, OutboxKind.ALERT):
         subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id)
         if subject is not None:
             subject.slack_channel, subject.slack_ts = item.channel, ts
@@ -136,14 +140,10 @@ async def _redrawn_reply(session: AsyncSession, item: OutboxMessage) -> Delivery
         return Delivery(wait=True)
     if original.status != OutboxStatus.SENT or original.slack_ts is None:
         return Delivery(skip=f"the reply was never posted ({original.status})")
+    if original.kind == OutboxKind.ALERT:
+        alert = await session.get_one(Alert, original.subject_id)
+        return Delivery(method="update", ts=original.slack_ts, card=await _alert_card(session, alert))
     return Delivery(method="update", ts=original.slack_ts, card=await _reply_card(session, original))
-
-
-async def _card_on_its_way(session: AsyncSession, item: OutboxMessage) -> bool:
-    status = await session.scalar(
-        select(OutboxMessage.status).where(OutboxMessage.dedupe_key == card_key(item.subject_type, item.subject_id))
-    )
-    return status in (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 async def _shown_hash(session: AsyncSession, item: OutboxMessage) -> str | None:
@@ -336,20 +336,21 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
         if message is not None:
             ticket = await session.get_one(Ticket, message.ticket_id)
             trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
-            return warning_card(message, ticket, trend, record.get("oncall"))
+            return warning_card(message, ticket, trend, record.get("oncall"), record.get("marker") or "")
     if record.get("type") == "tone_flags":
         return flags_note(frozenset(Flag(flag) for flag in record["flags"]))
     text = item.payload.get("text") or "(no details)"
     return Card(text, item.payload.get("blocks") or [section(text)])
 
 
-async def _alert_card(session: AsyncSession, item: OutboxMessage) -> Card:
-    record = item.payload["record"]
-    message = await session.get_one(TicketMessage, record["id"])
+async def _alert_card(session: AsyncSession, alert: Alert) -> Card:
+    details = alert.details
+    message = await session.get_one(TicketMessage, details["message_id"])
     ticket = await session.get_one(Ticket, message.ticket_id)
     trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
     customer = await _customer(session, ticket.customer_id)
-    return alert_card(message, ticket, customer, trend, flags_only=record["type"] == "tone_threat")
+    body = tone_alert_card(message, ticket, customer, trend, flags_only=alert.kind == "threat")
+    return alert_card(body, alert, plan_of(alert))
 
 
 async def _exists(session: AsyncSession, dedupe_key: str) -> bool:

@@ -23,6 +23,7 @@ class Action(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     PART_WAYS = "part-ways"
     REVIEW_TONE = "review-tone"
+    ACKNOWLEDGE = "acknowledge"
     CHOOSE_PREFERENCES = "choose-preferences"
 
 
@@ -37,9 +38,12 @@ _DESCRIBED = {
     Action.UNSUBSCRIBE: "unsubscribing customers",
     Action.PART_WAYS: "parting ways with a customer",
     Action.REVIEW_TONE: "correcting the bot's tone warnings",
+    Action.ACKNOWLEDGE: "acknowledging on-call alerts",
     Action.CHOOSE_PREFERENCES: "changing how the bot behaves",
 }
-AGENT_ACTIONS = frozenset({Action.TAKE_OVER, Action.REPLY, Action.LOOK_UP, Action.VIEW_AUDIT, Action.REVIEW_TONE})
+AGENT_ACTIONS = frozenset(
+    {Action.TAKE_OVER, Action.REPLY, Action.LOOK_UP, Action.VIEW_AUDIT, Action.REVIEW_TONE, Action.ACKNOWLEDGE}
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,205 @@
+"""On-call alerts: raised with a fixed escalation plan, acknowledged from Slack, escalated by a durable timer.
+
+The plan (who is paged, and when) is decided when the alert is raised and kept on its row; `next_due` is the
+timer. A step is taken by a conditional update on the row's `step`, in the same transaction as the messages it
+asks for, so a restart loses no step and two processes never take the same one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import audit
+from bot.actions.record import Actor
+from bot.audit import Outcome
+from bot.clock import Clock
+from bot.db import Database, DatabaseUnavailableError
+from bot.errors import UsageError
+from bot.models import Alert, AlertStatus
+from bot.outbox import queue
+from bot.outbox.queue import Subject
+from bot.policies.oncall import EscalationPolicy, EscalationStep, Rotation, escalation_plan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who answers urgent news out of hours, and how long each person has to acknowledge."""
+
+    channel: str | None
+    rotation: Rotation | None
+    owners: tuple[str, ...]
+    policy: EscalationPolicy = EscalationPolicy()
+
+    def plan(self, raised_at: datetime) -> tuple[EscalationStep, ...]:
+        if self.rotation is None:
+            return (EscalationStep(raised_at, self.owners, "owners"),) if self.owners else ()
+        return escalation_plan(self.policy, self.rotation, self.owners, raised_at)
+
+
+def alert_key(alert_id: int) -> str:
+    """The on-call message that shows an alert."""
+    return f"alert:{alert_id}"
+
+
+async def raise_alert(
+    session: AsyncSession,
+    oncall: OnCall,
+    key: str,
+    kind: str,
+    *,
+    about: Subject,
+    about_id: int,
+    details: dict,
+    now: datetime,
+) -> Alert | None:
+    """Page whoever is on call about something urgent; None without an on-call channel. Raised once per key."""
+    if oncall.channel is None:
+        return None
+    existing = await session.scalar(select(Alert).where(Alert.key == key))
+    if existing is not None:
+        return existing
+    plan = oncall.plan(now)
+    alert = Alert(
+        key=key,
+        kind=kind,
+        about_type=about,
+        about_id=about_id,
+        details=details,
+        status=AlertStatus.OPEN,
+        step=0,
+        paged={"plan": [_step_json(step) for step in plan]},
+        raised_at=now,
+        next_due=plan[1].due if len(plan) > 1 else None,
+    )
+    session.add(alert)
+    await session.flush()
+    queue.alert(session, alert_key(alert.id), about=Subject.ALERT, about_id=alert.id, channel=oncall.channel, now=now)
+    return alert
+
+
+def plan_of(alert: Alert) -> list[EscalationStep]:
+    return [
+        EscalationStep(datetime.fromisoformat(s["due"]), tuple(s["mention"]), s["label"])
+        for s in alert.paged.get("plan", [])
+    ]
+
+
+async def acknowledge(session: AsyncSession, alert_id: int, actor: Actor, now: datetime, channel: str) -> str:
+    """Stop the alert's escalation and record who took it; returns what to tell the person who clicked."""
+    taken = await session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.status == AlertStatus.OPEN)
+        .values(status=AlertStatus.ACKNOWLEDGED, acknowledged_by=actor.id, acknowledged_at=now, next_due=None)
+    )
+    alert = await session.get(Alert, alert_id, populate_existing=True)
+    if alert is None:
+        raise UsageError("That alert is no longer on record.")
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return f"<@{alert.acknowledged_by}> already acknowledged this alert."
+    entry = audit.Entry(
+        actor_id=actor.id,
+        actor_name=actor.name,
+        action="acknowledge",
+        outcome=Outcome.SUCCEEDED,
+        subject=f"alert {alert.id} ({alert.kind})",
+        parameters={"alert_id": alert.id, "kind": alert.kind, "step": alert.step},
+    )
+    await audit.append(session, entry, now)
+    queue.update_reply(session, alert_key(alert.id), parent=Subject.ALERT, parent_id=alert.id, channel=channel, now=now)
+    return "Acknowledged: the escalation has stopped, and the alert shows that you have it."
+
+
+async def escalate_due(session: AsyncSession, alert_id: int, now: datetime, channel: str) -> bool:
+    """Take the alert's next escalation step if it is due and nobody took it: page the next people."""
+    alert = await session.get(Alert, alert_id, populate_existing=True)
+    if alert is None or alert.status != AlertStatus.OPEN or alert.next_due is None or alert.next_due > now:
+        return False
+    plan = plan_of(alert)
+    step = alert.step + 1
+    following = plan[step + 1].due if step + 1 < len(plan) else None
+    taken = await session.execute(
+        update(Alert)
+        .where(Alert.id == alert.id, Alert.step == alert.step, Alert.status == AlertStatus.OPEN)
+        .values(step=step, next_due=following)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return False  # another process took this step, or someone acknowledged meanwhile
+    paged = " ".join(f"<@{user}>" for user in plan[step].mention)
+    minutes = int((plan[step].due - plan[step - 1].due).total_seconds() // 60)
+    text = f"⏫ Not acknowledged within {minutes} min: {paged} ({plan[step].label}), please take this."
+    queue.reply(
+        session,
+        f"{alert_key(alert.id)}:step:{step}",
+        parent=Subject.ALERT,
+        parent_id=alert.id,
+        channel=channel,
+        text=text,
+        now=now,
+    )
+    queue.update_reply(session, alert_key(alert.id), parent=Subject.ALERT, parent_id=alert.id, channel=channel, now=now)
+    return True
+
+
+class AlertTimer:
+    """Takes escalation steps as they fall due; any number of processes may run one."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        channel: str | None,
+        on_escalated: Callable[[], None],
+        *,
+        poll_seconds: float = 5.0,
+    ):
+        self.db = db
+        self.clock = clock
+        self.channel = channel
+        self.on_escalated = on_escalated  # the outbox has pages to post
+        self.poll_seconds = poll_seconds
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                if await self.tick():
+                    self.on_escalated()
+            except DatabaseUnavailableError as exc:
+                log.warning("alert timer: database unavailable (%s); trying again", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+            self._wakeup.clear()
+
+    async def tick(self) -> int:
+        """Escalate every alert whose next step is due; returns how many steps were taken here."""
+        if self.channel is None:
+            return 0
+        now = self.clock.now()
+        async with self.db.transaction(read_only=True) as session:
+            due = list(
+                await session.scalars(
+                    select(Alert.id).where(Alert.status == AlertStatus.OPEN, Alert.next_due <= now).order_by(Alert.id)
+                )
+            )
+        taken = 0
+        for alert_id in due:
+            channel = self.channel
+            taken += await self.db.run(lambda session, a=alert_id, c=channel: escalate_due(session, a, now, c))
+        return taken
+
+
+def _step_json(step: EscalationStep) -> dict:
+    return {"due": step.due.isoformat(), "mention": list(step.mention), "label": step.label}

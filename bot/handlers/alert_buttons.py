@@ -1,0 +1,39 @@
+"""Acknowledge on an on-call alert: stops its escalation and shows who has it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.alerts import acknowledge
+from bot.deps import Deps
+from bot.errors import UsageError
+from bot.handlers.guard import actor_of, permitted
+from bot.policies.permissions import Action
+from bot.slack_ids import ActionId
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.ACKNOWLEDGE)(handle_acknowledge)
+
+
+async def handle_acknowledge(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+) -> None:
+    await ack()
+    value = str(action.get("value") or "")
+    if (refusal := await permitted(deps, body, Action.ACKNOWLEDGE, subject=f"alert {value}")) is not None:
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    channel = deps.channels.oncall
+    actor, now = actor_of(body), deps.clock.now()
+    try:
+        if not value.isdigit() or channel is None:
+            raise UsageError("That alert is from an unknown version of the bot.")
+        told = await deps.db.run(lambda session: acknowledge(session, int(value), actor, now, channel), urgent=True)
+    except UsageError as exc:
+        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        return
+    deps.wake_outbox()
+    await respond(response_type="ephemeral", replace_original=False, text=told)
