@@ -18,7 +18,7 @@ from bot.outbox.queue import Subject
 from bot.policies.hours import BusinessHours, is_open
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.store import find_payment, record_sale, resolve_customer
-from bot.tone_watch import judge_message, message_key
+from bot.tone_watch import judge_message
 
 log = logging.getLogger(__name__)
 
@@ -206,16 +206,8 @@ class Applier:
         if channel is not None and created:
             queue.post_card(session, Subject.TICKET, ticket.id, channel, now)
         elif channel is not None:
-            queue.reply(
-                session,
-                message_key(message.id),
-                parent=Subject.TICKET,
-                parent_id=ticket.id,
-                channel=channel,
-                text="",
-                now=now,
-                record={"type": "ticket_message", "id": message.id},
-            )
+            record = {"type": "ticket_message", "id": message.id}
+            queue.ticket_reply(session, queue.message_key(message.id), ticket.id, channel, now, record)
             await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
         if message.sender == "customer":
             # After the message's own reply, so that a warning follows the message it is about.

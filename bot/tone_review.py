@@ -15,12 +15,12 @@ from bot import audit
 from bot.actions.record import Actor
 from bot.audit import Outcome
 from bot.errors import UsageError
-from bot.models import OutboxMessage, Ticket, TicketMessage
+from bot.models import Ticket, TicketMessage
 from bot.outbox import queue
-from bot.outbox.queue import Subject
+from bot.outbox.queue import Subject, is_queued, message_key
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Tone
-from bot.tone_watch import message_key, warning_key
+from bot.tone_watch import warning_key
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,12 @@ async def _redraw(
     *,
     confirmed: bool,
 ) -> None:
-    shown_in_thread = await _queued(session, message_key(message.id))
+    shown_in_thread = await is_queued(session, message_key(message.id))
     if shown_in_thread:
         queue.update_reply(
             session, message_key(message.id), parent=Subject.TICKET, parent_id=ticket.id, channel=channel, now=now
         )
-    if await _queued(session, warning_key(message.id)):
+    if await is_queued(session, warning_key(message.id)):
         queue.update_reply(
             session, warning_key(message.id), parent=Subject.TICKET, parent_id=ticket.id, channel=channel, now=now
         )
@@ -92,10 +92,6 @@ async def _redraw(
             now=now,
         )
     await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
-
-
-async def _queued(session: AsyncSession, dedupe_key: str) -> bool:
-    return await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
 
 
 async def reviewed_messages(session: AsyncSession) -> AsyncIterator[dict[str, Any]]:

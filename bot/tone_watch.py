@@ -18,11 +18,6 @@ from bot.policies.tone_trend import Said, tone_turn
 from bot.store import ticket_messages
 
 
-def message_key(message_id: int) -> str:
-    """The thread reply that shows a ticket message."""
-    return f"ticket-message:{message_id}"
-
-
 def warning_key(message_id: int) -> str:
     return f"tone-warning:{message_id}"
 
@@ -64,29 +59,11 @@ async def judge_message(
         record = {"type": "tone_warning", "id": message.id, "oncall": channels.oncall if alerted else None}
         if turn.alert and not alerted:
             record["marker"] = routing.marker
-        queue.reply(
-            session,
-            warning_key(message.id),
-            parent=Subject.TICKET,
-            parent_id=ticket.id,
-            channel=support,
-            text="",
-            now=now,
-            record=record,
-        )
+        queue.ticket_reply(session, warning_key(message.id), ticket.id, support, now, record)
     elif turn.new_flags and earlier:
         # A threat in the message that opened the ticket is on its card already; a later one is told here.
         record = {"type": "tone_flags", "id": message.id, "flags": sorted(turn.new_flags)}
-        queue.reply(
-            session,
-            f"tone-flags:{message.id}",
-            parent=Subject.TICKET,
-            parent_id=ticket.id,
-            channel=support,
-            text="",
-            now=now,
-            record=record,
-        )
+        queue.ticket_reply(session, f"tone-flags:{message.id}", ticket.id, support, now, record)
     if alerted:
         assert oncall is not None
         kind = AlertKind.ABUSE if turn.warn else AlertKind.THREAT

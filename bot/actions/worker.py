@@ -33,7 +33,6 @@ from bot.outbox import queue
 from bot.outbox.queue import SUBJECT_MODELS, Subject
 from bot.policies.retry import retry_delay
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.tone_watch import message_key
 
 log = logging.getLogger(__name__)
 
@@ -180,16 +179,8 @@ class ActionWorker:
             reply = await self.steps.record(session, action, done, now)
             if reply is not None and (support := channel_for(Topic.TICKET, self.channels)):
                 # The reply itself, in the ticket's thread like every other message of the ticket.
-                queue.reply(
-                    session,
-                    message_key(reply.id),
-                    parent=Subject.TICKET,
-                    parent_id=reply.ticket_id,
-                    channel=support,
-                    text="",
-                    now=now,
-                    record={"type": "ticket_message", "id": reply.id},
-                )
+                record = {"type": "ticket_message", "id": reply.id}
+                queue.ticket_reply(session, queue.message_key(reply.id), reply.ticket_id, support, now, record)
             action.status = ActionStatus.SUCCEEDED
             action.result = done.result | {"summary": done.summary}
             text = succeeded_text(action, done.summary, done.reference)

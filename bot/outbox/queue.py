@@ -55,6 +55,23 @@ def reply(
     _add(session, key, None, channel, OutboxKind.REPLY, parent, parent_id, payload, now)
 
 
+def ticket_reply(
+    session: AsyncSession, key: str, ticket_id: int, channel: str, now: datetime, record: dict[str, Any]
+) -> None:
+    """A reply in a ticket's thread drawn from `record` when it is sent (a message, a warning, a note)."""
+    reply(session, key, parent=Subject.TICKET, parent_id=ticket_id, channel=channel, text="", now=now, record=record)
+
+
+def message_key(message_id: int) -> str:
+    """The thread reply that shows a ticket message."""
+    return f"ticket-message:{message_id}"
+
+
+async def is_queued(session: AsyncSession, key: str) -> bool:
+    """Whether a message with this key was ever asked for (sent or not)."""
+    return await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None
+
+
 def update_reply(
     session: AsyncSession, reply_key: str, *, parent: Subject, parent_id: int, channel: str, now: datetime
 ) -> None:

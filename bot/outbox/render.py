@@ -40,7 +40,7 @@ from bot.models import (
     Ticket,
     TicketMessage,
 )
-from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key
+from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
 from bot.policies.refunds import remaining_minor
 from bot.policies.risk import RiskThresholds, assess_risk
 from bot.policies.tone import Flag
@@ -327,7 +327,7 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
         message = await session.get(TicketMessage, record["id"])
         if message is not None and is_abusive(message):
             hidden = await preference(session, Choice.HIDE_ABUSIVE)
-            warned = await _exists(session, warning_key(message.id))
+            warned = await is_queued(session, warning_key(message.id))
             return abusive_message_reply(message, hidden=hidden, warned=warned)
         if message is not None:
             return ticket_message_reply(message)
@@ -351,10 +351,6 @@ async def _alert_card(session: AsyncSession, alert: Alert) -> Card:
     customer = await _customer(session, ticket.customer_id)
     body = tone_alert_card(message, ticket, customer, trend, flags_only=alert.kind == "threat")
     return alert_card(body, alert, plan_of(alert))
-
-
-async def _exists(session: AsyncSession, dedupe_key: str) -> bool:
-    return await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
 
 
 async def _risk_summary(session: AsyncSession, customer_id: int | None, drawing: Drawing) -> str:
