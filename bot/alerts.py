@@ -7,10 +7,6 @@ asks for, so a restart loses no step and two processes never take the same one.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,15 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import audit
 from bot.actions.record import Actor
 from bot.audit import Outcome
-from bot.clock import Clock
-from bot.db import Database, DatabaseUnavailableError
 from bot.errors import UsageError
 from bot.models import Alert, AlertStatus
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall import EscalationPolicy, EscalationStep, Rotation, escalation_plan
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -148,57 +140,6 @@ async def escalate_due(session: AsyncSession, alert_id: int, now: datetime, chan
     )
     queue.update_reply(session, alert_key(alert.id), parent=Subject.ALERT, parent_id=alert.id, channel=channel, now=now)
     return True
-
-
-class AlertTimer:
-    """Takes escalation steps as they fall due; any number of processes may run one."""
-
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        channel: str | None,
-        on_escalated: Callable[[], None],
-        *,
-        poll_seconds: float = 5.0,
-    ):
-        self.db = db
-        self.clock = clock
-        self.channel = channel
-        self.on_escalated = on_escalated  # the outbox has pages to post
-        self.poll_seconds = poll_seconds
-        self._wakeup = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        while True:
-            try:
-                if await self.tick():
-                    self.on_escalated()
-            except DatabaseUnavailableError as exc:
-                log.warning("alert timer: database unavailable (%s); trying again", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
-            self._wakeup.clear()
-
-    async def tick(self) -> int:
-        """Escalate every alert whose next step is due; returns how many steps were taken here."""
-        if self.channel is None:
-            return 0
-        now = self.clock.now()
-        async with self.db.transaction(read_only=True) as session:
-            due = list(
-                await session.scalars(
-                    select(Alert.id).where(Alert.status == AlertStatus.OPEN, Alert.next_due <= now).order_by(Alert.id)
-                )
-            )
-        taken = 0
-        for alert_id in due:
-            channel = self.channel
-            taken += await self.db.run(lambda session, a=alert_id, c=channel: escalate_due(session, a, now, c))
-        return taken
 
 
 def _step_json(step: EscalationStep) -> dict:

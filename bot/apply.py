@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import OnCall
 from bot.cards.replies import dispute_change_text
+from bot.dispute_watch import page_dispute_news
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen, TicketMessageSeen
 from bot.models import Dispute, Payment, Refund, Ticket, TicketMessage
 from bot.outbox import queue
@@ -28,6 +29,9 @@ class Applier:
     channels: Channels
     oncall: OnCall | None = None
     hours: BusinessHours | None = None
+
+    def _open(self, now: datetime) -> bool:
+        return self.hours is not None and is_open(self.hours, now)
 
     async def apply(self, session: AsyncSession, event: DomainEvent, source_id: int, now: datetime) -> None:
         match event:
@@ -142,6 +146,17 @@ class Applier:
                 setattr(dispute, name, value)
         dispute.updated_at = max(dispute.updated_at, seen.at)
         await session.flush()
+        if self.oncall is not None:
+            new_deadline = not created and dispute.evidence_due_at != before["evidence_due_at"]
+            await page_dispute_news(
+                session,
+                dispute,
+                opened=created,
+                new_deadline=new_deadline,
+                oncall=self.oncall,
+                open_now=self._open(now),
+                now=now,
+            )
         channel = channel_for(Topic.DISPUTE, self.channels)
         if channel is None:
             return
@@ -211,8 +226,7 @@ class Applier:
             await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
         if message.sender == "customer":
             # After the message's own reply, so that a warning follows the message it is about.
-            open_now = self.hours is not None and is_open(self.hours, now)
-            await judge_message(session, ticket, message, self.channels, now, self.oncall, open_now)
+            await judge_message(session, ticket, message, self.channels, now, self.oncall, self._open(now))
 
 
 def _unseen_sale(refund: RefundSeen) -> SaleSeen:

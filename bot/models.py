@@ -173,6 +173,8 @@ class Dispute(SlackPlaced, Base):
     provider_url: Mapped[str | None] = mapped_column(String(500))
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the last evidence-deadline reminder went out: the reminder timer's state, so none is sent twice.
+    reminded_at: Mapped[datetime | None]
 
     payment: Mapped[Payment | None] = relationship()
     customer: Mapped[Customer | None] = relationship()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.actions.steps import Steps
 from bot.actions.worker import ActionWorker
-from bot.alerts import AlertTimer, OnCall
+from bot.alerts import OnCall
 from bot.apply import Applier
 from bot.cards.buttons import Offered
 from bot.clock import Clock, SystemClock
@@ -45,6 +45,7 @@ from bot.policies.routing import Channels, DigestRules
 from bot.processor import EventProcessor, Parser
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
+from bot.timers import Timers
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,9 @@ class Runtime:
             poll_seconds=poll_seconds,
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
-        self.alert_timer = AlertTimer(self.db, self.clock, channels.oncall, self.outbox.wake, poll_seconds=poll_seconds)
+        self.timers = Timers(
+            self.db, self.clock, self.oncall, channels, settings.hours, self.outbox.wake, poll_seconds=poll_seconds
+        )
         self.actions = ActionWorker(
             self.db,
             self.clock,
@@ -146,7 +149,7 @@ class Runtime:
             asyncio.create_task(_supervised("events", self.processor.run), name="events"),
             asyncio.create_task(_supervised("outbox", self.outbox.run), name="outbox"),
             asyncio.create_task(_supervised("actions", self.actions.run), name="actions"),
-            asyncio.create_task(_supervised("alerts", self.alert_timer.run), name="alerts"),
+            asyncio.create_task(_supervised("timers", self.timers.run), name="timers"),
         ]
 
     async def stop(self) -> None:

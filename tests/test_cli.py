@@ -40,8 +40,8 @@ def test_an_invalid_setting_is_named_without_echoing_its_value(tmp_path):
 def test_migrate_creates_the_schema_then_reports_it_current(tmp_path):
     first = _run("migrate", env=_env(tmp_path), cwd=tmp_path)
     second = _run("migrate", env=_env(tmp_path), cwd=tmp_path)
-    assert first.returncode == 0 and "empty -> 0005" in first.stdout
-    assert second.returncode == 0 and "at 0005" in second.stdout
+    assert first.returncode == 0 and "empty -> 0006" in first.stdout
+    assert second.returncode == 0 and "at 0006" in second.stdout
 
 
 def test_socket_mode_needs_the_app_token(tmp_path):

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
-from bot.cards.blocks import Card, context, slack_date
-from bot.models import Alert, AlertStatus
+from bot.cards.blocks import Card, archive_link, context, escape, humanise, section, slack_date
+from bot.models import Alert, AlertStatus, Customer, Dispute
+from bot.money import format_money
 from bot.policies.oncall import EscalationStep
 from bot.slack_ids import ActionId
+
+
+def dispute_alert_body(dispute: Dispute, customer: Customer | None, alert: Alert) -> Card:
+    """What the on-call person needs to judge a dispute at night: how much, why, and how long is left."""
+    amount = format_money(dispute.amount_minor, dispute.currency)
+    who = escape((customer.email or customer.name or "a customer") if customer else "a customer")
+    if alert.kind == "dispute-opened":
+        headline = f"⚖️ *Dispute opened: {amount}* by {who}"
+    elif alert.details.get("level"):
+        headline = f"⏰ *Dispute evidence due soon ({alert.details['level']}): {amount}* by {who}"
+    else:
+        headline = f"⚖️ *Dispute deadline set: {amount}* by {who}"
+    lines = [headline]
+    if dispute.reason:
+        lines.append(f"Reason: {escape(humanise(dispute.reason) or '')}")
+    if dispute.evidence_due_at:
+        lines.append(f"Evidence due {slack_date(dispute.evidence_due_at)}")
+    about = [dispute.provider.capitalize()]
+    if where := archive_link(dispute.slack_channel, dispute.slack_ts):
+        about.append(f"<{where}|open the dispute>")
+    if dispute.provider_url:
+        about.append(f"<{dispute.provider_url}|respond at the provider>")
+    return Card(f"Urgent: {headline.replace('*', '')}", [section("\n".join(lines)), context(*about)])
 
 
 def alert_card(body: Card, alert: Alert, plan: list[EscalationStep]) -> Card:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.kinds import Kind
 from bot.alerts import plan_of
-from bot.cards.alerts import alert_card
+from bot.cards.alerts import alert_card, dispute_alert_body
 from bot.cards.blocks import Card, context, section
 from bot.cards.buttons import Offered, action_buttons
 from bot.cards.digest import DigestFigures, digest_card
@@ -345,6 +345,10 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
 
 async def _alert_card(session: AsyncSession, alert: Alert) -> Card:
     details = alert.details
+    if alert.about_type == Subject.DISPUTE:
+        dispute = await session.get_one(Dispute, details["dispute_id"])
+        body = dispute_alert_body(dispute, await _customer(session, dispute.customer_id), alert)
+        return alert_card(body, alert, plan_of(alert))
     message = await session.get_one(TicketMessage, details["message_id"])
     ticket = await session.get_one(Ticket, message.ticket_id)
     trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))

@@ -9,7 +9,7 @@ from typing import Any
 from bot.clock import FakeClock
 from bot.fakes.slack import FakeSlack
 from bot.slack_ids import ActionId
-from tests.builders import ticket_event
+from tests.builders import stripe_dispute, stripe_event, ticket_event
 from tests.harness import audit_trail, bot_settings, button_value, has_button, running_bot, shown, unpaced
 
 OWNER, AGENT, SECOND = "U0OWNER", "U0AGENT", "U0SECOND"
@@ -60,16 +60,16 @@ async def test_a_night_alert_pages_on_call_then_the_next_person_then_the_owners_
         assert has_button(alert, ActionId.ACKNOWLEDGE)
 
         clock.advance(14 * 60)
-        assert await bot.runtime.alert_timer.tick() == 0  # not yet
+        assert await bot.runtime.timers.tick() == 0  # not yet
         clock.advance(60)
-        assert await bot.runtime.alert_timer.tick() == 1
+        assert await bot.runtime.timers.tick() == 1
         await bot.settle()
         [second] = pages(slack, alert)
         assert f"Not acknowledged within 15 min: <@{SECOND}> (next in line)" in second
         assert f"<@{AGENT}> <@{SECOND}>, please acknowledge · if nobody acknowledges, owners" in shown(alerts(slack)[0])
 
         clock.advance(15 * 60)
-        assert await bot.runtime.alert_timer.tick() == 1
+        assert await bot.runtime.timers.tick() == 1
         await bot.settle()
         assert f"<@{OWNER}> (owners)" in pages(slack, alert)[1]
 
@@ -82,7 +82,7 @@ async def test_a_night_alert_pages_on_call_then_the_next_person_then_the_owners_
 
         # Nothing more is paged, however long the night.
         clock.advance(3 * 3600)
-        assert await bot.runtime.alert_timer.tick() == 0
+        assert await bot.runtime.timers.tick() == 0
         await bot.click(slack, ActionId.ACKNOWLEDGE, str(alert_id(alert)), user=AGENT, reply_to="late")
         await slack.wait_for(lambda s: bool(s.responses.get("late")))
         assert f"<@{OWNER}> already acknowledged this alert" in slack.responses["late"][0]["text"]
@@ -117,9 +117,44 @@ async def test_an_escalation_due_while_the_bot_was_down_is_paged_once_by_two_pro
         running_bot(settings, pacer=unpaced(), clock=clock, poll_seconds=3600) as second,
     ):
         # Both processes' timers look at start-up, and again here, at the same moment: one page between them.
-        taken = await asyncio.gather(first.runtime.alert_timer.tick(), second.runtime.alert_timer.tick())
+        taken = await asyncio.gather(first.runtime.timers.tick(), second.runtime.timers.tick())
         assert sum(taken) <= 1
         await first.settle()
         await second.settle()
     [page] = pages(slack, alert)
     assert f"<@{SECOND}> (next in line)" in page
+
+
+async def test_a_dispute_at_night_pages_on_call_and_its_deadline_is_reminded_once_per_level(
+    database_url, slack: FakeSlack
+):
+    clock = FakeClock(NIGHT)
+    now = int(NIGHT.timestamp())
+    due = now + 28 * 3600  # reminders at due - 24 h (07:00 in Berlin, still night) and due - 6 h (01:00)
+    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=clock) as bot:
+        dispute = stripe_dispute(dispute_id="dp_1", pi="pi_1", amount=19900, reason="fraudulent", due_by=due)
+        status, _ = await bot.stripe(stripe_event("charge.dispute.created", dispute, created=now), timestamp=now)
+        assert status == 200
+        await bot.settle()
+        [alert] = alerts(slack)
+        assert "Dispute opened: $199.00*" in shown(alert) and "Reason: Fraudulent" in shown(alert)
+        assert alert.text.startswith(f"<@{AGENT}>")
+        await bot.click(slack, ActionId.ACKNOWLEDGE, button_value(alert, ActionId.ACKNOWLEDGE), user=AGENT)
+        await slack.wait_for(lambda s: bool(s.responses.get("click")))
+
+        assert await bot.runtime.timers.tick() == 0
+        clock.advance(4 * 3600)
+        assert await bot.runtime.timers.tick() == 1
+        assert await bot.runtime.timers.tick() == 0  # once
+        await bot.settle()
+        [card] = slack.channel_messages("C0DISPUTES")
+        [soon] = [shown(r) for r in slack.replies("C0DISPUTES", card.ts)]
+        assert "⏰ *Evidence due in 1 d 0 h*" in soon
+        assert "Dispute evidence due soon (soon): $199.00" in shown(alerts(slack)[1])
+
+        clock.advance(18 * 3600)
+        assert await bot.runtime.timers.tick() >= 1  # the final reminder (and the unacknowledged alert's next page)
+        await bot.settle()
+        final = shown(slack.replies("C0DISPUTES", card.ts)[-1])
+        assert "🚨 *Evidence due in 6 h 0 min*" in final and "submit it now" in final
+        assert len(alerts(slack)) == 3
