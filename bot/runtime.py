@@ -90,7 +90,7 @@ class Runtime:
             digest_rules=digest_rules,
             pacer=pacer,
             backoff_base=backoff_base,
-            drawing=Drawing(_offered(self.providers), settings.risk_thresholds, settings.currency.upper()),
+            drawing=Drawing(_offered(self.providers), settings.risk_thresholds, settings.currency),
         )
         self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)
         self.processor = EventProcessor(

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/Berlin)") from None
         return value
 
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        return value.upper()
+
     @field_validator("risk_refunds")
     @classmethod
     def _refunds_pattern(cls, value: int) -> int:

@@ -241,3 +241,19 @@ async def ticket_messages(
             )
         )
     return list(await session.scalars(query.order_by(TicketMessage.sent_at, TicketMessage.id)))
+
+
+async def customer_message_shown_at(session: AsyncSession, channel: str | None, ts: str | None) -> int | None:
+    """The customer message shown at (channel, ts): a thread reply, or the card that quotes the first one."""
+    if not ts:
+        return None
+    message_id = await session.scalar(
+        select(TicketMessage.id).where(TicketMessage.slack_ts == ts, TicketMessage.sender == "customer")
+    )
+    if message_id is not None:
+        return message_id
+    ticket = await session.scalar(select(Ticket).where(Ticket.slack_ts == ts, Ticket.slack_channel == channel))
+    if ticket is None:
+        return None
+    first = next((m for m in await ticket_messages(session, ticket.id) if m.sender == "customer"), None)
+    return first.id if first else None

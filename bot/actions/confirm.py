@@ -6,7 +6,7 @@ view (the same thing was already done, and how it went).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -173,7 +173,7 @@ async def confirm_held_reply(session: AsyncSession, view: dict[str, Any], actor:
     answer = await _ask_reply(
         session, meta, body, bool(meta.get("close")), str(meta.get("draft_id")), actor, now, meta.get("concerns")
     )
-    return Answer(answer.errors, answer.notice, answer.notice_title, answer.recorded, close_all=True)
+    return replace(answer, close_all=True)
 
 
 async def _ask_reply(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.cards.blocks import Card, archive_link, context, escape, humanise, section, slack_date
+from bot.cards.blocks import Card, actions, archive_link, button, context, escape, humanise, section, slack_date
 from bot.models import Alert, AlertStatus, Customer, Dispute
 from bot.money import format_money
-from bot.policies.oncall import EscalationStep
+from bot.policies.oncall import AlertKind, EscalationStep
 from bot.slack_ids import ActionId
 
 
@@ -13,7 +13,7 @@ def dispute_alert_body(dispute: Dispute, customer: Customer | None, alert: Alert
     """What the on-call person needs to judge a dispute at night: how much, why, and how long is left."""
     amount = format_money(dispute.amount_minor, dispute.currency)
     who = escape((customer.email or customer.name or "a customer") if customer else "a customer")
-    if alert.kind == "dispute-opened":
+    if alert.kind == AlertKind.DISPUTE_OPENED:
         headline = f"⚖️ *Dispute opened: {amount}* by {who}"
     elif alert.details.get("level"):
         headline = f"⏰ *Dispute evidence due soon ({alert.details['level']}): {amount}* by {who}"
@@ -44,19 +44,6 @@ def alert_card(body: Card, alert: Alert, plan: list[EscalationStep]) -> Card:
         later = plan[alert.step + 1] if alert.step + 1 < len(plan) else None
         then = f" · if nobody acknowledges, {later.label} {slack_date(later.due, '{time}')}" if later else ""
         blocks.append(context(f"📟 {mentions}, please acknowledge{then}"))
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ActionId.ACKNOWLEDGE,
-                    "text": {"type": "plain_text", "text": "Acknowledge"},
-                    "style": "primary",
-                    "value": str(alert.id),
-                }
-            ],
-        }
-    )
+    blocks.append(actions(button(ActionId.ACKNOWLEDGE, "Acknowledge", str(alert.id), "primary")))
     # The mention in the fallback text is what makes a phone buzz.
     return Card(f"{mentions} {body.text}".strip(), blocks)

@@ -36,6 +36,26 @@ def context(*parts: str) -> Block:
     }
 
 
+def button(action_id: str, label: str, value: str, style: str | None = None) -> Block:
+    """A button; `style` is "primary" or "danger" (Slack's only two), or None for a plain one."""
+    element: Block = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": clip(label, 75)},
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*buttons: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(buttons)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
 def divider() -> Block:
     return {"type": "divider"}
 

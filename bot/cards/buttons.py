@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.cards.blocks import Block
+from bot.cards.blocks import Block, actions, button
 from bot.slack_ids import ActionId
 
 
@@ -45,15 +45,5 @@ def action_buttons(
         buttons.append((ActionId.PART_WAYS, "Part ways…", "danger"))
     if not buttons:
         return None
-    elements = []
-    for action_id, label, style in buttons:
-        button = {
-            "type": "button",
-            "action_id": action_id,
-            "text": {"type": "plain_text", "text": label},
-            "value": value,
-        }
-        if style:
-            button["style"] = style
-        elements.append(button)
-    return {"type": "actions", "block_id": f"actions:{value}", "elements": elements}
+    elements = [button(action_id, label, value, style) for action_id, label, style in buttons]
+    return actions(*elements, block_id=f"actions:{value}")

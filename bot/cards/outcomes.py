@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.actions.kinds import Kind
-from bot.cards.blocks import Block, Card, context, escape, section
+from bot.cards.blocks import Block, Card, actions, button, context, escape, section
 from bot.models import ActionRecord, ActionStatus
 from bot.slack_ids import ActionId
 
@@ -67,20 +67,8 @@ def part_ways_card(parent: ActionRecord, steps: list[ActionRecord]) -> Card:
         headline = f"👋 *Parted ways* ({who(parent)}): every step done"
     blocks: list[Block] = [section(headline + "\n" + "\n".join(lines))]
     if failed:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ActionId.RETRY_STEPS,
-                        "text": {"type": "plain_text", "text": f"Retry {len(failed)} failed step(s)"},
-                        "value": str(parent.id),
-                        "style": "primary",
-                    }
-                ],
-            }
-        )
+        retry = button(ActionId.RETRY_STEPS, f"Retry {len(failed)} failed step(s)", str(parent.id), "primary")
+        blocks.append(actions(retry))
         blocks.append(context("Steps that worked are not repeated."))
     return Card(headline.replace("*", ""), blocks)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.cards.blocks import Block, Card, archive_link, context, escape, quote, section, slack_date
+from bot.cards.blocks import Block, Card, actions, archive_link, button, context, escape, quote, section, slack_date
 from bot.models import Customer, Ticket, TicketMessage
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import TicketTone
@@ -59,7 +57,7 @@ def hidden_message(message: TicketMessage, *, lead: str) -> Block:
     return {
         "type": "section",
         "text": {"type": "mrkdwn", "text": f"{lead}\n🙈 _Hidden: abusive ({escape(why)})._"},
-        "accessory": _button(ActionId.SHOW_MESSAGE, "Show message", message.id),
+        "accessory": button(ActionId.SHOW_MESSAGE, "Show message", str(message.id)),
     }
 
 
@@ -69,7 +67,7 @@ def abusive_message_reply(message: TicketMessage, *, hidden: bool, warned: bool)
     blocks = [hidden_message(message, lead=lead)] if hidden else [section(f"{lead}\n{quote(message.body, 2800)}")]
     if not warned:
         # The warning carries the feedback buttons for the first abusive message; later ones carry their own.
-        blocks.append(_buttons(_button(ActionId.NOT_ABUSIVE, "Not abusive", message.id)))
+        blocks.append(actions(button(ActionId.NOT_ABUSIVE, "Not abusive", str(message.id))))
     return Card("Customer wrote: (abusive message hidden)" if hidden else f"Customer: {message.body[:150]}", blocks)
 
 
@@ -98,9 +96,9 @@ def warning_card(
         blocks.append(context(f"✔️ <@{message.tone_corrected_by}> confirmed it is abusive"))
     else:
         blocks.append(
-            _buttons(
-                _button(ActionId.IS_ABUSIVE, "Yes, abusive", message.id),
-                _button(ActionId.NOT_ABUSIVE, "Not abusive", message.id),
+            actions(
+                button(ActionId.IS_ABUSIVE, "Yes, abusive", str(message.id)),
+                button(ActionId.NOT_ABUSIVE, "Not abusive", str(message.id)),
             )
         )
     return Card(f"Warning: the customer's messages turned abusive (ticket {ticket.external_id})", blocks)
@@ -111,7 +109,7 @@ def flags_note(flags: frozenset[Flag]) -> Card:
     return Card(text.replace("*", ""), [context(text)])
 
 
-def alert_card(
+def abuse_alert_body(
     message: TicketMessage, ticket: Ticket, customer: Customer | None, trend: TicketTone, *, flags_only: bool
 ) -> Card:
     """For the on-call channel: enough to decide whether to act now, without the insults themselves."""
@@ -125,16 +123,3 @@ def alert_card(
     where = archive_link(ticket.slack_channel, ticket.slack_ts)
     about = [slack_date(message.sent_at)] + ([f"<{where}|open the ticket>"] if where else [])
     return Card(f"Urgent: {what} (ticket {ticket.external_id})", [section("\n".join(lines)), context(*about)])
-
-
-def _button(action_id: ActionId, label: str, message_id: int) -> dict[str, Any]:
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": label},
-        "value": str(message_id),
-    }
-
-
-def _buttons(*elements: dict[str, Any]) -> Block:
-    return {"type": "actions", "elements": list(elements)}

@@ -60,7 +60,7 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
                 select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.opened_at.desc())
             )
         )
-        record = await risk_record(session, customer.id, deps.settings.currency.upper())
+        record = await risk_record(session, customer.id, deps.settings.currency)
         risk = assess_risk(record, deps.settings.risk_thresholds)
         history = await customer_history(session, customer.id)
         card = customer_card(customer, history, payments, disputes, tickets, deps.clock.now(), risk)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from sqlalchemy import select
 
 from bot.cards.blocks import escape, quote
 from bot.deps import Deps
 from bot.errors import UsageError
 from bot.handlers.guard import actor_of, permitted
-from bot.models import Ticket, TicketMessage
+from bot.models import TicketMessage
 from bot.policies.permissions import Action
 from bot.slack_ids import ActionId, Shortcut
-from bot.store import ticket_messages
+from bot.store import customer_message_shown_at
 from bot.tone_review import review_tone
 
 
@@ -53,7 +52,7 @@ async def handle_mark_abusive(ack: AsyncAck, body: dict[str, Any], respond: Asyn
     channel = (body.get("channel") or {}).get("id")
     ts = (body.get("message") or {}).get("ts")
     async with deps.db.transaction(read_only=True) as session:
-        message_id = await _customer_message_at(session, channel, ts)
+        message_id = await customer_message_shown_at(session, channel, ts)
     if message_id is None:
         await respond(
             response_type="ephemeral",
@@ -77,22 +76,6 @@ async def _review(deps: Deps, body: dict[str, Any], message_id: int, abusive: bo
         return
     deps.wake_outbox()
     await respond(response_type="ephemeral", replace_original=False, text=reviewed.notice)
-
-
-async def _customer_message_at(session: Any, channel: str | None, ts: str | None) -> int | None:
-    """The customer message shown at (channel, ts): a thread reply, or the card that quotes the first one."""
-    if not ts:
-        return None
-    message_id = await session.scalar(
-        select(TicketMessage.id).where(TicketMessage.slack_ts == ts, TicketMessage.sender == "customer")
-    )
-    if message_id is not None:
-        return message_id
-    ticket = await session.scalar(select(Ticket).where(Ticket.slack_ts == ts, Ticket.slack_channel == channel))
-    if ticket is None:
-        return None
-    first = next((m for m in await ticket_messages(session, ticket.id) if m.sender == "customer"), None)
-    return first.id if first else None
 
 
 def _message_id(action: dict[str, Any]) -> int:

@@ -22,8 +22,7 @@ from bot.cards.outcomes import done_marks
 from bot.cards.replies import refund_reply, ticket_message_reply
 from bot.cards.sale import sale_card
 from bot.cards.ticket import ticket_card
-from bot.cards.tone import abusive_message_reply, flags_note, is_abusive, warning_card
-from bot.cards.tone import alert_card as tone_alert_card
+from bot.cards.tone import abuse_alert_body, abusive_message_reply, flags_note, is_abusive, warning_card
 from bot.models import (
     ActionRecord,
     ActionStatus,
@@ -41,6 +40,7 @@ from bot.models import (
     TicketMessage,
 )
 from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
+from bot.policies.oncall import AlertKind
 from bot.policies.refunds import remaining_minor
 from bot.policies.risk import RiskThresholds, assess_risk
 from bot.policies.tone import Flag
@@ -353,7 +353,7 @@ async def _alert_card(session: AsyncSession, alert: Alert) -> Card:
     ticket = await session.get_one(Ticket, message.ticket_id)
     trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
     customer = await _customer(session, ticket.customer_id)
-    body = tone_alert_card(message, ticket, customer, trend, flags_only=alert.kind == "threat")
+    body = abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
     return alert_card(body, alert, plan_of(alert))
 
 
