@@ -194,6 +194,9 @@ class Ticket(SlackPlaced, Base):
     assignee_id: Mapped[str | None] = mapped_column(String(32))
     assignee_name: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None]
+    # When the waiting customer's response target runs out: the durable timer for "customer waiting".
+    # Cleared when the team replies, and claimed (set to None) by whoever flags the ticket as overdue.
+    respond_by: Mapped[datetime | None] = mapped_column(index=True)
 
     customer: Mapped[Customer | None] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(back_populates="ticket", order_by="TicketMessage.id")
@@ -224,6 +227,7 @@ class TicketMessage(Base):
 class AlertStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"  # what it was about is over (the team replied, the dispute closed): no more pages
 
 
 class Alert(SlackPlaced, Base):
@@ -247,6 +251,8 @@ class Alert(SlackPlaced, Base):
     next_due: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(32))
     acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(300))  # e.g. "Sam replied", "the dispute was won"
 
 
 class Preference(Base):
@@ -269,6 +275,20 @@ class SaleDigest(SlackPlaced, Base):
     channel: Mapped[str] = mapped_column(String(32), index=True)
     opened_at: Mapped[datetime]
     last_folded_at: Mapped[datetime]
+
+
+class MorningDigest(SlackPlaced, Base):
+    """The summary of a night, posted when the team comes on duty. One row per opening: the unique `opening`
+    is how two processes agree that only one of them posts it, and the row is the "last digest" record."""
+
+    __tablename__ = "morning_digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening: Mapped[datetime] = mapped_column(unique=True)
+    since: Mapped[datetime]  # the night it covers: from when the team went off duty...
+    until: Mapped[datetime]  # ...to when this digest was made
+    channel: Mapped[str] = mapped_column(String(32))
+    figures: Mapped[dict[str, Any]]  # counted once, when made, so a redraw shows the same night
 
 
 class OutboxStatus(StrEnum):
