@@ -15,7 +15,7 @@ import re
 import time
 import uuid
 from collections import Counter, defaultdict, deque
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +165,7 @@ class FakeSlack:
         token: str = DEFAULT_TOKEN,
         app_token: str = DEFAULT_APP_TOKEN,
         channels: Mapping[str, str] | None = None,
+        member_of: Collection[str] | None = None,
         post_rate: float | None = None,
         post_burst: int = 3,
         update_rate: float | None = None,
@@ -180,6 +181,9 @@ class FakeSlack:
         self.token = token
         self.app_token = app_token
         self.channels = dict(channels) if channels is not None else None
+        # The channels the bot was invited to; None: every channel. Outside them, as in Slack, it may post only
+        # with chat:write.public, and conversations.info says is_member: false.
+        self.member_of = frozenset(member_of) if member_of is not None else None
         self.retry_after = retry_after
         self.on_change = on_change
         self.scopes = tuple(scopes)
@@ -489,6 +493,8 @@ class FakeSlack:
 
     def _chat_post_message(self, p: Params) -> Params:
         channel = self._channel(p)
+        if not self._is_member(channel) and "chat:write.public" not in self.scopes:
+            raise _ApiError("not_in_channel")
         text, blocks = _content(p)
         if not text and not blocks:
             raise _ApiError("no_text")
@@ -574,7 +580,7 @@ class FakeSlack:
                 "is_channel": True,
                 "is_private": False,
                 "is_archived": False,
-                "is_member": True,
+                "is_member": self._is_member(channel),
                 "created": int(self._wall_clock()),
             }
         }
@@ -635,6 +641,9 @@ class FakeSlack:
         if not channel or (self.channels is not None and channel not in self.channels):
             raise _ApiError("channel_not_found")
         return channel
+
+    def _is_member(self, channel: str) -> bool:
+        return self.member_of is None or channel in self.member_of
 
     def _thread_parent(self, channel: str, thread_ts: Any) -> str | None:
         if not thread_ts:

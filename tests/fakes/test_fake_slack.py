@@ -337,6 +337,34 @@ async def test_ephemeral_permalink_info_and_users(slack: FakeSlack, client: Asyn
     assert len(slack.all_messages()) == 2
 
 
+async def test_a_channel_the_bot_was_not_invited_to_takes_posts_only_with_chat_write_public() -> None:
+    async with FakeSlack(channels=CHANNELS, member_of={"C1"}, scopes=("chat:write", "channels:read")) as slack:
+        client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+        outside = await client.conversations_info(channel="C2")
+        refused = await api_error(client.chat_postMessage(channel="C2", text="x"))
+        await client.chat_postMessage(channel="C1", text="y")
+    async with FakeSlack(channels=CHANNELS, member_of={"C1"}) as public_writer:
+        client = AsyncWebClient(token=public_writer.token, base_url=public_writer.base_url)
+        await client.chat_postMessage(channel="C2", text="x")
+
+    assert outside["channel"]["is_member"] is False
+    assert refused.response["error"] == "not_in_channel"
+    assert [m.channel for m in public_writer.all_messages()] == ["C2"]
+
+
+async def test_every_answer_to_a_bot_token_reports_its_scopes_and_a_wrong_token_is_refused() -> None:
+    async with FakeSlack(scopes=("chat:write", "commands")) as slack:
+        client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+        identity = await client.auth_test()
+        missing = await api_error(client.conversations_info(channel="C1"))
+        wrong = await api_error(AsyncWebClient(token="xoxb-wrong", base_url=slack.base_url).auth_test())
+
+    assert identity.headers["x-oauth-scopes"] == "chat:write,commands"
+    assert (missing.response["error"], missing.response["needed"]) == ("missing_scope", "channels:read")
+    assert missing.response.headers["x-oauth-scopes"] == "chat:write,commands"
+    assert wrong.response["error"] == "invalid_auth"
+
+
 async def test_views_open_update_and_hash_conflict(slack: FakeSlack, client: AsyncWebClient) -> None:
     view = {"type": "modal", "title": {"type": "plain_text", "text": "Refund"}, "blocks": []}
 
