@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     # The demo speaks through what it prints; its logs would only interleave with the channels.
-    _configure_logging(args.verbose, quiet=args.command == "demo")
+    _configure_logging(args.verbose, quiet=args.command in ("demo", "doctor"))
     try:
         return asyncio.run(_COMMANDS[args.command](args))
     except ConfigError as exc:
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="serve Slack requests and provider webhooks over HTTP")
     commands.add_parser("socket", help="talk to Slack over Socket Mode; webhooks are still served over HTTP")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("doctor", help="check the settings and every connection; say how to fix what fails")
     demo = commands.add_parser("demo", help="replay a day of a shop offline, showing what each channel would show")
     demo.add_argument("--database", help="database URL for the demo (default: a fresh SQLite file)")
     demo.add_argument("--burst", type=int, default=60, help="sales in the launch-day rush (default 60)")
@@ -83,6 +84,12 @@ async def _migrate(_args: argparse.Namespace) -> int:
         await db.dispose()
     print(f"database schema: {before or 'empty'} -> {head}" if before != head else f"database schema at {head}")
     return 0
+
+
+async def _doctor(_args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor
+
+    return await run_doctor()
 
 
 async def _serve(_args: argparse.Namespace) -> int:
@@ -181,6 +188,7 @@ _COMMANDS = {
     "demo": _demo,
     "audit": _audit,
     "tone-reviews": _tone_reviews,
+    "doctor": _doctor,
 }
 
 

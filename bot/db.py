@@ -206,5 +206,10 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(_alembic_config())
 
 
+def known_revisions() -> list[str]:
+    """This release's schema revisions, newest first."""
+    return [revision.revision for revision in _script().walk_revisions()]
+
+
 def _upgrade(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "head")

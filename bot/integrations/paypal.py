@@ -107,6 +107,17 @@ class PayPalClient:
         _check_resource_id(dispute_id, "dispute")
         return await self._call("dispute lookup", "GET", f"/v1/customer/disputes/{dispute_id}")
 
+    async def authenticate(self) -> None:
+        """Ask PayPal for a fresh access token: whether it accepts our client id and secret."""
+        if self._closed:
+            raise RuntimeError("PayPalClient is closed")
+        self._api.forget_token()
+        try:
+            async with asyncio.timeout(self._deadline):
+                await asyncio.to_thread(self._api.get_token_hash)
+        except Exception as exc:
+            raise _translate(exc, "sign-in") from exc
+
     async def close(self) -> None:
         self._closed = True
         self._api.forget_token()
