@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.models import AuditRecord
 
 GENESIS = "0" * 64
@@ -77,6 +78,7 @@ async def append(session: AsyncSession, entry: Entry, now: datetime) -> AuditRec
     record.hash = chain_hash(record)
     session.add(record)
     await session.flush()
+    metrics.count_action(session, entry.action, entry.outcome)
     return record
 
 

@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 
 from bot.errors import ConfigError
+from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("supportbot")
@@ -63,13 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool, *, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    # Third-party loggers that print request details (and, for paypalrestsdk at DEBUG, credentials).
-    for noisy in ("paypalrestsdk", "urllib3", "aiohttp.access", "slack_bolt", "slack_sdk", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
+    configure_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
 
 
 async def _migrate(_args: argparse.Namespace) -> int:
@@ -107,6 +102,8 @@ async def _socket(_args: argparse.Namespace) -> int:
 async def _run_server(settings: Settings, *, socket_mode: bool) -> int:
     from bot.server import BotServer
 
+    if settings.log_format != "text":  # known only now that the settings are read
+        configure_logging(logging.getLogger().level, settings.log_format)
     server = BotServer(settings, socket_mode=socket_mode)
     await server.start()
     try:

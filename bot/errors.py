@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class BotError(Exception):
     """Base of every error the bot raises on purpose; its message is safe to show a person."""
@@ -30,10 +32,20 @@ class ProviderError(BotError):
         self.status = status
 
 
+class Rejection(StrEnum):
+    """Why a webhook delivery was refused, in words a dashboard can group by."""
+
+    MALFORMED = "malformed"
+    BAD_SIGNATURE = "bad_signature"
+    REPLAYED = "replayed"  # signed, but too long ago (or in the future) to be a fresh delivery
+    TOO_LARGE = "too_large"
+
+
 class WebhookRejectedError(BotError):
     """A webhook delivery we refuse; `status` is the HTTP answer the sender gets."""
 
-    def __init__(self, status: int, reason: str):
+    def __init__(self, status: int, reason: str, kind: Rejection = Rejection.MALFORMED):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.kind = kind

@@ -22,16 +22,20 @@ class InboundLog:
         self.db = db
         self.clock = clock
         self.on_stored = on_stored
-        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._last_stored = float("-inf")
         self._writer: asyncio.Task[None] | None = None
         dialect = sqlite if db.is_sqlite else postgresql
         self._insert = dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        self._inserting = self._insert.returning(InboundEvent.provider, InboundEvent.event_id)
 
     async def record(
         self, provider: str, event_id: str, event_type: str, payload: dict[str, Any], *, handled: bool
-    ) -> None:
-        """Return once the event is durably stored (or was already); raise if it could not be."""
+    ) -> bool:
+        """Return once the event is durably stored: True if by this delivery, False if it was stored before.
+
+        Raise if it could not be stored.
+        """
         row = {
             "provider": provider,
             "event_id": event_id,
@@ -42,12 +46,12 @@ class InboundLog:
             "attempts": 0,
             "received_at": self.clock.now(),
         }
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((row, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_batches(), name="inbound-writer")
         # The commit goes on even if the sender hangs up; only its answer is lost, and it will redeliver.
-        await asyncio.shield(done)
+        return await asyncio.shield(done)
 
     def busy(self, within_seconds: float = 1.0) -> bool:
         """Whether webhooks were stored within the last `within_seconds`."""
@@ -74,14 +78,18 @@ class InboundLog:
             batch, self._waiting = self._waiting, []
             try:
                 async with self.db.transaction(urgent=True) as session:
-                    await session.execute(self._insert, [row for row, _ in batch])
+                    result = await session.execute(self._inserting, [row for row, _ in batch])
+                    inserted = {(provider, event_id) for provider, event_id in result}
             except Exception as exc:  # every waiting request must hear of it, whatever it was
                 for _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
                 continue
-            for _, done in batch:
+            for row, done in batch:
+                # The first of two deliveries of one event in a batch stored it; the second is the duplicate.
+                key = (row["provider"], row["event_id"])
                 if not done.done():
-                    done.set_result(None)
+                    done.set_result(key in inserted)
+                inserted.discard(key)
             self._last_stored = self.clock.monotonic()
             self.on_stored()

@@ -23,11 +23,14 @@ from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.deps import Deps
 from bot.handlers import webhooks
+from bot.handlers.metrics import handle_metrics
+from bot.handlers.request_context import request_context
 from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
+from bot.metrics import Metrics, bound_context
 from bot.models import (
     ActionRecord,
     ActionStatus,
@@ -70,6 +73,7 @@ class Runtime:
     ):
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.metrics = Metrics()
         self.db = Database(settings.database_url)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
@@ -83,7 +87,7 @@ class Runtime:
         )
         self.outbox = OutboxWorker(
             self.db,
-            SlackPoster(self.slack),
+            SlackPoster(self.slack, self.metrics),
             self.clock,
             lease_seconds=lease_seconds or settings.outbox_lease_seconds,
             poll_seconds=poll_seconds,
@@ -145,11 +149,15 @@ class Runtime:
 
     async def start(self, *, create_schema: bool = True) -> None:
         await self.db.ensure_schema(create_if_new=create_schema)
+        # Each worker runs in a context where what it audits and judges counts into this runtime's metrics.
         self._tasks = [
-            asyncio.create_task(_supervised("events", self.processor.run), name="events"),
-            asyncio.create_task(_supervised("outbox", self.outbox.run), name="outbox"),
-            asyncio.create_task(_supervised("actions", self.actions.run), name="actions"),
-            asyncio.create_task(_supervised("timers", self.timers.run), name="timers"),
+            asyncio.create_task(_supervised(name, run), name=name, context=bound_context(self.metrics))
+            for name, run in (
+                ("events", self.processor.run),
+                ("outbox", self.outbox.run),
+                ("actions", self.actions.run),
+                ("timers", self.timers.run),
+            )
         ]
 
     async def stop(self) -> None:
@@ -194,12 +202,14 @@ class Runtime:
         return build_slack_app(self.deps, self.slack)
 
     def web_app(self, slack_app: AsyncApp | None = None) -> web.Application:
-        app = web.Application(client_max_size=webhooks.MAX_BODY_BYTES)
+        app = web.Application(client_max_size=webhooks.MAX_BODY_BYTES, middlewares=[request_context])
         app[webhooks.DEPS] = self.deps
+        app[webhooks.METRICS] = self.metrics
         app.router.add_post("/webhooks/stripe", webhooks.handle_stripe_webhook)
         app.router.add_post("/webhooks/paypal", webhooks.handle_paypal_webhook)
         app.router.add_post("/webhooks/tickets", webhooks.handle_tickets_webhook)
         app.router.add_get("/healthz", webhooks.handle_healthz)
+        app.router.add_get("/metrics", handle_metrics)
         if slack_app is not None:
             app.router.add_post("/slack/events", _bolt_endpoint(slack_app))
         return app

@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from bot.metrics import bound_context
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -36,7 +37,10 @@ class BotServer:
         await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
         if self.socket_mode:
             assert self.settings.slack_app_token is not None
-            self._socket = AsyncSocketModeHandler(slack_app, self.settings.slack_app_token.get_secret_value())
+            # Built in a context bound to the runtime's metrics: the task that runs Slack's requests inherits it.
+            self._socket = bound_context(self.runtime.metrics).run(
+                AsyncSocketModeHandler, slack_app, self.settings.slack_app_token.get_secret_value()
+            )
             await self._socket.connect_async()
         log.info(
             "supportbot listening on %s:%d%s",

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     channel_disputes: str | None = None
     channel_oncall: str | None = None
 
+    # Log lines: "text" for people, "json" (one object a line, with the request id) for a log collector.
+    log_format: Literal["text", "json"] = "text"
+
     # Advanced: how long a replica may hold a message it is posting before another may take it over.
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.alerts import OnCall, raise_alert
 from bot.models import Ticket, TicketMessage
 from bot.outbox import queue
@@ -41,6 +42,7 @@ async def judge_message(
 ) -> None:
     """Classify a customer's message and queue the warning, threat note and on-call alert it calls for."""
     verdict = classify_tone(message.body)
+    metrics.count_tone(session, verdict.tone)
     message.tone = verdict.tone
     message.tone_verdict = {
         "tone": verdict.tone.value,

@@ -11,13 +11,15 @@ from aiohttp import web
 
 from bot.db import DatabaseUnavailableError
 from bot.deps import Deps
-from bot.errors import ProviderError, WebhookRejectedError
+from bot.errors import ProviderError, Rejection, WebhookRejectedError
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
+from bot.metrics import Metrics, WebhookOutcome
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 DEPS = web.AppKey("deps", Deps)
+METRICS = web.AppKey("metrics", Metrics)
 
 
 async def handle_stripe_webhook(request: web.Request) -> web.Response:
@@ -47,7 +49,7 @@ async def handle_paypal_webhook(request: web.Request) -> web.Response:
     async def verify(_raw: bytes, event: dict[str, Any]) -> None:
         assert deps.paypal is not None
         if not await deps.paypal.verify_webhook(request.headers, event):
-            raise WebhookRejectedError(400, "PayPal did not confirm this webhook's signature")
+            raise WebhookRejectedError(400, "PayPal did not confirm this webhook's signature", Rejection.BAD_SIGNATURE)
 
     return await _accept(
         request,
@@ -106,10 +108,39 @@ async def _accept(
     handled: frozenset[str],
     verify_before_parse: bool = False,
 ) -> web.Response:
+    """Answer one delivery, and count it by how it was answered: the one place every webhook answer passes."""
+    metrics = request.app[METRICS]
+    try:
+        outcome, response = await _receive(
+            request,
+            provider,
+            configured=configured,
+            verify=verify,
+            identity=identity,
+            handled=handled,
+            verify_before_parse=verify_before_parse,
+        )
+    except Exception:
+        metrics.webhook(provider, WebhookOutcome.ERROR)
+        raise
+    metrics.webhook(provider, outcome)
+    return response
+
+
+async def _receive(
+    request: web.Request,
+    provider: str,
+    *,
+    configured: bool,
+    verify: Callable[[bytes, dict[str, Any]], Any],
+    identity: Callable[[dict[str, Any]], tuple[str, str]],
+    handled: frozenset[str],
+    verify_before_parse: bool,
+) -> tuple[str, web.Response]:
     deps = request.app[DEPS]
     if not configured:
         # 503 rather than 4xx: the provider keeps retrying, so nothing is lost while the secret is being set.
-        return _answer(503, f"{provider} webhooks are not configured on this bot")
+        return WebhookOutcome.UNCONFIGURED, _answer(503, f"{provider} webhooks are not configured on this bot")
     try:
         raw = await _read_body(request)
         if verify_before_parse:
@@ -118,26 +149,28 @@ async def _accept(
         if not verify_before_parse:
             await verify(raw, event)
         event_id, event_type = identity(event)
-        await deps.inbound.record(provider, event_id, event_type, event, handled=event_type in handled)
+        stored = await deps.inbound.record(provider, event_id, event_type, event, handled=event_type in handled)
     except WebhookRejectedError as exc:
         log.warning("%s webhook rejected (%d): %s", provider, exc.status, exc.reason)
-        return _answer(exc.status, exc.reason)
+        return exc.kind, _answer(exc.status, exc.reason)
     except ProviderError as exc:
         log.warning("%s webhook not verified: %s", provider, exc)
-        return _answer(503 if exc.retryable else 500, f"could not verify with {provider} right now")
+        answer = _answer(503 if exc.retryable else 500, f"could not verify with {provider} right now")
+        return WebhookOutcome.UNVERIFIED, answer
     except DatabaseUnavailableError:
         log.error("%s webhook: database unavailable; answering 503 so the sender retries", provider)
-        return _answer(503, "storage unavailable, retry later")
-    return web.json_response({"received": True})
+        return WebhookOutcome.STORAGE_UNAVAILABLE, _answer(503, "storage unavailable, retry later")
+    outcome = WebhookOutcome.ACCEPTED if stored else WebhookOutcome.DUPLICATE
+    return outcome, web.json_response({"received": True})
 
 
 async def _read_body(request: web.Request) -> bytes:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise WebhookRejectedError(413, "request body over 1 MiB")
+        raise WebhookRejectedError(413, "request body over 1 MiB", Rejection.TOO_LARGE)
     try:
         return await request.read()  # the application's client_max_size stops a chunked body at 1 MiB
     except web.HTTPRequestEntityTooLarge:
-        raise WebhookRejectedError(413, "request body over 1 MiB") from None
+        raise WebhookRejectedError(413, "request body over 1 MiB", Rejection.TOO_LARGE) from None
 
 
 def _parse_json(raw: bytes) -> dict[str, Any]:

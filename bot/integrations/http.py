@@ -74,7 +74,8 @@ def http_status_error(
 ) -> ProviderError:
     """The `ProviderError` for an HTTP error status; `rejected` says what to check after a 401."""
     status = answer.status
-    log.warning("%s %s failed: HTTP %s %s", provider, action, status, detail or "")
+    # Not the detail: a provider's error text can quote the customer's email or a licence key back.
+    log.warning("%s %s failed: HTTP %s", provider, action, status)
     if status == 429:
         wait = f"; try again in {answer.retry_after} s" if (answer.retry_after or "").isdigit() else ""
         message = f"{action} failed: {provider} is rate limiting us{wait}"

@@ -79,7 +79,7 @@ class KeygenLicences:
         if not licence:
             raise UsageError("Which licence? Give its key or Keygen id.")
         url = f"{self._base}/licenses/{quote(licence, safe='')}/actions/{self.action}"
-        log.info("Keygen %s of a licence (idempotency key %s)", self.action, idempotency_key)
+        log.info("Keygen %s of a licence", self.action)  # not the key (nor the idempotency key, which holds it)
         if self.action == "suspend":
             answer = await self._http.send("suspend", "POST", url)
             if answer.status == 200:

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.blocks import Card
 from bot.errors import ProviderError
+from bot.metrics import Metrics, SlackOutcome
 
 METADATA_EVENT = "supportbot_outbox"
 
@@ -43,8 +44,9 @@ class SlackRateLimitedError(ProviderError):
 class SlackPoster:
     """The few Web API calls the outbox makes. `client` is built by the caller so tests can aim it at a fake."""
 
-    def __init__(self, client: AsyncWebClient):
+    def __init__(self, client: AsyncWebClient, metrics: Metrics | None = None):
         self.client = client
+        self.metrics = metrics
 
     async def post(self, channel: str, card: Card, *, thread_ts: str | None, outbox_id: int) -> str:
         response = await self._call(
@@ -104,11 +106,21 @@ class SlackPoster:
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         try:
-            return await method(**{k: v for k, v in kwargs.items() if v is not None})
+            response = await method(**{k: v for k, v in kwargs.items() if v is not None})
         except SlackApiError as exc:
-            raise _translate(exc) from None
+            error = _translate(exc)
+            self._count(method, SlackOutcome.RATE_LIMITED if error.status == 429 else SlackOutcome.ERROR)
+            raise error from None
         except (TimeoutError, aiohttp.ClientError) as exc:
+            self._count(method, SlackOutcome.UNREACHABLE)
             raise ProviderError("slack", f"no answer from Slack ({type(exc).__name__})", retryable=True) from None
+        self._count(method, SlackOutcome.OK)
+        return response
+
+    def _count(self, method: Any, outcome: SlackOutcome) -> None:
+        if self.metrics is not None:
+            # The SDK's method names are Slack's with the first dot as an underscore: chat_postMessage.
+            self.metrics.slack_call(method.__name__.replace("_", ".", 1), outcome)
 
 
 def _metadata(outbox_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import stripe
 
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
-from bot.errors import WebhookRejectedError
+from bot.errors import Rejection, WebhookRejectedError
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -30,13 +30,17 @@ def verify_signature(raw_body: bytes, header: str | None, secret: str, now: date
     try:
         stripe.WebhookSignature.verify_header(raw_body, header, secret, tolerance=None)
     except stripe.SignatureVerificationError as exc:
-        raise WebhookRejectedError(400, f"bad Stripe signature: {exc.user_message or exc}") from None
+        raise WebhookRejectedError(
+            400, f"bad Stripe signature: {exc.user_message or exc}", Rejection.BAD_SIGNATURE
+        ) from None
     except UnicodeDecodeError:
         # The SDK decodes the body before checking anything; Stripe only ever sends UTF-8 JSON.
         raise WebhookRejectedError(400, "the body is not UTF-8") from None
     timestamp = _signed_at(header or "")
     if timestamp is None or abs(now.timestamp() - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
-        raise WebhookRejectedError(400, "Stripe signature timestamp is too old or in the future (replayed?)")
+        raise WebhookRejectedError(
+            400, "Stripe signature timestamp is too old or in the future (replayed?)", Rejection.REPLAYED
+        )
 
 
 def _signed_at(header: str) -> int | None:

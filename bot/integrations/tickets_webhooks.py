@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import CustomerRef, TicketMessageSeen
-from bot.errors import WebhookRejectedError
+from bot.errors import Rejection, WebhookRejectedError
 from bot.integrations.values import iso_time
 
 TIMESTAMP_HEADER = "X-Supportbot-Timestamp"
@@ -28,14 +28,18 @@ def sign(secret: str, timestamp: int, raw_body: bytes) -> str:
 
 def verify_signature(raw_body: bytes, timestamp: str | None, signature: str | None, secret: str, now: datetime) -> None:
     if not timestamp or not signature:
-        raise WebhookRejectedError(401, f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+        raise WebhookRejectedError(
+            401, f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header", Rejection.BAD_SIGNATURE
+        )
     if not timestamp.isdigit():
-        raise WebhookRejectedError(400, f"{TIMESTAMP_HEADER} must be unix seconds")
+        raise WebhookRejectedError(400, f"{TIMESTAMP_HEADER} must be unix seconds", Rejection.BAD_SIGNATURE)
     if abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
-        raise WebhookRejectedError(400, f"{TIMESTAMP_HEADER} is more than 5 minutes off (replayed?)")
+        raise WebhookRejectedError(
+            400, f"{TIMESTAMP_HEADER} is more than 5 minutes off (replayed?)", Rejection.REPLAYED
+        )
     expected = sign(secret, int(timestamp), raw_body)
     if not any(hmac.compare_digest(expected, candidate.strip()) for candidate in signature.split(",")):
-        raise WebhookRejectedError(401, "bad tickets webhook signature")
+        raise WebhookRejectedError(401, "bad tickets webhook signature", Rejection.BAD_SIGNATURE)
 
 
 def event_identity(event: dict[str, Any]) -> tuple[str, str]:
