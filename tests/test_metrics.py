@@ -7,7 +7,9 @@ import io
 import time
 from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 import pytest
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.clock import FakeClock
@@ -16,6 +18,7 @@ from bot.fakes.slack import FakeSlack
 from bot.integrations import tickets_webhooks
 from bot.metrics import PROVIDERS, WebhookOutcome
 from bot.policies.tone import Tone
+from bot.runtime import Runtime
 from bot.slack_ids import Command
 from tests.builders import TICKETS_SECRET, stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
 from tests.harness import CHANNELS, BotUnderTest, bot_settings, running_bot, unpaced
@@ -152,3 +155,22 @@ async def test_tone_verdicts_and_audited_actions_are_counted_once_committed(data
     assert value(samples, "supportbot_actions_total", action="view-audit", outcome="refused") == 1
     tones = {tone: value(samples, "supportbot_tone_verdicts_total", tone=tone) for tone in Tone}
     assert tones == {Tone.NEUTRAL: 0, Tone.FRUSTRATED: 1, Tone.ABUSIVE: 1}
+
+
+async def test_without_a_database_the_counters_are_still_served(slack: FakeSlack):
+    # Nothing listens on port 1: every query fails at once, as when the database server is down.
+    runtime = Runtime(bot_settings("postgresql+asyncpg://supportbot@127.0.0.1:1/supportbot", slack))
+    runner = web.AppRunner(runtime.web_app(), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            bot = BotUnderTest(runtime, f"http://127.0.0.1:{runner.addresses[0][1]}", http)
+            assert (await bot.stripe(stripe_event("charge.succeeded", stripe_charge(pi="pi_metrics03"))))[0] == 503
+            samples = await scrape(bot)
+    finally:
+        await runner.cleanup()
+        await runtime.db.dispose()
+    assert value(samples, "supportbot_database_up") == 0
+    assert webhooks(samples, "stripe", WebhookOutcome.STORAGE_UNAVAILABLE) == 1
+    assert not any(name.startswith("supportbot_outbox") for name, _ in samples)
