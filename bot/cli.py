@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("--since", type=_since, help="an ISO date or time (UTC unless it says), or e.g. 7d / 12h")
     audit_commands.add_parser("verify", help="check the hash chain; exit 1 naming the first broken record")
+    customer = commands.add_parser("customer", help="privacy: forget a customer, or erase old message bodies now")
+    customer_commands = customer.add_subparsers(dest="customer_command", required=True, metavar="CUSTOMER_COMMAND")
+    forget = customer_commands.add_parser("forget", help="erase a customer's personal data (asks first)")
+    forget.add_argument("email", help="the customer's email, in any case")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge = customer_commands.add_parser("purge", help="erase message bodies older than the retention period now")
+    purge.add_argument("--days", type=int, help="older than this many days (default: SUPPORTBOT_RETENTION_DAYS)")
     return parser
 
 
@@ -154,6 +161,12 @@ async def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _customer(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import run_customer_command
+
+    return await run_customer_command(args)
+
+
 async def _tone_reviews(_args: argparse.Namespace) -> int:
     from bot.db import Database
     from bot.tone_review import reviewed_messages
@@ -185,6 +198,7 @@ _COMMANDS = {
     "demo": _demo,
     "audit": _audit,
     "tone-reviews": _tone_reviews,
+    "customer": _customer,
     "doctor": _doctor,
 }
 

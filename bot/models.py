@@ -63,6 +63,8 @@ class InboundEvent(Base):
     __table_args__ = (
         UniqueConstraint("provider", "event_id", name="uq_inbound_provider_event"),
         Index("ix_inbound_status_id", "status", "id"),
+        # Retention looks for applied events whose payload is still there, oldest first.
+        Index("ix_inbound_erased_received", "erased_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -76,6 +78,8 @@ class InboundEvent(Base):
     received_at: Mapped[datetime]
     not_before: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
+    # When the raw payload (which quotes customers) was erased: a forgotten customer, or retention.
+    erased_at: Mapped[datetime | None]
 
 
 class Customer(Base):

@@ -46,6 +46,7 @@ from bot.outbox.render import Drawing
 from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
 from bot.processor import EventProcessor, Parser
+from bot.retention import Retention
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.timers import Timers
@@ -133,6 +134,8 @@ class Runtime:
             wake_actions=self.actions.wake,
             wake_outbox=self.outbox.wake,
         )
+        # Erases old message bodies now and then; off (None) while SUPPORTBOT_RETENTION_DAYS is 0.
+        self.retention = Retention(self.db, self.clock, settings.retention_days) if settings.retention_days else None
         self._tasks: list[asyncio.Task[None]] = []
 
     def _parsers(self) -> dict[str, Parser]:
@@ -159,6 +162,8 @@ class Runtime:
                 ("timers", self.timers.run),
             )
         ]
+        if self.retention is not None:
+            self._tasks.append(asyncio.create_task(_supervised("retention", self.retention.run), name="retention"))
 
     async def stop(self) -> None:
         await self.processor.stop()

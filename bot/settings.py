@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     channel_disputes: str | None = None
     channel_oncall: str | None = None
 
+    # Customer message bodies (and the raw webhooks that carried them) older than this many days are erased;
+    # 0 keeps them for ever.
+    retention_days: int = Field(default=0, ge=0)
+
     # Log lines: "text" for people, "json" (one object a line, with the request id) for a log collector.
     log_format: Literal["text", "json"] = "text"
 

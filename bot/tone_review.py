@@ -20,6 +20,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject, is_queued, message_key
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Tone
+from bot.privacy import ERASED
 from bot.tone_watch import warning_key
 
 
@@ -96,7 +97,9 @@ async def _redraw(
 
 async def reviewed_messages(session: AsyncSession) -> AsyncIterator[dict[str, Any]]:
     """Every message a person judged, as a training row (text, tone, flags) for scripts/train_tone.py --extra."""
-    query = select(TicketMessage).where(TicketMessage.tone_corrected_by.is_not(None)).order_by(TicketMessage.id)
+    # An erased body (a forgotten customer, retention) teaches nothing and must not be learnt as a tone.
+    judged = TicketMessage.tone_corrected_by.is_not(None) & (TicketMessage.body != ERASED)
+    query = select(TicketMessage).where(judged).order_by(TicketMessage.id)
     for message in await session.scalars(query):
         yield {
             "text": message.body,
