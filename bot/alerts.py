@@ -7,6 +7,7 @@ asks for, so a restart loses no step and two processes never take the same one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from bot import audit
 from bot.actions.record import Actor
 from bot.audit import Outcome
 from bot.errors import UsageError
-from bot.models import Alert, AlertStatus
+from bot.models import Alert, AlertStatus, OutboxMessage
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall import EscalationPolicy, EscalationStep, Rotation, escalation_plan
@@ -77,6 +78,44 @@ async def raise_alert(
     await session.flush()
     queue.alert(session, alert_key(alert.id), about=Subject.ALERT, about_id=alert.id, channel=oncall.channel, now=now)
     return alert
+
+
+async def page_about(
+    session: AsyncSession,
+    oncall: OnCall,
+    key: str,
+    kind: str,
+    *,
+    about: Subject,
+    about_id: int,
+    details: dict,
+    also: str,
+    now: datetime,
+) -> Alert | None:
+    """Like `raise_alert`, but one page per subject at a time: while an earlier alert about the same ticket or
+    dispute is still open or acknowledged, this news goes under it (`also`, a thread reply) instead of
+    paging again; whoever has that alert has this too."""
+    if oncall.channel is None:
+        return None
+    if (own := await session.scalar(select(Alert).where(Alert.key == key))) is not None:
+        return own
+    earlier = await session.scalar(
+        select(Alert)
+        .where(
+            Alert.about_type == about,
+            Alert.about_id == about_id,
+            Alert.status.in_([AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]),
+        )
+        .order_by(Alert.id)
+        .limit(1)
+    )
+    if earlier is None:
+        return await raise_alert(session, oncall, key, kind, about=about, about_id=about_id, details=details, now=now)
+    if not await queue.is_queued(session, key):
+        queue.reply(
+            session, key, parent=Subject.ALERT, parent_id=earlier.id, channel=oncall.channel, text=also, now=now
+        )
+    return earlier
 
 
 def plan_of(alert: Alert) -> list[EscalationStep]:
@@ -140,6 +179,44 @@ async def escalate_due(session: AsyncSession, alert_id: int, now: datetime, chan
     )
     queue.update_reply(session, alert_key(alert.id), parent=Subject.ALERT, parent_id=alert.id, channel=channel, now=now)
     return True
+
+
+async def resolve_alerts(
+    session: AsyncSession,
+    about: Subject,
+    about_id: int,
+    resolution: str,
+    now: datetime,
+    *,
+    kinds: Sequence[str] | None = None,
+) -> int:
+    """What the alerts about `about` were raised for is over: stop their escalation and redraw them in place to
+    say so. Acknowledged ones are resolved too, so the night's record shows how each alert ended."""
+    query = select(Alert.id).where(
+        Alert.about_type == about,
+        Alert.about_id == about_id,
+        Alert.status.in_([AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]),
+    )
+    if kinds is not None:
+        query = query.where(Alert.kind.in_(list(kinds)))
+    resolved = 0
+    for alert_id in list(await session.scalars(query)):
+        taken = await session.execute(
+            update(Alert)
+            .where(Alert.id == alert_id, Alert.status.in_([AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]))
+            .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution=resolution[:300], next_due=None)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        resolved += 1
+        channel = await session.scalar(
+            select(OutboxMessage.channel).where(OutboxMessage.dedupe_key == alert_key(alert_id))
+        )
+        if channel is not None:
+            queue.update_reply(
+                session, alert_key(alert_id), parent=Subject.ALERT, parent_id=alert_id, channel=channel, now=now
+            )
+    return resolved
 
 
 def _step_json(step: EscalationStep) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,15 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import OnCall
 from bot.cards.replies import dispute_change_text
-from bot.dispute_watch import page_dispute_news
+from bot.dispute_watch import page_dispute_news, settle_dispute_alerts
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen, TicketMessageSeen
 from bot.models import Dispute, Payment, Refund, Ticket, TicketMessage
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.hours import BusinessHours, is_open
+from bot.policies.oncall import ResponseTargets
+from bot.policies.refund_requests import BigRefundRule
 from bot.policies.routing import Channels, Topic, channel_for
+from bot.refund_watch import watch_refund_request
 from bot.store import find_payment, record_sale, resolve_customer
 from bot.tone_watch import judge_message
+from bot.waiting_watch import WaitWatch, customer_wrote, customer_wrote_since, team_replied
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,8 @@ class Applier:
     channels: Channels
     oncall: OnCall | None = None
     hours: BusinessHours | None = None
+    targets: ResponseTargets = field(default_factory=ResponseTargets)
+    big_refund: BigRefundRule | None = None
 
     def _open(self, now: datetime) -> bool:
         return self.hours is not None and is_open(self.hours, now)
@@ -146,6 +152,8 @@ class Applier:
                 setattr(dispute, name, value)
         dispute.updated_at = max(dispute.updated_at, seen.at)
         await session.flush()
+        if not created and dispute.status != before["status"]:
+            await settle_dispute_alerts(session, dispute, now)
         if self.oncall is not None:
             new_deadline = not created and dispute.evidence_due_at != before["evidence_due_at"]
             await page_dispute_news(
@@ -224,9 +232,17 @@ class Applier:
             record = {"type": "ticket_message", "id": message.id}
             queue.ticket_reply(session, queue.message_key(message.id), ticket.id, channel, now, record)
             await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
-        if message.sender == "customer":
-            # After the message's own reply, so that a warning follows the message it is about.
-            await judge_message(session, ticket, message, self.channels, now, self.oncall, self._open(now))
+        if message.sender != "customer":
+            if not await customer_wrote_since(session, ticket.id, message.sent_at):
+                await team_replied(session, ticket, message.author, now)
+            return
+        open_now = self._open(now)
+        # After the message's own reply, so that a warning follows the message it is about.
+        await judge_message(session, ticket, message, self.channels, now, self.oncall, open_now)
+        if self.big_refund is not None:
+            rule = self.big_refund
+            await watch_refund_request(session, ticket, message, rule, self.channels, self.oncall, open_now, now)
+        await customer_wrote(session, ticket, WaitWatch(self.targets, self.channels, self.oncall), open_now, now)
 
 
 def _unseen_sale(refund: RefundSeen) -> SaleSeen:

@@ -8,14 +8,16 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts import OnCall, raise_alert
-from bot.cards.blocks import duration, slack_date
+from bot.alerts import OnCall, raise_alert, resolve_alerts
+from bot.cards.blocks import duration, humanise, slack_date
 from bot.cards.dispute import CLOSED_STATUSES
 from bot.models import Dispute
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall import AlertKind, ReminderLevel, Urgency, deadline_reminders, reminder_due, route
 
+# Stripe's and PayPal's words for "the evidence was sent and the provider is deciding".
+EVIDENCE_IN_STATUSES = frozenset({"under_review", "warning_under_review"})
 _LOUDNESS = {ReminderLevel.HEADS_UP: "⏳", ReminderLevel.SOON: "⏰", ReminderLevel.FINAL: "🚨"}
 
 
@@ -99,6 +101,17 @@ async def remind(
             now=now,
         )
     return True
+
+
+async def settle_dispute_alerts(session: AsyncSession, dispute: Dispute, now: datetime) -> None:
+    """A dispute's status moved on: once it is closed nobody needs paging about it, and once the evidence is
+    in (under review) the deadline alerts are over."""
+    status = (dispute.status or "").lower()
+    if _closed(dispute):
+        await resolve_alerts(session, Subject.DISPUTE, dispute.id, f"the dispute is {humanise(status)}", now)
+    elif status in EVIDENCE_IN_STATUSES:
+        kinds = (AlertKind.DISPUTE_OPENED, AlertKind.DISPUTE_DEADLINE)
+        await resolve_alerts(session, Subject.DISPUTE, dispute.id, "the evidence is in", now, kinds=kinds)
 
 
 def _closed(dispute: Dispute) -> bool:

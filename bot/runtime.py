@@ -40,6 +40,7 @@ from bot.models import (
     InboundStatus,
     OutboxMessage,
     OutboxStatus,
+    Ticket,
 )
 from bot.outbox.pacing import Pacer
 from bot.outbox.render import Drawing
@@ -95,12 +96,20 @@ class Runtime:
             digest_rules=digest_rules,
             pacer=pacer,
             backoff_base=backoff_base,
-            drawing=Drawing(_offered(self.providers), settings.risk_thresholds, settings.currency),
+            drawing=Drawing(
+                _offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets
+            ),
         )
         self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)
         self.processor = EventProcessor(
             self.db,
-            Applier(channels, self.oncall, settings.hours),
+            Applier(
+                channels,
+                self.oncall,
+                settings.hours,
+                settings.response_targets,
+                settings.big_refund_rule,
+            ),
             self._parsers(),
             self.clock,
             on_applied=self.outbox.wake,
@@ -109,7 +118,14 @@ class Runtime:
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
         self.timers = Timers(
-            self.db, self.clock, self.oncall, channels, settings.hours, self.outbox.wake, poll_seconds=poll_seconds
+            self.db,
+            self.clock,
+            self.oncall,
+            channels,
+            settings.hours,
+            self.outbox.wake,
+            targets=settings.response_targets,
+            poll_seconds=poll_seconds,
         )
         self.actions = ActionWorker(
             self.db,
@@ -193,6 +209,12 @@ class Runtime:
             .where(Alert.status == AlertStatus.OPEN, Alert.next_due <= self.clock.now())
             .scalar_subquery()
         )
+        # So is a customer whose response target has passed and who is not flagged yet.
+        overdue = (
+            select(func.count())
+            .where(Ticket.respond_by <= self.clock.now(), Ticket.status != "closed")
+            .scalar_subquery()
+        )
         # Retries waiting for later (not_before) count too: settled means nothing is left to do.
         unfinished = (
             select(func.count())
@@ -200,7 +222,7 @@ class Runtime:
             .scalar_subquery()
         )
         async with self.db.transaction(read_only=True) as session:
-            left = await session.scalar(select(unapplied + undelivered + unfinished + escalations))
+            left = await session.scalar(select(unapplied + undelivered + unfinished + escalations + overdue))
         return left == 0
 
     def slack_app(self) -> AsyncApp:

@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.errors import ConfigError
 from bot.money import exponent
 from bot.policies.hours import BusinessHours, parse_hours
-from bot.policies.oncall import EscalationPolicy, Rotation, parse_rotation
+from bot.policies.oncall import EscalationPolicy, ResponseTargets, Rotation, parse_rotation
+from bot.policies.refund_requests import BigRefundRule
 from bot.policies.risk import RiskThresholds
 
 ENV_PREFIX = "SUPPORTBOT_"
@@ -111,6 +112,13 @@ class Settings(BaseSettings):
     # An alert nobody acknowledges within this many minutes pages the next person, then the owners.
     oncall_ack_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
     oncall_next_in_line: int = Field(default=1, ge=0)
+    # How soon a customer should hear from the team: after opening a ticket, and after each later message.
+    # This many messages in a row without a reply make the ticket urgent too; 0 turns that off.
+    first_response_hours: float = Field(default=4.0, gt=0, le=24 * 30)
+    follow_up_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    repeat_contacts: int = Field(default=3, ge=0)
+    # A customer asking for at least this much back (in the main currency) pages at night; 0 turns it off.
+    big_refund: Decimal = Field(default=Decimal(200), ge=0)
 
     # The shop's main currency (ISO code): what a customer's support is costed in.
     currency: str = Field(default="USD", pattern=r"^[A-Za-z]{3}$")
@@ -194,6 +202,16 @@ class Settings(BaseSettings):
     @property
     def escalation(self) -> EscalationPolicy:
         return EscalationPolicy(timedelta(minutes=self.oncall_ack_minutes), self.oncall_next_in_line)
+
+    @property
+    def response_targets(self) -> ResponseTargets:
+        return ResponseTargets(
+            timedelta(hours=self.first_response_hours), timedelta(hours=self.follow_up_hours), self.repeat_contacts
+        )
+
+    @property
+    def big_refund_rule(self) -> BigRefundRule:
+        return BigRefundRule(int(self.big_refund * 10 ** exponent(self.currency)), self.currency)
 
     @property
     def risk_thresholds(self) -> RiskThresholds:

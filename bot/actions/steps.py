@@ -17,12 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.kinds import Kind
+from bot.alerts import resolve_alerts
 from bot.cards.outcomes import masked
 from bot.errors import ProviderError
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
 from bot.models import ActionRecord, Customer, Payment, Refund, Ticket, TicketMessage
 from bot.money import format_money
+from bot.outbox.queue import Subject
+from bot.waiting_watch import team_replied
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,8 @@ async def _record_reply(session: AsyncSession, action: ActionRecord, now: dateti
     )
     session.add(message)
     await session.flush()
+    ticket = await session.get_one(Ticket, action.ticket_id)
+    await team_replied(session, ticket, action.actor_name or action.actor_id, now)
     if action.params.get("close"):
         await _close_ticket(session, action.ticket_id, now)
     return message
@@ -251,3 +256,6 @@ async def _close_ticket(session: AsyncSession, ticket_id: int | None, now: datet
     ticket = await session.get(Ticket, ticket_id) if ticket_id else None
     if ticket is not None and ticket.status != "closed":
         ticket.status, ticket.closed_at = "closed", now
+        ticket.respond_by = None
+        # Nobody is paged any more about a ticket the team has closed (after parting ways, say).
+        await resolve_alerts(session, Subject.TICKET, ticket.id, "the ticket was closed", now)

@@ -37,6 +37,11 @@ def alert_card(body: Card, alert: Alert, plan: list[EscalationStep]) -> Card:
     blocks = list(body.blocks)
     paged = plan[: alert.step + 1]
     mentions = " ".join(f"<@{user}>" for step in paged for user in step.mention)
+    if alert.status == AlertStatus.RESOLVED and alert.resolved_at is not None:
+        acked = f" · acknowledged by <@{alert.acknowledged_by}>" if alert.acknowledged_by else ""
+        resolution = escape(alert.resolution or "resolved")
+        blocks.append(context(f"☑️ Resolved {slack_date(alert.resolved_at)}: {resolution}{acked}"))
+        return Card(f"Resolved: {body.text}", blocks)
     if alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_at is not None:
         blocks.append(context(f"✅ Acknowledged by <@{alert.acknowledged_by}> {slack_date(alert.acknowledged_at)}"))
         return Card(f"Acknowledged: {body.text}", blocks)

@@ -33,6 +33,7 @@ def ticket_card(
     tone: TicketTone | None = None,
     hide_abusive: bool = True,
     risk: str = "",
+    waiting: str = "",
 ) -> Card:
     subject = ticket.subject or "(no subject)"
     first = messages[0] if messages else None
@@ -51,6 +52,8 @@ def ticket_card(
     if ticket.assignee_id:
         about.append(f"🙋 <@{ticket.assignee_id}> has it")
     blocks.append(context(*about, local_time(customer.timezone if customer else None, now) or ""))
+    if waiting:
+        blocks.append(section(waiting) if waiting.startswith("🔥") else context(waiting))
     if tone is not None and (badges := tone_badges(tone)):
         blocks.append(section("\n".join(badges)))
     if risk:

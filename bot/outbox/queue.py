@@ -10,7 +10,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Alert, Dispute, OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest, SlackPlaced, Ticket
+from bot.models import (
+    Alert,
+    Dispute,
+    MorningDigest,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    Payment,
+    SaleDigest,
+    SlackPlaced,
+    Ticket,
+)
 
 
 class Subject(StrEnum):
@@ -19,6 +30,7 @@ class Subject(StrEnum):
     DISPUTE = "dispute"
     DIGEST = "digest"
     ALERT = "alert"
+    MORNING = "morning"  # the morning digest
 
 
 SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
@@ -27,6 +39,7 @@ SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
     Subject.DISPUTE: Dispute,
     Subject.DIGEST: SaleDigest,
     Subject.ALERT: Alert,
+    Subject.MORNING: MorningDigest,
 }
 
 

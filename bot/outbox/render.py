@@ -18,17 +18,26 @@ from bot.cards.blocks import Card, context, section
 from bot.cards.buttons import Offered, action_buttons
 from bot.cards.digest import DigestFigures, digest_card
 from bot.cards.dispute import dispute_card
+from bot.cards.morning import morning_card
 from bot.cards.outcomes import done_marks
 from bot.cards.replies import refund_reply, ticket_message_reply
 from bot.cards.sale import sale_card
 from bot.cards.ticket import ticket_card
 from bot.cards.tone import abuse_alert_body, abusive_message_reply, flags_note, is_abusive, warning_card
+from bot.cards.waiting import (
+    refund_request_alert_body,
+    refund_request_note,
+    waiting_alert_body,
+    waiting_line,
+    waiting_note,
+)
 from bot.models import (
     ActionRecord,
     ActionStatus,
     Alert,
     Customer,
     Dispute,
+    MorningDigest,
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
@@ -40,7 +49,7 @@ from bot.models import (
     TicketMessage,
 )
 from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
-from bot.policies.oncall import AlertKind
+from bot.policies.oncall import AlertKind, ResponseTargets
 from bot.policies.refunds import remaining_minor
 from bot.policies.risk import RiskThresholds, assess_risk
 from bot.policies.tone import Flag
@@ -48,6 +57,7 @@ from bot.policies.tone_trend import ticket_tone
 from bot.preferences import Choice, preference
 from bot.store import customer_history, purchase_number, risk_record, ticket_messages
 from bot.tone_watch import said_by_customer, warning_key
+from bot.waiting_watch import waiting_for
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,7 @@ class Drawing:
     offered: Offered = field(default_factory=Offered)
     risk: RiskThresholds = field(default_factory=RiskThresholds)
     currency: str = "USD"
+    targets: ResponseTargets = field(default_factory=ResponseTargets)
 
 
 @dataclass(frozen=True)
@@ -93,15 +104,15 @@ async def render(session: AsyncSession, item: OutboxMessage, now: datetime, draw
             method="update", ts=subject.slack_ts, card=await _card(session, item.subject_type, subject, now, drawing)
         )
     if item.kind == OutboxKind.UPDATE_REPLY:
-        return await _redrawn_reply(session, item)
+        return await _redrawn_reply(session, item, now, drawing)
     if item.kind == OutboxKind.ALERT:
         # Not held back for the card it links to: waking someone matters more; the link appears on its redraw.
         assert isinstance(subject, Alert)
-        return Delivery(card=await _alert_card(session, subject))
+        return Delivery(card=await _alert_card(session, subject, now, drawing))
     thread_ts = await _thread_of(session, subject)
     if thread_ts is None:
         return Delivery(wait=True)
-    return Delivery(card=await _reply_card(session, item), thread_ts=thread_ts)
+    return Delivery(card=await _reply_card(session, item, now, drawing), thread_ts=thread_ts)
 
 
 async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> None:
@@ -130,7 +141,7 @@ async def _not_posted_yet(session: AsyncSession, item: OutboxMessage) -> Deliver
     return Delivery(skip=f"the card was never posted ({post_status or 'no post'})")
 
 
-async def _redrawn_reply(session: AsyncSession, item: OutboxMessage) -> Delivery:
+async def _redrawn_reply(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Delivery:
     original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == item.payload["of"]))
     if original is None:
         return Delivery(skip="no such reply")
@@ -142,8 +153,8 @@ async def _redrawn_reply(session: AsyncSession, item: OutboxMessage) -> Delivery
         return Delivery(skip=f"the reply was never posted ({original.status})")
     if original.kind == OutboxKind.ALERT:
         alert = await session.get_one(Alert, original.subject_id)
-        return Delivery(method="update", ts=original.slack_ts, card=await _alert_card(session, alert))
-    return Delivery(method="update", ts=original.slack_ts, card=await _reply_card(session, original))
+        return Delivery(method="update", ts=original.slack_ts, card=await _alert_card(session, alert, now, drawing))
+    return Delivery(method="update", ts=original.slack_ts, card=await _reply_card(session, original, now, drawing))
 
 
 async def _shown_hash(session: AsyncSession, item: OutboxMessage) -> str | None:
@@ -267,6 +278,7 @@ async def _drawn(
             tone=ticket_tone(said_by_customer(messages)),
             hide_abusive=await preference(session, Choice.HIDE_ABUSIVE),
             risk=await _risk_summary(session, subject.customer_id, drawing),
+            waiting=waiting_line(waiting_for(subject, messages, drawing.targets, now)),
         )
     if isinstance(subject, Dispute):
         payment = await session.get(Payment, subject.payment_id) if subject.payment_id else None
@@ -283,6 +295,8 @@ async def _drawn(
         history = await customer_history(session, subject.customer_id)
         card = dispute_card(subject, payment, customer, history, tickets, now)
         return await _with_risk(session, card, subject.customer_id, drawing)
+    if isinstance(subject, MorningDigest):
+        return morning_card(subject)
     assert isinstance(subject, SaleDigest), subject_type
     return digest_card(subject, await digest_figures(session, subject.id))
 
@@ -317,8 +331,15 @@ async def digest_figures(session: AsyncSession, digest_id: int) -> DigestFigures
     return figures
 
 
-async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
+async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Card:
     record = item.payload.get("record") or {}
+    if record.get("type") == "waiting":
+        ticket = await session.get_one(Ticket, record["id"])
+        state = waiting_for(ticket, await ticket_messages(session, ticket.id), drawing.targets, now)
+        return waiting_note(ticket, state, record.get("marker") or "")
+    if record.get("type") == "refund_request":
+        message = await session.get_one(TicketMessage, record["id"])
+        return refund_request_note(message, record["refundable"], record["currency"], record.get("marker") or "")
     if record.get("type") == "refund":
         refund = await session.get(Refund, record["id"])
         if refund is not None:
@@ -343,18 +364,31 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage) -> Card:
     return Card(text, item.payload.get("blocks") or [section(text)])
 
 
-async def _alert_card(session: AsyncSession, alert: Alert) -> Card:
+async def _alert_card(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
+    return alert_card(await _alert_body(session, alert, now, drawing), alert, plan_of(alert))
+
+
+async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
     details = alert.details
     if alert.about_type == Subject.DISPUTE:
         dispute = await session.get_one(Dispute, details["dispute_id"])
-        body = dispute_alert_body(dispute, await _customer(session, dispute.customer_id), alert)
-        return alert_card(body, alert, plan_of(alert))
+        return dispute_alert_body(dispute, await _customer(session, dispute.customer_id), alert)
+    if alert.kind == AlertKind.CUSTOMER_WAITING:
+        ticket = await session.get_one(Ticket, details["ticket_id"])
+        messages = await ticket_messages(session, ticket.id)
+        if alert.resolved_at is not None:
+            # A resolved alert tells of the wait as it stood when the team answered, not of "nobody waiting".
+            messages = [m for m in messages if m.sent_at < alert.resolved_at]
+        state = waiting_for(ticket, messages, drawing.targets, alert.resolved_at or now)
+        last = next((m for m in reversed(messages) if m.sender == "customer"), None)
+        return waiting_alert_body(ticket, await _customer(session, ticket.customer_id), state, last, now)
     message = await session.get_one(TicketMessage, details["message_id"])
     ticket = await session.get_one(Ticket, message.ticket_id)
-    trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
     customer = await _customer(session, ticket.customer_id)
-    body = abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
-    return alert_card(body, alert, plan_of(alert))
+    if alert.kind == AlertKind.BIG_REFUND_REQUEST:
+        return refund_request_alert_body(ticket, customer, message, details["refundable"], details["currency"], now)
+    trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+    return abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
 
 
 async def _risk_summary(session: AsyncSession, customer_id: int | None, drawing: Drawing) -> str:

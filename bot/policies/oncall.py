@@ -284,16 +284,25 @@ class Waiting:
         """E.g. "4th message in 13 hours, no reply yet; waiting 13 h 20 min, over the 4 h first-response target"."""
         if self.since is None or self.latest is None:
             return "answered, nobody waiting"
-        parts = []
-        if self.repeats >= 2:
-            reply = "no reply yet" if self.first_response else "no reply since our last"
-            parts.append(f"{_ordinal(self.repeats)} message in {_span(self.latest - self.since)}, {reply}")
+        parts = [contacts] if (contacts := self.contacts()) else []
         kind = "first-response" if self.first_response else "follow-up"
         if self.overdue:
             parts.append(f"waiting {_duration(self.waited)}, over the {_duration(self.target)} {kind} target")
         else:
             parts.append(f"waiting {_duration(self.waited)}, within the {_duration(self.target)} {kind} target")
         return "; ".join(parts)
+
+    def contacts(self) -> str:
+        """E.g. "4th message in 13 hours, no reply yet"; "" unless the customer wrote more than once."""
+        if self.since is None or self.latest is None or self.repeats < 2:
+            return ""
+        reply = "no reply yet" if self.first_response else "no reply since our last"
+        return f"{_ordinal(self.repeats)} message in {_span(self.latest - self.since)}, {reply}"
+
+    @property
+    def target_name(self) -> str:
+        """E.g. "4 h first-response"."""
+        return f"{_duration(self.target)} {'first-response' if self.first_response else 'follow-up'}"
 
 
 def waiting(

@@ -11,6 +11,7 @@ class Topic(StrEnum):
     SALE = "sale"
     TICKET = "ticket"
     DISPUTE = "dispute"
+    MORNING = "morning"  # the morning digest
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,14 @@ class Channels:
 
 
 def channel_for(topic: Topic, channels: Channels) -> str | None:
-    """The channel for a topic; disputes fall back to sales, where the disputed sale was announced."""
+    """The channel for a topic; disputes fall back to sales, where the disputed sale was announced. The morning
+    digest goes where the night's alerts went, so it sits under them; without on-call, to support."""
     if topic is Topic.SALE:
         return channels.sales
     if topic is Topic.TICKET:
         return channels.support
+    if topic is Topic.MORNING:
+        return channels.oncall or channels.support or channels.sales
     return channels.disputes or channels.sales
 
 

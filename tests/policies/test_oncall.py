@@ -522,6 +522,14 @@ def test_targets_are_worded_as_configured():
     assert state.describe() == "waiting 2 h, over the 1 h 30 min first-response target"
 
 
+def test_the_parts_of_waiting_the_cards_show_on_their_own():
+    state = waiting(TARGETS, [T0, T0 + 13 * HOUR], None, T0, T0 + 13 * HOUR + 20 * MIN)
+    assert state.contacts() == "2nd message in 13 hours, no reply yet"
+    assert state.target_name == "4 h first-response"
+    once = waiting(TARGETS, [T0], None, T0, T0 + HOUR)
+    assert once.contacts() == "" and waiting(TARGETS, [], T0, T0, T0 + HOUR).contacts() == ""
+
+
 @pytest.mark.parametrize(
     ("count", "ordinal"),
     [

@@ -26,6 +26,9 @@ T0 = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
         (Topic.DISPUTE, Channels("CS", "CT", "CD"), "CD"),
         (Topic.DISPUTE, Channels("CS", "CT", None), "CS"),  # where the disputed sale was announced
         (Topic.TICKET, Channels("CS", None, "CD"), None),
+        (Topic.MORNING, Channels("CS", "CT", "CD", "CO"), "CO"),  # under the night's alerts
+        (Topic.MORNING, Channels("CS", "CT", "CD"), "CT"),
+        (Topic.MORNING, Channels("CS", None, None), "CS"),
     ],
 )
 def test_channel_for(topic, channels, expected):

@@ -1,0 +1,255 @@
+"""The morning digest: when the team comes on duty, one message tells what happened while it was away.
+
+The night is counted once, when the digest is made, and kept on its row: a redraw shows the same night, and
+the row is also the "last digest" record the policy needs. Its unique `opening` is how two processes agree
+that only one of them makes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards.blocks import archive_link
+from bot.cards.dispute import CLOSED_STATUSES
+from bot.models import (
+    ActionRecord,
+    ActionStatus,
+    Alert,
+    Customer,
+    Dispute,
+    MorningDigest,
+    Payment,
+    Refund,
+    Ticket,
+    TicketMessage,
+)
+from bot.outbox import queue
+from bot.outbox.queue import Subject
+from bot.policies.hours import BusinessHours
+from bot.policies.oncall import ResponseTargets, digest_due, night_window
+from bot.policies.tone import Tone
+from bot.store import ticket_messages
+from bot.waiting_watch import waiting_for
+
+# Disputes whose evidence is due within this long are listed with their deadline.
+DEADLINES_AHEAD = timedelta(hours=72)
+LISTED = 8  # items per list; the rest are counted
+
+
+async def make_digest_if_due(
+    session: AsyncSession, hours: BusinessHours, channel: str, targets: ResponseTargets, now: datetime
+) -> MorningDigest | None:
+    """Make and queue the digest if the team has just come on duty and nobody made it yet; None otherwise."""
+    last = await session.scalar(select(func.max(MorningDigest.until)))
+    opening = digest_due(hours, last, now)
+    if opening is None:
+        return None
+    if await session.scalar(select(MorningDigest.id).where(MorningDigest.opening == opening)) is not None:
+        return None
+    since, until = night_window(hours, now)
+    digest = MorningDigest(
+        opening=opening,
+        since=since,
+        until=until,
+        channel=channel,
+        figures=await night_figures(session, since, until, targets),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(digest)
+    except IntegrityError:
+        return None  # another process made this morning's digest a moment ago
+    if last is not None or not is_quiet(digest.figures):
+        # The first digest ever (a new installation, an upgrade) speaks only if the night had news.
+        queue.post_card(session, Subject.MORNING, digest.id, channel, now)
+    return digest
+
+
+def is_quiet(figures: dict[str, Any]) -> bool:
+    """Nothing happened in the night (customers still waiting from before are not news from it)."""
+    return not (
+        figures["sales"]["count"]
+        or figures["refunds"]["count"]
+        or figures["tickets"]["opened"]
+        or figures["disputes"]["opened_count"]
+        or figures["abuse"]["messages"]
+        or figures["actions"]["done"]
+        or figures["actions"]["failed"]
+        or figures["alerts"]
+    )
+
+
+async def night_figures(
+    session: AsyncSession, since: datetime, until: datetime, targets: ResponseTargets
+) -> dict[str, Any]:
+    """Everything the digest shows, as plain JSON."""
+    return {
+        "sales": await _sales(session, since, until),
+        "refunds": await _refunds(session, since, until),
+        "tickets": await _tickets(session, since, until, targets),
+        "disputes": await _disputes(session, since, until),
+        "abuse": await _abuse(session, since, until),
+        "actions": await _actions(session, since, until),
+        "alerts": await _alerts(session, since, until),
+    }
+
+
+async def _sales(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+    rows = await session.execute(
+        select(Payment.currency, func.count(), func.sum(Payment.amount_minor))
+        .where(Payment.paid_at >= since, Payment.paid_at < until)
+        .group_by(Payment.currency)
+    )
+    count, totals = 0, {}
+    for currency, number, total in rows:
+        count += number
+        if currency:
+            totals[currency] = int(total or 0)
+    return {"count": count, "totals": totals}
+
+
+async def _refunds(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+    rows = await session.execute(
+        select(Refund.currency, func.count(), func.sum(Refund.amount_minor))
+        .where(Refund.refunded_at >= since, Refund.refunded_at < until)
+        .group_by(Refund.currency)
+    )
+    count, totals = 0, {}
+    for currency, number, total in rows:
+        count += number
+        if currency and total:
+            totals[currency] = int(total)
+    return {"count": count, "totals": totals}
+
+
+async def _tickets(session: AsyncSession, since: datetime, until: datetime, targets: ResponseTargets) -> dict[str, Any]:
+    opened = await session.scalar(select(func.count()).where(Ticket.opened_at >= since, Ticket.opened_at < until))
+    # Open tickets whose customer wrote last: the ones somebody should answer first this morning.
+    last_customer = (
+        select(TicketMessage.ticket_id, func.max(TicketMessage.sent_at).label("at"))
+        .where(TicketMessage.sender == "customer")
+        .group_by(TicketMessage.ticket_id)
+        .subquery()
+    )
+    last_staff = (
+        select(TicketMessage.ticket_id, func.max(TicketMessage.sent_at).label("at"))
+        .where(TicketMessage.sender != "customer")
+        .group_by(TicketMessage.ticket_id)
+        .subquery()
+    )
+    unanswered = list(
+        await session.scalars(
+            select(Ticket)
+            .join(last_customer, last_customer.c.ticket_id == Ticket.id)
+            .outerjoin(last_staff, last_staff.c.ticket_id == Ticket.id)
+            .where(Ticket.status != "closed", last_staff.c.at.is_(None) | (last_staff.c.at < last_customer.c.at))
+            .order_by(Ticket.opened_at)
+        )
+    )
+    waiting = []
+    for ticket in unanswered:
+        state = waiting_for(ticket, await ticket_messages(session, ticket.id), targets, until)
+        if state.since is None:
+            continue
+        customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+        waiting.append(
+            {
+                "ticket": ticket.external_id,
+                "subject": ticket.subject,
+                "customer": (customer.email or customer.name) if customer else None,
+                "since": state.since.isoformat(),
+                "describe": state.describe(),
+                "urgent": state.urgent,
+                "link": archive_link(ticket.slack_channel, ticket.slack_ts),
+            }
+        )
+    waiting.sort(key=lambda item: (not item["urgent"], item["since"]))
+    return {"opened": opened or 0, "waiting_count": len(waiting), "waiting": waiting[:LISTED]}
+
+
+async def _disputes(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+    opened = list(
+        await session.scalars(
+            select(Dispute).where(Dispute.opened_at >= since, Dispute.opened_at < until).order_by(Dispute.opened_at)
+        )
+    )
+    due_soon = list(
+        await session.scalars(
+            select(Dispute)
+            .where(
+                Dispute.evidence_due_at > until,
+                Dispute.evidence_due_at <= until + DEADLINES_AHEAD,
+                func.lower(func.coalesce(Dispute.status, "")).not_in(CLOSED_STATUSES),
+            )
+            .order_by(Dispute.evidence_due_at)
+        )
+    )
+    return {
+        "opened": [_dispute(d) for d in opened[:LISTED]],
+        "opened_count": len(opened),
+        "due_soon": [_dispute(d) for d in due_soon[:LISTED]],
+    }
+
+
+def _dispute(dispute: Dispute) -> dict[str, Any]:
+    return {
+        "amount_minor": dispute.amount_minor,
+        "currency": dispute.currency,
+        "reason": dispute.reason,
+        "status": dispute.status,
+        "due": dispute.evidence_due_at.isoformat() if dispute.evidence_due_at else None,
+        "link": archive_link(dispute.slack_channel, dispute.slack_ts),
+    }
+
+
+async def _abuse(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+    rows = await session.execute(
+        select(Ticket.external_id, Ticket.slack_channel, Ticket.slack_ts, func.count())
+        .select_from(TicketMessage)
+        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+        .where(TicketMessage.sent_at >= since, TicketMessage.sent_at < until, TicketMessage.tone == Tone.ABUSIVE)
+        .group_by(Ticket.external_id, Ticket.slack_channel, Ticket.slack_ts)
+        .order_by(Ticket.external_id)
+    )
+    tickets = [{"ticket": key, "messages": count, "link": archive_link(ch, ts)} for key, ch, ts, count in rows]
+    return {"messages": sum(t["messages"] for t in tickets), "tickets": tickets[:LISTED]}
+
+
+async def _actions(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+    rows = await session.execute(
+        select(ActionRecord.kind, ActionRecord.status, ActionRecord.actor_id)
+        .where(ActionRecord.finished_at >= since, ActionRecord.finished_at < until, ActionRecord.parent_id.is_(None))
+        .order_by(ActionRecord.id)
+    )
+    done: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    people: dict[str, set[str]] = defaultdict(set)
+    for kind, status, actor in rows:
+        (done if status == ActionStatus.SUCCEEDED else failed)[kind] += 1
+        people[kind].add(actor)
+    return {"done": dict(done), "failed": dict(failed), "by": {kind: sorted(who) for kind, who in people.items()}}
+
+
+async def _alerts(session: AsyncSession, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    alerts = await session.scalars(
+        select(Alert).where(Alert.raised_at >= since, Alert.raised_at < until).order_by(Alert.raised_at)
+    )
+    return [
+        {
+            "kind": alert.kind,
+            "raised_at": alert.raised_at.isoformat(),
+            "status": alert.status,
+            "acknowledged_by": alert.acknowledged_by,
+            "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+            "resolution": alert.resolution,
+            "escalations": alert.step,
+            "link": archive_link(alert.slack_channel, alert.slack_ts),
+        }
+        for alert in alerts
+    ]
