@@ -68,25 +68,21 @@ class CustomerBusyError(UsageError):
     """An action for the customer is under way; erasing now would have it carry erased text out or write anew."""
 
 
-@dataclass(frozen=True)
 class Traces:
     """What identifies the customer: text that quotes their email or full name, and values equal to their ids."""
 
-    emails: frozenset[str]
-    names: frozenset[str]
-    ids: frozenset[str]
-
-    def __post_init__(self) -> None:
-        patterns = [rf"(?<![\w.+-]){re.escape(email)}(?![\w-]|\.\w)" for email in self.emails]
+    def __init__(self, emails: frozenset[str], names: frozenset[str], ids: frozenset[str]):
+        self.emails, self.names, self.ids = emails, names, ids
+        patterns = [rf"(?<![\w.+-]){re.escape(email)}(?![\w-]|\.\w)" for email in emails]
         # A name as a whole phrase only, and not a two-letter one: "Al" would be found in too much.
-        patterns += [rf"(?<!\w){re.escape(name)}(?!\w)" for name in self.names if len(name) >= 3]
-        object.__setattr__(self, "_quoted", re.compile("|".join(patterns), re.IGNORECASE) if patterns else None)
-        object.__setattr__(self, "_exact", {value.casefold() for value in self.emails | self.names})
+        patterns += [rf"(?<!\w){re.escape(name)}(?!\w)" for name in names if len(name) >= 3]
+        self._quoted = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+        self._exact = {value.casefold() for value in emails | names}
 
     def quoted_in(self, text: str | None) -> bool:
         if not text or text == ERASED:
             return False
-        return text.casefold() in self._exact or (self._quoted is not None and bool(self._quoted.search(text)))  # type: ignore[attr-defined]
+        return text.casefold() in self._exact or (self._quoted is not None and bool(self._quoted.search(text)))
 
     def scrub(self, value: Any) -> Any:
         """`value` (JSON) with every string that quotes the customer replaced by the marker."""

@@ -21,7 +21,7 @@ from bot.fakes.slack_requests import button_value
 from bot.fakes.smtp import FakeSmtp, fake_smtp_server
 from bot.fakes.stripe import FakeStripe, fake_stripe_api
 from bot.models import ActionRecord, AuditRecord, Base, Customer, Payment, Ticket, TicketMessage
-from bot.privacy import ERASED
+from bot.privacy import ERASED, Traces
 from bot.retention import Retention
 from bot.slack_ids import ActionId, Command
 from bot.tone_review import reviewed_messages
@@ -360,3 +360,23 @@ async def test_a_running_bot_erases_old_bodies_by_itself(database_url, slack: Fa
                 await asyncio.sleep(0.05)
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "quotes_her"),
+    [
+        ("Refund for ann@example.com, please", True),
+        ("ANN@EXAMPLE.COM", True),
+        ("Ann Smith <ann@example.com>.", True),
+        ("joann@example.com", False),  # someone else's address that ends like hers
+        ("ann@example.com.au", False),
+        ("Dear ann smith,", True),
+        ("Annual report by Joann Smithers", False),
+        ("[erased]", False),
+    ],
+)
+def test_only_her_own_email_and_name_count_as_quoting_her(text, quotes_her):
+    traces = Traces(frozenset({"ann@example.com"}), frozenset({"Ann Smith"}), frozenset({"pi_1"}))
+    assert traces.quoted_in(text) is quotes_her
+    assert traces.found_in({"deep": [{"text": text}]}) is quotes_her
+    assert traces.found_in({"payment": "pi_1"}) and not traces.found_in({"payment": "pi_10"})
