@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -24,6 +24,7 @@ _READ_ONLY = "supportbot_read_only"
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction lost a race and can simply run again.
 _CONFLICT_STATES = frozenset({"40P01", "40001"})
 _T = TypeVar("_T")
+_MIGRATION_LOCK = 0x5B_0E_16_A7  # an advisory lock key of our own (any bigint; advisory locks are per database)
 
 
 class DatabaseUnavailableError(Exception):
@@ -112,6 +113,9 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the newest revision."""
         async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                # Replicas starting together on a new database take turns; the later finds the schema up to date.
+                await conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
             await conn.run_sync(_upgrade)
 
     async def schema_state(self) -> tuple[str | None, str]:

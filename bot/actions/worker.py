@@ -76,11 +76,10 @@ class ActionWorker:
         while not self._stopping:
             self._wakeup.clear()
             try:
-                for action_id in await self._due(CONCURRENCY - len(self._running)):
-                    if await self._claim(action_id):
-                        task = asyncio.create_task(self._carry_out(action_id), name=f"action:{action_id}")
-                        self._running.add(task)
-                        task.add_done_callback(self._finished_task)
+                for action_id in await self._claim_due(CONCURRENCY - len(self._running)):
+                    task = asyncio.create_task(self._carry_out(action_id), name=f"action:{action_id}")
+                    self._running.add(task)
+                    task.add_done_callback(self._finished_task)
             except DatabaseUnavailableError as exc:
                 log.warning("actions: database unavailable (%s); retrying", exc)
             with contextlib.suppress(TimeoutError):
@@ -106,31 +105,43 @@ class ActionWorker:
             and_(ActionRecord.status == ActionStatus.RUNNING, ActionRecord.lease_until < now),
         )
 
-    async def _due(self, room: int) -> list[int]:
+    async def _claim_due(self, room: int) -> list[int]:
+        """Take up to `room` due actions for this process, oldest first.
+
+        On PostgreSQL the rows are locked as they are read, and rows another replica is claiming right now are
+        skipped rather than waited for; on SQLite the claim holds the only write lock. Either way no two
+        processes get the same action, and a claim whose lease ran out (its process died) is taken over.
+        """
         if room <= 0:
             return []
-        async with self.db.transaction(read_only=True) as session:
-            rows = await session.scalars(
-                select(ActionRecord.id).where(self._claimable(self.clock.now())).order_by(ActionRecord.id).limit(room)
-            )
-            return list(rows)
-
-    async def _claim(self, action_id: int) -> bool:
-        """Take the action for this process; a conditional update, so two processes never both get it."""
         now = self.clock.now()
+        async with self.db.transaction(read_only=True) as session:
+            # A look first, so an idle poll never queues for SQLite's write lock ahead of a webhook.
+            if await session.scalar(select(ActionRecord.id).where(self._claimable(now)).limit(1)) is None:
+                return []
         async with self.db.transaction(urgent=True) as session:
-            claimed = await session.execute(
-                update(ActionRecord)
-                .where(ActionRecord.id == action_id, self._claimable(now))
-                .values(
-                    status=ActionStatus.RUNNING,
-                    lease_owner=self.owner,
-                    lease_until=now + self.lease,
-                    attempts=ActionRecord.attempts + 1,
+            due = list(
+                await session.scalars(
+                    select(ActionRecord.id)
+                    .where(self._claimable(now))
+                    .order_by(ActionRecord.id)
+                    .limit(room)
+                    .with_for_update(skip_locked=True)
                 )
-                .execution_options(synchronize_session=False)
             )
-            return claimed.rowcount == 1  # type: ignore[attr-defined]
+            if due:
+                await session.execute(
+                    update(ActionRecord)
+                    .where(ActionRecord.id.in_(due))
+                    .values(
+                        status=ActionStatus.RUNNING,
+                        lease_owner=self.owner,
+                        lease_until=now + self.lease,
+                        attempts=ActionRecord.attempts + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            return due
 
     async def _carry_out(self, action_id: int) -> None:
         try:

@@ -4,6 +4,9 @@ An item is claimed (status `sending`, with a lease) and committed before it is d
 marked `sent` with the message's ts after. A process killed in between leaves a `sending` item whose lease
 runs out; whoever picks it up next first looks in the channel for a message carrying the item's id in its
 metadata, and posts only if there is none.
+
+With several replicas on PostgreSQL, one of them delivers at a time (see bot/leadership.py) so that together
+they keep to Slack's pace; the claims above are what keep any message from going out twice.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.errors import ProviderError
 from bot.integrations.slack import SlackPoster, SlackRateLimitedError
+from bot.leadership import Leadership
 from bot.models import OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest
 from bot.outbox import queue
 from bot.outbox.pacing import Pacer
@@ -60,6 +64,8 @@ class OutboxWorker:
         self._wakeup = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
+        self.lead = Leadership(db, "outbox", clock.monotonic)
+        self._leading = False
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -68,11 +74,13 @@ class OutboxWorker:
         while not self._stopping:
             self._wakeup.clear()
             try:
-                for channel in await self._due_channels():
+                self._leading = await self.lead.check()
+                for channel in await self._due_channels() if self._leading else []:
                     lane = self._lanes.get(channel)
                     if lane is None or lane.done():
                         self._lanes[channel] = asyncio.create_task(self._drain(channel), name=f"outbox:{channel}")
             except DatabaseUnavailableError as exc:
+                self._leading = False
                 log.warning("outbox: database unavailable (%s); retrying", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
@@ -87,6 +95,7 @@ class OutboxWorker:
             for lane in pending:
                 lane.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self.lead.release()
 
     async def _due_channels(self) -> list[str]:
         now = self.clock.now()
@@ -102,7 +111,7 @@ class OutboxWorker:
 
     async def _drain(self, channel: str) -> None:
         try:
-            while not self._stopping:
+            while not self._stopping and self._leading:  # a replica that lost the lead stops after this item
                 item = await self._next(channel)
                 if item is None:
                     return
