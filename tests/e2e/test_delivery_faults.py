@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from sqlalchemy import select
 
+from bot.clock import FakeClock
 from bot.fakes.slack import FakeSlack
 from bot.models import OutboxMessage, Payment
+from bot.policies.retry import MAX_DELAY_SECONDS
 from tests.builders import stripe_charge, stripe_event, ticket_event
-from tests.harness import CHANNELS, bot_settings, running_bot, sales_shown
+from tests.harness import CHANNELS, bot_settings, running_bot, sales_shown, unpaced
 
 FAST_RETRY = {"backoff_base": 0.05}
 
@@ -77,6 +80,33 @@ async def test_slack_down_for_a_while_delays_posts_and_loses_none(database_url):
     assert sum(sales_shown(slack)) == 4
     [ticket_card] = slack.channel_messages("C0SUPPORT")
     assert [reply.text for reply in slack.replies("C0SUPPORT", ticket_card.ts)] == ["Customer: Hello?"]
+
+
+async def test_slack_down_for_ten_minutes_is_retried_gently_and_every_card_posted_once_after(database_url):
+    clock = FakeClock()
+    async with FakeSlack(channels=CHANNELS) as slack:
+        slack.set_down(True)
+        async with running_bot(bot_settings(database_url, slack), clock=clock, pacer=unpaced()) as bot:
+            signed_now = int(clock.now().timestamp())  # the bot checks signatures against its own clock
+            for n in range(3):
+                assert (await bot.stripe(_sale(30 + n), timestamp=signed_now))[0] == 200
+            created = ticket_event("ticket.created", ticket_id="T-10", message_id="m1", body="Is anyone there?")
+            assert (await bot.tickets(created, timestamp=signed_now))[0] == 200
+            for _ in range(20):  # ten minutes of Slack answering 503, half a minute at a time
+                await asyncio.sleep(0.15)
+                clock.advance(30)
+            # A retry after a 503 looks in the channel first (the post may have landed): both count as tries.
+            tries_while_down = Counter(call.method for call in slack.calls if call.status == 503)
+            slack.set_down(False)
+            clock.advance(MAX_DELAY_SECONDS)  # the longest a retry waits
+            await bot.settle(timeout=20)
+
+    assert sum(sales_shown(slack)) == 3
+    assert len(slack.channel_messages("C0SUPPORT")) == 1
+    # Kept trying, but backed off rather than hammering: about eight tries for each of the (at most five)
+    # messages in ten minutes, where one try a poll would have made hundreds.
+    assert set(tries_while_down) == {"chat.postMessage", "conversations.history"}
+    assert 10 <= tries_while_down.total() <= 50, tries_while_down
 
 
 async def test_a_message_that_slack_refuses_for_good_is_marked_failed_and_others_still_go(database_url):
