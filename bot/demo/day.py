@@ -5,9 +5,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.fakes import paypal as paypal_events
+
+TEAM_ZONE = ZoneInfo("Europe/Berlin")  # the shop's team, and the demo's clock
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,8 @@ class Scene:
     clock: str
     title: str
     deliveries: list[Delivery] = field(default_factory=list)
-    # What the team does in Slack in this scene: Sam "answers-back", Olivia "take-over" or "part-ways".
+    # What the team does in Slack in this scene: Sam "answers-back", Olivia "take-over" or "part-ways", and at
+    # night "acknowledge:<user>:<words on the alert>".
     team_does: str | None = None
 
 
@@ -327,4 +332,83 @@ def the_day(burst: int, now_unix: int, helpdesk_url: str) -> Iterator[Scene]:
         "19:05",
         "Olivia parts ways: refund, licence off, off the mailing list, a polite goodbye, ticket closed",
         team_does="part-ways",
+    )
+    yield from the_night(helpdesk_url, datetime.fromtimestamp(now_unix, TEAM_ZONE).date() + timedelta(days=1))
+
+
+DANA = {
+    "subject": "Licence key says 'invalid'",
+    "email": "dana@example.com",
+    "name": "Dana Brooks",
+    "timezone": "America/Los_Angeles",  # nine hours behind the team: her afternoon is their night
+}
+
+
+def the_night(helpdesk_url: str, next_day: date) -> Iterator[Scene]:
+    """The team sleeps; a customer in California writes again and again, and a dispute opens at 3 a.m."""
+    dana = DANA | {"callback_url": helpdesk_url}
+    yield Scene(
+        "22:40",
+        "Night in Berlin, afternoon in California: Dana writes (routine: it waits for the morning)",
+        [ticket("ticket.created", "T-1090", "d1", "My licence key says 'invalid' on activation. Order 88412.", **dana)],
+    )
+    yield Scene(
+        "23:35",
+        "Dana writes again",
+        [ticket("ticket.message", "T-1090", "d2", "Hello? I still can't activate. Is anyone there?", **dana)],
+    )
+    yield Scene(
+        "00:50",
+        "Her third message without a reply: urgent, so the person on call is paged",
+        [
+            ticket(
+                "ticket.message",
+                "T-1090",
+                "d3",
+                "I have a client demo in two hours and the software is locked. Please, I need this fixed.",
+                **dana,
+            )
+        ],
+    )
+    yield Scene("01:06", "Sam sleeps through it: after 15 minutes the owner is paged")
+    yield Scene(
+        "01:12",
+        "Olivia acknowledges; the escalation stops",
+        team_does="acknowledge:U0OLIVIA:dana@example.com is waiting",
+    )
+    yield Scene(
+        "03:02",
+        "A PayPal dispute opens at 3 a.m.: a buyer says a download never arrived",
+        [
+            Delivery(
+                "paypal",
+                paypal_events.dispute_event(
+                    "CREATED",
+                    "PP-D-90210",
+                    value="129.00",
+                    currency="USD",
+                    buyer_name="Marc Dubois",
+                    buyer_email="marc@example.fr",
+                    custom="E-book bundle",
+                    at=datetime.combine(next_day, time(3, 2), TEAM_ZONE).astimezone(UTC),
+                ),
+            )
+        ],
+    )
+    yield Scene("03:09", "Sam, on call, acknowledges the dispute", team_does="acknowledge:U0SAM:Dispute opened")
+    yield Scene("09:01", "Good morning: the team comes on duty and the digest tells the night")
+    yield Scene(
+        "09:20",
+        "Sam answers Dana through the help desk: her alert is resolved where it is",
+        [
+            ticket(
+                "ticket.message",
+                "T-1090",
+                "d4",
+                "Sorry for the wait, Dana: your key was issued for the wrong version. Here is a new one.",
+                sender="agent",
+                author="Sam (support)",
+                **dana,
+            )
+        ],
     )

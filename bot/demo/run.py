@@ -12,6 +12,7 @@ import tempfile
 import textwrap
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -19,8 +20,9 @@ import stripe
 from aiohttp import web
 
 from bot import audit
+from bot.clock import FakeClock
 from bot.demo.blockkit_text import render_blocks
-from bot.demo.day import VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, Delivery, the_day
+from bot.demo.day import TEAM_ZONE, VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, Delivery, the_day
 from bot.demo.owner import SlackPerson, card_of
 from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.licences import FakeKeygen
@@ -29,10 +31,13 @@ from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack, Message
 from bot.fakes.stripe import FakeStripe
 from bot.integrations import tickets_webhooks
+from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack_ids import ActionId
 
+# Wednesday 25 November 2026, 08:55 in Berlin: the demo's day starts here and runs through the night.
+DAY_STARTS = datetime(2026, 11, 25, 7, 55, tzinfo=UTC)
 CHANNELS = {"C0SALES": "sales", "C0SUPPORT": "support", "C0DISPUTES": "disputes", "C0ONCALL": "oncall"}
 STRIPE_SECRET = "whsec_demo"
 TICKETS_SECRET = "demo-tickets-secret"
@@ -108,12 +113,19 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
                 channel_support="C0SUPPORT",
                 channel_disputes="C0DISPUTES",
                 channel_oncall="C0ONCALL",
+                # The team works 09:00-18:00 in Berlin; out of hours Sam is on call and Olivia is the owner.
+                timezone=TEAM_ZONE.key,
+                business_hours="mon-fri 09:00-18:00",
+                oncall_people=AGENT,
+                oncall_start="2026-11-23T09:00",
             )
             print(
                 f"supportbot demo — database {url}\n(offline: Slack, Stripe, PayPal, Keygen, Mailchimp and the help "
                 "desk are local stand-ins)\n"
             )
-            runtime = Runtime(settings, poll_seconds=0.1)
+            clock = FakeClock(DAY_STARTS)
+            # The story's clock is set scene by scene; Slack's posting limit is paced in real seconds.
+            runtime = Runtime(settings, clock=clock, poll_seconds=0.1, pacer=Pacer(time.monotonic))
             await runtime.start()
             runner = web.AppRunner(runtime.web_app(runtime.slack_app()), access_log=None)
             await runner.setup()
@@ -124,15 +136,23 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
                 async with aiohttp.ClientSession() as http:
                     olivia = SlackPerson(http, base, slack, (OWNER, "olivia"), SIGNING_SECRET)
                     sam = SlackPerson(http, base, slack, (AGENT, "sam"), SIGNING_SECRET)
-                    for scene in the_day(burst, int(time.time()), helpdesk.callback_url):
+                    people = {OWNER: olivia, AGENT: sam}
+                    for scene in the_day(burst, int(clock.now().timestamp()), helpdesk.callback_url):
+                        _move_to(clock, scene.clock)
                         print(f"\n━━ {scene.clock}  {scene.title} " + "━" * max(0, WIDTH - len(scene.title) - 10))
+                        # The bot's timers notice the new time at once, as they would in the minute it took.
+                        await runtime.timers.tick()
+                        await _settle(runtime)
                         statuses = Counter()
                         for delivery in scene.deliveries:
-                            statuses[await _send(http, base, delivery, paypal)] += 1
+                            statuses[await _send(http, base, delivery, paypal, clock)] += 1
                         if statuses:
                             print(f"  (webhooks answered: {dict(statuses)})")
                         if scene.team_does == "answers-back":
                             await _sam_answers_back(sam, slack)
+                        elif scene.team_does and scene.team_does.startswith("acknowledge:"):
+                            _, user, needle = scene.team_does.split(":", 2)
+                            await _acknowledge(people[user], slack, needle)
                         elif scene.team_does:
                             await _owner_acts(olivia, slack, scene.team_does)
                         await _settle(runtime)
@@ -163,6 +183,22 @@ async def _sam_answers_back(sam: SlackPerson, slack: FakeSlack) -> None:
     calm = "Victor, I understand how frustrating this is. Olivia, our owner, is looking at your licence now."
     print(f"  Sam clicks [ Back ] and writes instead: “{calm}”")
     await sam.submit_newest_modal(body=calm)
+
+
+async def _acknowledge(person: SlackPerson, slack: FakeSlack, needle: str) -> None:
+    alert = card_of(slack, "C0ONCALL", needle)
+    print(f"  {person.name.capitalize()} clicks [ Acknowledge ] on the alert.")
+    await person.click(alert, ActionId.ACKNOWLEDGE)
+
+
+def _move_to(clock: FakeClock, wall_clock: str) -> None:
+    """The scene's time in Berlin, on the same day or, once past midnight, the next."""
+    hours, minutes = (int(part) for part in wall_clock.split(":"))
+    local = clock.now().astimezone(TEAM_ZONE)
+    then = local.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    if then < local:
+        then += timedelta(days=1)
+    clock.set(then.astimezone(UTC))
 
 
 async def _owner_acts(olivia: SlackPerson, slack: FakeSlack, step: str) -> None:
@@ -215,14 +251,18 @@ async def _audit_trail(runtime: Runtime) -> list[str]:
     return [*lines, f"  chain: {checked} records, {verdict}"]
 
 
-async def _send(http: aiohttp.ClientSession, base: str, delivery: Delivery, paypal: FakePayPal) -> int:
+async def _send(
+    http: aiohttp.ClientSession, base: str, delivery: Delivery, paypal: FakePayPal, clock: FakeClock
+) -> int:
+    # Signed at the demo's time: the bot refuses a signature far from its own clock as a replay.
     body = json.dumps(delivery.event)
+    now = int(clock.now().timestamp())
     if delivery.provider == "stripe":
-        headers = {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, STRIPE_SECRET)}
+        signature = stripe.WebhookSignature.generate_signature_header(body, STRIPE_SECRET, timestamp=now)
+        headers = {"Stripe-Signature": signature}
     elif delivery.provider == "paypal":
-        headers = paypal.sign_webhook(delivery.event, PAYPAL_WEBHOOK_ID)
+        headers = paypal.sign_webhook(delivery.event, PAYPAL_WEBHOOK_ID, at=clock.now())
     else:
-        now = int(time.time())
         headers = {
             tickets_webhooks.TIMESTAMP_HEADER: str(now),
             tickets_webhooks.SIGNATURE_HEADER: tickets_webhooks.sign(TICKETS_SECRET, now, body.encode()),

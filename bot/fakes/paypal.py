@@ -140,10 +140,10 @@ class FakePayPal(LoopbackServer):
         """Make every issued access token invalid, as when one expires before its `expires_in`."""
         self._tokens.clear()
 
-    def sign_webhook(self, event: dict, webhook_id: str) -> dict[str, str]:
-        """The PAYPAL-* headers PayPal would send with `event` to the webhook `webhook_id`."""
+    def sign_webhook(self, event: dict, webhook_id: str, at: datetime | None = None) -> dict[str, str]:
+        """The PAYPAL-* headers PayPal would send with `event` to the webhook `webhook_id` (at `at`, or now)."""
         transmission_id = str(uuid.uuid4())
-        transmission_time = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        transmission_time = (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {
             "PAYPAL-AUTH-ALGO": AUTH_ALGO,
             "PAYPAL-CERT-URL": CERT_URL,
