@@ -31,9 +31,11 @@ class Leadership:
         self.db = db
         self.name = name
         self.monotonic = monotonic
-        # How long a leader trusts its connection without asking; it is asked again at the next check after that.
+        # How long a leader trusts its connection, and a standby its last failed try, before asking the database
+        # again: a replica is woken many times a second under load, and once a second is soon enough to take over.
         self.recheck_seconds = recheck_seconds
         self._checked_at = float("-inf")
+        self._tried_at = float("-inf")
         # Advisory locks are per database, so two installations sharing one server do not see each other's.
         self._key = int.from_bytes(hashlib.sha256(f"supportbot:{name}".encode()).digest()[:8], "big", signed=True)
         self._held: AsyncConnection | None = None
@@ -52,6 +54,8 @@ class Leadership:
             except (DBAPIError, OSError) as exc:
                 log.warning("%s: lost the connection that held the lead (%s)", self.name, exc)
                 await self._let_go()
+        elif self.monotonic() - self._tried_at < self.recheck_seconds:
+            return False
         return await self._try_to_take()
 
     async def release(self) -> None:
@@ -72,6 +76,7 @@ class Leadership:
             raise DatabaseUnavailableError(str(exc)) from exc
         if not taken:
             await connection.close()
+            self._tried_at = self.monotonic()
             return False
         self._held = connection
         self._checked_at = self.monotonic()

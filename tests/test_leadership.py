@@ -30,6 +30,8 @@ async def test_one_leads_and_the_other_takes_over_when_it_stops(two_replicas: tu
     assert not await second.check()
     assert await first.check()
     await first.release()
+    assert not await second.check(), "a standby asks again only after recheck_seconds"
+    clock.advance(second.recheck_seconds)
     assert await second.check()
     assert not await first.check()
     await second.release()
