@@ -327,7 +327,9 @@ async def digest_figures(session: AsyncSession, digest_id: int) -> DigestFigures
             )
         }
     )
-    figures.latest = list(await session.scalars(select(Payment).where(in_digest).order_by(Payment.id.desc()).limit(10)))
+    # Newest by when they were paid: with several replicas applying at once, ids do not follow arrival.
+    newest = select(Payment).where(in_digest).order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(10)
+    figures.latest = list(await session.scalars(newest))
     return figures
 
 
