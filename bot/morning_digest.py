@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.cards.blocks import archive_link
 from bot.cards.dispute import CLOSED_STATUSES
@@ -101,30 +102,30 @@ async def night_figures(
 
 
 async def _sales(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
-    rows = await session.execute(
-        select(Payment.currency, func.count(), func.sum(Payment.amount_minor))
-        .where(Payment.paid_at >= since, Payment.paid_at < until)
-        .group_by(Payment.currency)
-    )
-    count, totals = 0, {}
-    for currency, number, total in rows:
-        count += number
-        if currency:
-            totals[currency] = int(total or 0)
-    return {"count": count, "totals": totals}
+    return await _per_currency(session, Payment.currency, Payment.amount_minor, Payment.paid_at, since, until)
 
 
 async def _refunds(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+    return await _per_currency(session, Refund.currency, Refund.amount_minor, Refund.refunded_at, since, until)
+
+
+async def _per_currency(
+    session: AsyncSession,
+    currency: InstrumentedAttribute[str | None],
+    amount: InstrumentedAttribute[int | None],
+    at: InstrumentedAttribute[datetime],
+    since: datetime,
+    until: datetime,
+) -> dict[str, Any]:
+    """How many, and their total in each currency (totals across currencies would mean nothing)."""
     rows = await session.execute(
-        select(Refund.currency, func.count(), func.sum(Refund.amount_minor))
-        .where(Refund.refunded_at >= since, Refund.refunded_at < until)
-        .group_by(Refund.currency)
+        select(currency, func.count(), func.sum(amount)).where(at >= since, at < until).group_by(currency)
     )
     count, totals = 0, {}
-    for currency, number, total in rows:
+    for code, number, total in rows:
         count += number
-        if currency and total:
-            totals[currency] = int(total)
+        if code and total:
+            totals[code] = int(total)
     return {"count": count, "totals": totals}
 
 

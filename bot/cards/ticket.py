@@ -18,7 +18,9 @@ from bot.cards.blocks import (
     slack_date,
 )
 from bot.cards.tone import hidden_message, is_abusive, tone_badges
+from bot.cards.waiting import waiting_line
 from bot.models import Customer, Ticket, TicketMessage
+from bot.policies.oncall import Waiting
 from bot.policies.tone_trend import TicketTone
 from bot.store import CustomerHistory
 
@@ -33,7 +35,7 @@ def ticket_card(
     tone: TicketTone | None = None,
     hide_abusive: bool = True,
     risk: str = "",
-    waiting: str = "",
+    waiting: Waiting | None = None,
 ) -> Card:
     subject = ticket.subject or "(no subject)"
     first = messages[0] if messages else None
@@ -52,8 +54,9 @@ def ticket_card(
     if ticket.assignee_id:
         about.append(f"🙋 <@{ticket.assignee_id}> has it")
     blocks.append(context(*about, local_time(customer.timezone if customer else None, now) or ""))
-    if waiting:
-        blocks.append(section(waiting) if waiting.startswith("🔥") else context(waiting))
+    if waiting is not None and (line := waiting_line(waiting)):
+        # Urgent reads as part of the card; a wait within its target is a footnote.
+        blocks.append(section(line) if waiting.urgent else context(line))
     if tone is not None and (badges := tone_badges(tone)):
         blocks.append(section("\n".join(badges)))
     if risk:

@@ -28,7 +28,6 @@ from bot.cards.waiting import (
     refund_request_alert_body,
     refund_request_note,
     waiting_alert_body,
-    waiting_line,
     waiting_note,
 )
 from bot.models import (
@@ -278,7 +277,7 @@ async def _drawn(
             tone=ticket_tone(said_by_customer(messages)),
             hide_abusive=await preference(session, Choice.HIDE_ABUSIVE),
             risk=await _risk_summary(session, subject.customer_id, drawing),
-            waiting=waiting_line(waiting_for(subject, messages, drawing.targets, now)),
+            waiting=waiting_for(subject, messages, drawing.targets, now),
         )
     if isinstance(subject, Dispute):
         payment = await session.get(Payment, subject.payment_id) if subject.payment_id else None
