@@ -15,6 +15,9 @@ import pytest
 from bot.db import Database
 from bot.models import Base
 
+# The fake Slack, Stripe, PayPal, licence servers, mailing lists, help desk and SMTP server, for any test.
+pytest_plugins = ["tests.provider_fixtures"]
+
 # Where the suite may create its own throw-away database; .ci/run makes sure the server is up.
 ADMIN_DSN = os.environ.get("SUPPORTBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 

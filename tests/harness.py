@@ -113,6 +113,26 @@ def bot_settings(database_url: str, slack: FakeSlack, paypal: FakePayPal | None 
     return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
 
 
+# A team in Berlin, open mon-fri 09:00-17:00, with U0AGENT on call the week from Monday 23 November 2026 and
+# U0SECOND next in line; U0OWNER (bot_settings' owner) is paged last.
+ON_CALL = {
+    "timezone": "Europe/Berlin",
+    "business_hours": "mon-fri 09:00-17:00",
+    "oncall_people": "U0AGENT,U0SECOND",
+    "oncall_start": "2026-11-23T09:00",
+    "oncall_ack_minutes": 15,
+}
+
+
+def on_call_settings(database_url: str, slack: FakeSlack, **extra: Any) -> Settings:
+    return bot_settings(database_url, slack, **(ON_CALL | extra))
+
+
+def alerts(slack: FakeSlack) -> list[Any]:
+    """What the on-call channel shows, oldest first."""
+    return slack.channel_messages("C0ONCALL")
+
+
 class BotUnderTest:
     def __init__(self, runtime: Runtime, url: str, http: aiohttp.ClientSession):
         self.runtime = runtime

@@ -20,9 +20,9 @@ from bot.db import Database, known_revisions
 from bot.doctor import diagnose, run_doctor
 from bot.doctor.checks import MANIFEST_BOT_SCOPES, SETTING_GROUPS, Check, Status
 from bot.errors import ConfigError
-from bot.fakes.paypal import FakePayPal, fake_paypal_api
+from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack
-from bot.fakes.stripe import FakeStripe, fake_stripe_api
+from bot.fakes.stripe import FakeStripe
 from bot.integrations.providers import build_providers
 from bot.settings import Settings
 from tests.conftest import ADMIN_DSN
@@ -34,19 +34,8 @@ ALL_SCOPES = MANIFEST_BOT_SCOPES  # exactly what the manifest asks for; a test b
 
 @pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
+    # The shared fake Slack, with a token granted exactly the manifest's scopes.
     async with FakeSlack(channels=CHANNELS, scopes=ALL_SCOPES) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def stripe_api() -> AsyncIterator[FakeStripe]:
-    async with fake_stripe_api() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def paypal() -> AsyncIterator[FakePayPal]:
-    async with fake_paypal_api() as fake:
         yield fake
 
 

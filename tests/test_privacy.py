@@ -19,14 +19,14 @@ from bot.db import Database
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value
 from bot.fakes.smtp import FakeSmtp, fake_smtp_server
-from bot.fakes.stripe import FakeStripe, fake_stripe_api
+from bot.fakes.stripe import FakeStripe
 from bot.models import ActionRecord, AuditRecord, Base, Customer, Payment, Ticket, TicketMessage
 from bot.privacy import ERASED, Traces
 from bot.retention import Retention
 from bot.slack_ids import ActionId, Command
 from bot.tone_review import reviewed_messages
 from tests.builders import stripe_charge, stripe_event, ticket_event
-from tests.harness import CHANNELS, BotUnderTest, bot_settings, provider_settings, running_bot, shown, unpaced
+from tests.harness import BotUnderTest, bot_settings, provider_settings, running_bot, shown, unpaced
 
 OWNER, AGENT = "U0OWNER", "U0AGENT"
 ANN_EMAIL = "Ann.Example@Example.com"
@@ -36,19 +36,8 @@ BOB_TRACES = ("bob@example.com", "bob other", "pomegranate", "artichoke")
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(channels=CHANNELS) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def stripe_api() -> AsyncIterator[FakeStripe]:
-    async with fake_stripe_api() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def smtp() -> AsyncIterator[FakeSmtp]:
+    # Plain and without a login, unlike the shared one: this test is about what is kept, not how it is sent.
     async with fake_smtp_server(tls="none") as fake:
         yield fake
 

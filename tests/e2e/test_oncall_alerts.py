@@ -10,24 +10,22 @@ from bot.clock import FakeClock
 from bot.fakes.slack import FakeSlack
 from bot.slack_ids import ActionId
 from tests.builders import stripe_dispute, stripe_event, ticket_event
-from tests.harness import audit_trail, bot_settings, button_value, has_button, running_bot, shown, unpaced
+from tests.harness import (
+    alerts,
+    audit_trail,
+    button_value,
+    has_button,
+    on_call_settings,
+    running_bot,
+    shown,
+    unpaced,
+)
 
 OWNER, AGENT, SECOND = "U0OWNER", "U0AGENT", "U0SECOND"
 ABUSIVE = "You are a bunch of idiots and your programmer is a liar. Refund me now."
 # Wednesday 25 November 2026, 03:00 in Berlin: the team is asleep and AGENT has the week.
 NIGHT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 DAY = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # 10:30 in Berlin
-ON_CALL = {
-    "timezone": "Europe/Berlin",
-    "business_hours": "mon-fri 09:00-17:00",
-    "oncall_people": f"{AGENT},{SECOND}",
-    "oncall_start": "2026-11-23T09:00",
-    "oncall_ack_minutes": 15,
-}
-
-
-def settings_for(database_url: str, slack: FakeSlack, **extra: Any):
-    return bot_settings(database_url, slack, **(ON_CALL | extra))
 
 
 async def abusive_ticket(bot: Any, ticket_id: str = "T-1") -> None:
@@ -40,10 +38,6 @@ async def abusive_ticket(bot: Any, ticket_id: str = "T-1") -> None:
     await bot.settle()
 
 
-def alerts(slack: FakeSlack) -> list[Any]:
-    return slack.channel_messages("C0ONCALL")
-
-
 def pages(slack: FakeSlack, alert: Any) -> list[str]:
     return [shown(reply) for reply in slack.replies("C0ONCALL", alert.ts)]
 
@@ -52,7 +46,7 @@ async def test_a_night_alert_pages_on_call_then_the_next_person_then_the_owners_
     database_url, slack: FakeSlack
 ):
     clock = FakeClock(NIGHT)
-    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=clock) as bot:
+    async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
         await abusive_ticket(bot)
         [alert] = alerts(slack)
         assert alert.text.startswith(f"<@{AGENT}>")  # the mention in the notification text is what wakes them
@@ -95,7 +89,7 @@ def alert_id(alert: Any) -> int:
 
 
 async def test_during_business_hours_the_team_is_told_in_the_ticket_and_nobody_is_paged(database_url, slack: FakeSlack):
-    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=FakeClock(DAY)) as bot:
+    async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=FakeClock(DAY)) as bot:
         await abusive_ticket(bot)
     assert not alerts(slack)
     [card] = slack.channel_messages("C0SUPPORT")
@@ -106,7 +100,7 @@ async def test_during_business_hours_the_team_is_told_in_the_ticket_and_nobody_i
 
 async def test_an_escalation_due_while_the_bot_was_down_is_paged_once_by_two_processes(database_url, slack: FakeSlack):
     clock = FakeClock(NIGHT)
-    settings = settings_for(database_url, slack)
+    settings = on_call_settings(database_url, slack)
     async with running_bot(settings, pacer=unpaced(), clock=clock) as bot:
         await abusive_ticket(bot)
     [alert] = alerts(slack)
@@ -131,7 +125,7 @@ async def test_a_dispute_at_night_pages_on_call_and_its_deadline_is_reminded_onc
     clock = FakeClock(NIGHT)
     now = int(NIGHT.timestamp())
     due = now + 28 * 3600  # reminders at due - 24 h (07:00 in Berlin, still night) and due - 6 h (01:00)
-    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=clock) as bot:
+    async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
         dispute = stripe_dispute(dispute_id="dp_1", pi="pi_1", amount=19900, reason="fraudulent", due_by=due)
         status, _ = await bot.stripe(stripe_event("charge.dispute.created", dispute, created=now), timestamp=now)
         assert status == 200

@@ -11,24 +11,22 @@ from bot.clock import FakeClock
 from bot.fakes.slack import FakeSlack
 from bot.slack_ids import ActionId
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, ticket_event
-from tests.harness import bot_settings, button_value, has_button, running_bot, shown, thread, unpaced
+from tests.harness import (
+    alerts,
+    button_value,
+    has_button,
+    on_call_settings,
+    running_bot,
+    shown,
+    thread,
+    unpaced,
+)
 
 OWNER, AGENT, SECOND = "U0OWNER", "U0AGENT", "U0SECOND"
 # Wednesday 25 November 2026, 02:00 in Berlin; the customer is in Los Angeles, where it is 17:00 the day before.
 NIGHT = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 DAY = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # 10:30 in Berlin
 OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
-ON_CALL = {
-    "timezone": "Europe/Berlin",
-    "business_hours": "mon-fri 09:00-17:00",
-    "oncall_people": f"{AGENT},{SECOND}",
-    "oncall_start": "2026-11-23T09:00",
-    "oncall_ack_minutes": 15,
-}
-
-
-def settings_for(database_url: str, slack: FakeSlack, **extra: Any):
-    return bot_settings(database_url, slack, **(ON_CALL | extra))
 
 
 async def write(bot: Any, n: int, body: str, *, ticket: str = "T-7", sender: str = "customer", author=None) -> None:
@@ -57,10 +55,6 @@ async def sale(bot: Any, amount: int, pi: str = "pi_big") -> None:
     await bot.settle()
 
 
-def alerts(slack: FakeSlack) -> list[Any]:
-    return slack.channel_messages("C0ONCALL")
-
-
 def ticket_card(slack: FakeSlack) -> Any:
     [card] = slack.channel_messages("C0SUPPORT")
     return card
@@ -70,7 +64,7 @@ async def test_a_customer_writing_again_and_again_at_night_pages_once_and_the_al
     database_url, slack: FakeSlack
 ):
     clock = FakeClock(NIGHT)
-    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=clock) as bot:
+    async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
         await write(bot, 1, "My licence key says 'invalid'. Can you help?")
         clock.advance(50 * 60)
         await write(bot, 2, "Hello? Still not working.")
@@ -112,7 +106,7 @@ async def test_a_customer_waiting_past_the_target_is_flagged_once_even_after_a_r
     database_url, slack: FakeSlack
 ):
     clock = FakeClock(NIGHT)
-    settings = settings_for(database_url, slack)
+    settings = on_call_settings(database_url, slack)
     async with running_bot(settings, pacer=unpaced(), clock=clock) as bot:
         await write(bot, 1, "My licence key says 'invalid'. Can you help?")
         clock.advance(3 * 3600 + 59 * 60)
@@ -139,7 +133,7 @@ async def test_by_day_a_waiting_customer_is_marked_urgent_in_the_ticket_and_nobo
     database_url, slack: FakeSlack
 ):
     clock = FakeClock(DAY)
-    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=clock) as bot:
+    async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
         for n in (1, 2, 3):
             await write(bot, n, f"Message number {n}: the key still does not work.")
             clock.advance(5 * 60)
@@ -156,7 +150,7 @@ async def test_a_big_refund_request_at_night_pages_and_a_small_one_waits_for_the
     database_url, slack: FakeSlack
 ):
     clock = FakeClock(NIGHT)
-    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=clock) as bot:
+    async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
         await sale(bot, 24900)
         await write(bot, 1, "The course is not what I expected. I'd like a refund please.")
         [alert] = alerts(slack)
@@ -167,7 +161,7 @@ async def test_a_big_refund_request_at_night_pages_and_a_small_one_waits_for_the
         await write(bot, 2, "Of course, refunded.", sender="agent", author="Sam")
         assert "☑️ Resolved" in shown(alerts(slack)[0])
 
-    async with running_bot(settings_for(database_url, slack, big_refund=500), pacer=unpaced(), clock=clock) as bot:
+    async with running_bot(on_call_settings(database_url, slack, big_refund=500), pacer=unpaced(), clock=clock) as bot:
         await write(bot, 1, "Refund me, please.", ticket="T-8")
     assert len(alerts(slack)) == 1
 
@@ -175,7 +169,7 @@ async def test_a_big_refund_request_at_night_pages_and_a_small_one_waits_for_the
 async def test_a_dispute_alert_resolves_in_place_when_the_dispute_is_won(database_url, slack: FakeSlack):
     clock = FakeClock(NIGHT)
     now = int(NIGHT.timestamp())
-    async with running_bot(settings_for(database_url, slack), pacer=unpaced(), clock=clock) as bot:
+    async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
         opened = stripe_dispute(dispute_id="dp_9", pi="pi_9", amount=9900, due_by=now + 7 * 86400)
         await bot.stripe(stripe_event("charge.dispute.created", opened, created=now), timestamp=now)
         await bot.settle()
@@ -195,7 +189,7 @@ async def test_a_dispute_alert_resolves_in_place_when_the_dispute_is_won(databas
 
 async def test_the_morning_digest_tells_the_night_once_when_the_team_comes_on_duty(database_url, slack: FakeSlack):
     clock = FakeClock(NIGHT)
-    settings = settings_for(database_url, slack)
+    settings = on_call_settings(database_url, slack)
     async with running_bot(settings, pacer=unpaced(), clock=clock) as bot:
         await sale(bot, 4900, pi="pi_night")
         await write(bot, 1, "My licence key says 'invalid'. Can you help?")

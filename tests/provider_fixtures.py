@@ -1,4 +1,4 @@
-"""Fake providers for the end-to-end tests, fresh for each test."""
+"""Fake providers for the tests that run the bot against them, fresh for each test (loaded by tests/conftest.py)."""
 
 from __future__ import annotations
 
