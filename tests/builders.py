@@ -1,15 +1,19 @@
-"""Provider payloads shaped like the real ones, and requests signed the way the providers sign them."""
+"""Provider payloads shaped like the real ones, and requests signed the way the providers sign them.
+
+Nothing here reads the wall clock: payloads are dated at tests.clocks.START unless a test says when, and a
+request is signed at the time the test gives (the clock of the bot that will check it).
+"""
 
 from __future__ import annotations
 
 import itertools
 import json
-import time
 from typing import Any
 
 import stripe
 
 from bot.integrations import tickets_webhooks
+from tests.clocks import START, unix
 
 _ids = itertools.count(1)
 STRIPE_SECRET = "whsec_test_secret"
@@ -27,7 +31,7 @@ def stripe_event(
         "id": event_id or _next("evt"),
         "object": "event",
         "api_version": "2025-09-30.clover",
-        "created": created or int(time.time()),
+        "created": created if created is not None else unix(START),
         "livemode": False,
         "pending_webhooks": 1,
         "type": event_type,
@@ -46,6 +50,7 @@ def stripe_charge(
     description: str | None = "Pro licence",
     amount_refunded: int = 0,
     charge_id: str | None = None,
+    created: int | None = None,
 ) -> dict[str, Any]:
     return {
         "id": charge_id or f"ch_{pi.removeprefix('pi_')}",
@@ -59,7 +64,7 @@ def stripe_charge(
         "payment_intent": pi,
         "billing_details": {"email": email, "name": name, "address": None, "phone": None},
         "receipt_email": None,
-        "created": int(time.time()),
+        "created": created if created is not None else unix(START),
         "livemode": False,
         "metadata": {},
         "status": "succeeded",
@@ -74,6 +79,7 @@ def stripe_payment_intent(
     customer: str | None = None,
     receipt_email: str | None = None,
     description: str | None = None,
+    created: int | None = None,
 ) -> dict[str, Any]:
     return {
         "id": pi,
@@ -87,7 +93,7 @@ def stripe_payment_intent(
         "latest_charge": f"ch_{pi.removeprefix('pi_')}",
         "metadata": {},
         "status": "succeeded",
-        "created": int(time.time()),
+        "created": created if created is not None else unix(START),
         "livemode": False,
     }
 
@@ -126,7 +132,9 @@ def stripe_dispute(
     status: str = "needs_response",
     reason: str = "product_not_received",
     due_by: int | None = None,
+    created: int | None = None,
 ) -> dict[str, Any]:
+    created = created if created is not None else unix(START)
     return {
         "id": dispute_id,
         "object": "dispute",
@@ -137,19 +145,19 @@ def stripe_dispute(
         "reason": reason,
         "status": status,
         "evidence_details": {
-            "due_by": due_by if due_by is not None else int(time.time()) + 7 * 86400,
+            "due_by": due_by if due_by is not None else created + 7 * 86400,
             "has_evidence": False,
             "past_due": False,
             "submission_count": 0,
         },
-        "created": int(time.time()),
+        "created": created,
         "livemode": False,
         "is_charge_refundable": False,
     }
 
 
 def stripe_signed(
-    event: dict[str, Any], secret: str = STRIPE_SECRET, timestamp: int | None = None
+    event: dict[str, Any], *, timestamp: int, secret: str = STRIPE_SECRET
 ) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
@@ -184,10 +192,10 @@ def ticket_event(
 
 
 def tickets_signed(
-    event: dict[str, Any], secret: str = TICKETS_SECRET, timestamp: int | None = None
+    event: dict[str, Any], *, timestamp: int, secret: str = TICKETS_SECRET
 ) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(event).encode()
-    ts = timestamp or int(time.time())
+    ts = timestamp
     return body, {
         tickets_webhooks.TIMESTAMP_HEADER: str(ts),
         tickets_webhooks.SIGNATURE_HEADER: tickets_webhooks.sign(secret, ts, body),

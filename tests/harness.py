@@ -35,6 +35,7 @@ from bot.outbox.pacing import Pacer, Rate
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
+from tests.clocks import SteadyClock, unix
 
 CHANNELS = {"C0SALES": "sales", "C0SUPPORT": "support", "C0DISPUTES": "disputes", "C0ONCALL": "oncall"}
 PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
@@ -147,11 +148,15 @@ class BotUnderTest:
             except json.JSONDecodeError:
                 return response.status, {"raw": text}
 
+    def now(self) -> int:
+        """The bot's time as a unix timestamp: when a provider signing a request for it would sign."""
+        return unix(self.runtime.clock.now())
+
     async def stripe(self, event: dict[str, Any], **sign: Any) -> tuple[int, dict[str, Any]]:
-        return await self.post("/webhooks/stripe", *stripe_signed(event, **sign))
+        return await self.post("/webhooks/stripe", *stripe_signed(event, **({"timestamp": self.now()} | sign)))
 
     async def tickets(self, event: dict[str, Any], **sign: Any) -> tuple[int, dict[str, Any]]:
-        return await self.post("/webhooks/tickets", *tickets_signed(event, **sign))
+        return await self.post("/webhooks/tickets", *tickets_signed(event, **({"timestamp": self.now()} | sign)))
 
     async def paypal(self, event: dict[str, Any], fake: FakePayPal) -> tuple[int, dict[str, Any]]:
         headers = fake.sign_webhook(event, PAYPAL_WEBHOOK_ID) | {"Content-Type": "application/json"}
@@ -189,6 +194,7 @@ class BotUnderTest:
 
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings, **runtime_options: Any) -> AsyncIterator[BotUnderTest]:
+    runtime_options.setdefault("clock", SteadyClock())
     runtime = Runtime(settings, poll_seconds=runtime_options.pop("poll_seconds", 0.05), **runtime_options)
     await runtime.start()
     runner = web.AppRunner(runtime.web_app(runtime.slack_app()), access_log=None)

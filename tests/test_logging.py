@@ -120,7 +120,7 @@ def test_the_text_format_stays_the_human_one():
 async def test_every_line_written_for_a_request_carries_its_id(database_url, json_log: io.StringIO):
     async with FakeSlack(channels=CHANNELS) as slack, running_bot(bot_settings(database_url, slack)) as bot:
         sale = stripe_event("charge.succeeded", stripe_charge(pi="pi_logs0001"))
-        body, headers = stripe_signed(sale, secret="whsec_someone_else")  # noqa: S106
+        body, headers = stripe_signed(sale, secret="whsec_someone_else", timestamp=bot.now())  # noqa: S106
         async with bot.http.post(
             bot.url + "/webhooks/stripe", data=body, headers=headers | {"X-Request-Id": "req-7f3a"}
         ) as answer:
@@ -151,9 +151,10 @@ async def test_no_token_email_or_message_body_reaches_the_log(
             slack.fail_next("chat.postMessage", status=500)  # the card's first attempt fails, and is logged
             event = ticket_event("ticket.created", ticket_id="T-LOG", message_id="M-1", body=MESSAGE_BODY, email=EMAIL)
             assert (await bot.tickets(event))[0] == 200
-            forged_body, forged_headers = tickets_signed(event, secret="not-the-secret")  # noqa: S106
+            forged_body, forged_headers = tickets_signed(event, secret="not-the-secret", timestamp=bot.now())  # noqa: S106
             assert (await bot.post("/webhooks/tickets", forged_body, forged_headers))[0] == 401
-            assert (await bot.post("/webhooks/stripe", *stripe_signed({"id": MESSAGE_BODY})))[0] == 400
+            unparsable = stripe_signed({"id": MESSAGE_BODY}, timestamp=bot.now())
+            assert (await bot.post("/webhooks/stripe", *unparsable))[0] == 400
             await bot.settle()
             assert any(MESSAGE_BODY in str(m.blocks) for m in slack.channel_messages("C0SUPPORT"))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -114,7 +113,7 @@ async def test_webhook_outcomes_and_the_outbox_queue_while_slack_is_down(databas
 async def test_malformed_and_oversized_deliveries_are_counted_as_such(database_url, slack: FakeSlack):
     async with running_bot(bot_settings(database_url, slack)) as bot:
         malformed = b"{not json"
-        timestamp = int(time.time())
+        timestamp = bot.now()
         headers = {
             tickets_webhooks.TIMESTAMP_HEADER: str(timestamp),
             tickets_webhooks.SIGNATURE_HEADER: tickets_webhooks.sign(TICKETS_SECRET, timestamp, malformed),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.clock import Clock, SystemClock
 from bot.fakes.http import FakeHttpServer
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, TOLERANCE_SECONDS, sign
 
@@ -206,9 +206,10 @@ class FakeLicenceServer(FakeHttpServer):
     actually revoked (a replayed Idempotency-Key adds none).
     """
 
-    def __init__(self, secret: str = "licence-server-secret") -> None:  # noqa: S107
+    def __init__(self, secret: str = "licence-server-secret", clock: Clock | None = None) -> None:  # noqa: S107
         super().__init__()
         self.secret = secret
+        self.clock = clock or SystemClock()
         self.rejected = 0
         self.revocations: list[str] = []
         self._licences: dict[str, _Licence] = {}
@@ -228,7 +229,7 @@ class FakeLicenceServer(FakeHttpServer):
     def _authenticate(self, request: web.Request, raw_body: bytes) -> web.Response | None:
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         signatures = request.headers.get(SIGNATURE_HEADER, "")
-        fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= TOLERANCE_SECONDS
+        fresh = timestamp.isdigit() and abs(self.clock.now().timestamp() - int(timestamp)) <= TOLERANCE_SECONDS
         expected = sign(self.secret, int(timestamp), raw_body).encode() if fresh else b""
         if fresh and any(hmac.compare_digest(expected, s.strip().encode()) for s in signatures.split(",")):
             return None
@@ -277,7 +278,7 @@ class FakeLicenceServer(FakeHttpServer):
 
 
 @asynccontextmanager
-async def fake_licence_server(**kwargs: str) -> AsyncIterator[FakeLicenceServer]:
+async def fake_licence_server(**kwargs: Any) -> AsyncIterator[FakeLicenceServer]:
     async with FakeLicenceServer(**kwargs) as fake:
         yield fake
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
+from bot.clock import Clock, SystemClock
 from bot.errors import ProviderError, UsageError
 from bot.integrations.contracts import Licence, LicenceOutcome
 from bot.integrations.http import Answer, JsonHttp, http_status_error, short, unreadable
@@ -136,9 +136,11 @@ class SignedHttpLicences:
 
     name = "licence server"
 
-    def __init__(self, url: str, secret: str, timeout: float = 10.0):
+    def __init__(self, url: str, secret: str, timeout: float = 10.0, clock: Clock | None = None):
         self._base = url.rstrip("/")
         self._secret = secret
+        # The server checks our timestamp against its own clock, so this is the real time outside tests.
+        self._clock = clock or SystemClock()
         self._http = JsonHttp(self.name, timeout=timeout, headers={"Accept": "application/json"})
 
     async def licences_of(self, email: str) -> list[Licence]:
@@ -188,7 +190,7 @@ class SignedHttpLicences:
         body: bytes = b"",
         headers: Mapping[str, str] | None = None,
     ) -> Answer:
-        timestamp = int(time.time())
+        timestamp = int(self._clock.now().timestamp())
         signed = {
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),

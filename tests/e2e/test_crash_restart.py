@@ -11,6 +11,7 @@ from bot.db import Database
 from bot.fakes.slack import FakeSlack
 from bot.models import InboundEvent, OutboxMessage, Payment
 from tests.builders import stripe_charge, stripe_event, stripe_signed
+from tests.clocks import serve_process_now
 from tests.harness import CHANNELS
 from tests.processes import free_port, kill, serve_env, serving
 
@@ -21,7 +22,9 @@ def _env(database_url: str, slack: FakeSlack, port: int) -> dict[str, str]:
 
 
 async def _send_sale(port: int, n: int) -> int:
-    body, headers = stripe_signed(stripe_event("charge.succeeded", stripe_charge(pi=f"pi_crash_{n}")))
+    body, headers = stripe_signed(
+        stripe_event("charge.succeeded", stripe_charge(pi=f"pi_crash_{n}")), timestamp=serve_process_now()
+    )
     async with aiohttp.ClientSession() as http:
         async with http.post(f"http://127.0.0.1:{port}/webhooks/stripe", data=body, headers=headers) as response:
             return response.status

@@ -116,7 +116,7 @@ async def test_stripe_refund_replies_in_the_sale_thread_and_marks_the_card(bot: 
                 "object": "refund",
                 "amount": 4900,
                 "currency": "usd",
-                "created": int(time.time()),
+                "created": bot.now(),
                 "reason": "requested_by_customer",
             }
         ],
@@ -151,7 +151,7 @@ async def test_stripe_refund_events_out_of_order_never_shrink_the_refunded_total
     bot: BotUnderTest, slack: FakeSlack
 ) -> None:
     await post_stripe(bot, stripe_event("charge.succeeded", stripe_charge(pi="pi_late")))
-    now = int(time.time())
+    now = bot.now()
     earlier = stripe_event("charge.refunded", stripe_charge(pi="pi_late", amount_refunded=1000), created=now - 60)
     later = stripe_event("charge.refunded", stripe_charge(pi="pi_late", amount_refunded=4900), created=now)
     await post_stripe(bot, later)
@@ -209,8 +209,8 @@ async def test_stripe_zero_decimal_currency(bot: BotUnderTest, slack: FakeSlack)
 
 
 async def test_stripe_dispute_lifecycle_card_replies_and_in_place_updates(bot: BotUnderTest, slack: FakeSlack) -> None:
-    t0 = int(time.time()) - 600
-    due = int(time.time()) + int(timedelta(days=2, hours=5, minutes=30).total_seconds())
+    t0 = bot.now() - 600
+    due = bot.now() + int(timedelta(days=2, hours=5, minutes=30).total_seconds())
 
     def dispute(event_type: str, at: int, status: str) -> dict[str, Any]:
         obj = stripe_dispute(dispute_id="dp_1", pi="pi_unseen", amount=2500, status=status, due_by=due)
@@ -282,7 +282,7 @@ async def test_stripe_dispute_for_a_known_sale_shows_it_and_marks_the_sale(bot: 
 
     # The sale card's mark follows the dispute to its end.
     closed = stripe_dispute(dispute_id="dp_2", pi="pi_sold", status="lost")
-    await post_stripe(bot, stripe_event("charge.dispute.closed", closed, created=int(time.time()) + 5))
+    await post_stripe(bot, stripe_event("charge.dispute.closed", closed, created=bot.now() + 5))
     assert "⚠️ *Disputed* (product not received, lost)" in shown(sale)
     assert "needs response" not in shown(sale)
     assert only_card(slack, SALES) is sale and slack.replies(SALES, sale.ts) == []
@@ -354,7 +354,7 @@ def sale_refunded_event(sale_id: str, refund_id: str, total: str, currency: str,
 async def test_paypal_v1_sale_and_sale_refund(
     bot: BotUnderTest, slack: FakeSlack, paypal: FakePayPal, total: str
 ) -> None:
-    at = datetime.now(UTC) - timedelta(minutes=5)
+    at = bot.runtime.clock.now() - timedelta(minutes=5)
     sale = sale_event("80021663DE681814L", "15.00", "EUR", payer_email="Sam@Example.org", invoice_number="INV-7", at=at)
     await post_paypal(bot, sale, paypal)
     card = only_card(slack, SALES)
@@ -370,7 +370,7 @@ async def test_paypal_v1_sale_and_sale_refund(
 
 
 async def test_paypal_dispute_created_updated_resolved(bot: BotUnderTest, slack: FakeSlack, paypal: FakePayPal) -> None:
-    t0 = (datetime.now(UTC) - timedelta(minutes=10)).replace(microsecond=0)
+    t0 = (bot.runtime.clock.now() - timedelta(minutes=10)).replace(microsecond=0)
     await post_paypal(bot, capture_completed_event("CAP0000000000000D", "30.00", "USD", "pat@example.com"), paypal)
     sale = only_card(slack, SALES)
 
@@ -409,7 +409,7 @@ async def test_paypal_dispute_created_updated_resolved(bot: BotUnderTest, slack:
 
 async def test_ticket_card_then_messages_in_its_thread(bot: BotUnderTest, slack: FakeSlack) -> None:
     zone = ZoneInfo("Asia/Tokyo")
-    before = datetime.now(zone)
+    before = bot.runtime.clock.now().astimezone(zone)
     created = ticket_event(
         "ticket.created",
         ticket_id="T-1",
@@ -419,7 +419,7 @@ async def test_ticket_card_then_messages_in_its_thread(bot: BotUnderTest, slack:
         timezone="Asia/Tokyo",
     )
     await post_ticket(bot, created)
-    after = datetime.now(zone)
+    after = bot.runtime.clock.now().astimezone(zone)
     card = only_card(slack, SUPPORT)
     text = shown(card)
     assert "🎫 Download link expired" in text
@@ -542,7 +542,7 @@ async def test_ticket_fields_of_the_wrong_type_do_not_stick_the_event(bot: BotUn
 
 async def test_a_returning_customers_sale_card_says_which_purchase_it_is(bot, slack):
     for n, pi in enumerate(("pi_first", "pi_second")):
-        charge = stripe_charge(pi=pi, email="returning@example.com") | {"created": int(time.time()) + n}
+        charge = stripe_charge(pi=pi, email="returning@example.com") | {"created": bot.now() + n}
         await bot.stripe(stripe_event("charge.succeeded", charge))
         await bot.settle()
     first, second = slack.channel_messages(SALES)

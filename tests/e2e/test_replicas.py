@@ -19,6 +19,7 @@ from bot.db import Database
 from bot.fakes.slack import FakeSlack
 from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus, Payment
 from tests.builders import stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
+from tests.clocks import serve_process_now
 from tests.harness import CHANNELS, sales_shown
 from tests.processes import free_port, kill, new_postgres_database, serve_env, serving
 
@@ -106,7 +107,8 @@ async def _burst(
 async def _deliver(
     http: aiohttp.ClientSession, url: str, provider: str, event: dict[str, Any], answered: dict[str, int]
 ) -> None:
-    body, headers = stripe_signed(event) if provider == "stripe" else tickets_signed(event)
+    sign = stripe_signed if provider == "stripe" else tickets_signed
+    body, headers = sign(event, timestamp=serve_process_now())
     try:
         async with http.post(f"{url}/webhooks/{provider}", data=body, headers=headers) as response:
             answered[event["id"]] = response.status

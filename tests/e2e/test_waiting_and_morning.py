@@ -42,15 +42,15 @@ async def write(bot: Any, n: int, body: str, *, ticket: str = "T-7", sender: str
         sender=sender,
         author=author,
     )
-    status, answer = await bot.tickets(event, timestamp=int(bot.runtime.clock.now().timestamp()))
+    status, answer = await bot.tickets(event)
     assert status == 200, answer
     await bot.settle()
 
 
 async def sale(bot: Any, amount: int, pi: str = "pi_big") -> None:
-    now = int(bot.runtime.clock.now().timestamp())
-    charge = stripe_charge(pi=pi, amount=amount, email="dana@example.com", name="Dana Lee")
-    status, _ = await bot.stripe(stripe_event("charge.succeeded", charge, created=now), timestamp=now)
+    now = bot.now()
+    charge = stripe_charge(pi=pi, amount=amount, email="dana@example.com", name="Dana Lee", created=now)
+    status, _ = await bot.stripe(stripe_event("charge.succeeded", charge, created=now))
     assert status == 200
     await bot.settle()
 
@@ -170,14 +170,16 @@ async def test_a_dispute_alert_resolves_in_place_when_the_dispute_is_won(databas
     clock = FakeClock(NIGHT)
     now = int(NIGHT.timestamp())
     async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
-        opened = stripe_dispute(dispute_id="dp_9", pi="pi_9", amount=9900, due_by=now + 7 * 86400)
+        opened = stripe_dispute(dispute_id="dp_9", pi="pi_9", amount=9900, due_by=now + 7 * 86400, created=now)
         await bot.stripe(stripe_event("charge.dispute.created", opened, created=now), timestamp=now)
         await bot.settle()
         [alert] = alerts(slack)
         assert has_button(alert, ActionId.ACKNOWLEDGE)
         clock.advance(3600)
         later = now + 3600
-        won = stripe_dispute(dispute_id="dp_9", pi="pi_9", amount=9900, status="won", due_by=now + 7 * 86400)
+        won = stripe_dispute(
+            dispute_id="dp_9", pi="pi_9", amount=9900, status="won", due_by=now + 7 * 86400, created=now
+        )
         await bot.stripe(stripe_event("charge.dispute.closed", won, created=later), timestamp=later)
         await bot.settle()
         [alert] = alerts(slack)
@@ -194,7 +196,7 @@ async def test_the_morning_digest_tells_the_night_once_when_the_team_comes_on_du
         await sale(bot, 4900, pi="pi_night")
         await write(bot, 1, "My licence key says 'invalid'. Can you help?")
         now = int(clock.now().timestamp())
-        dispute = stripe_dispute(dispute_id="dp_3", pi="pi_night", amount=4900, due_by=now + 48 * 3600)
+        dispute = stripe_dispute(dispute_id="dp_3", pi="pi_night", amount=4900, due_by=now + 48 * 3600, created=now)
         await bot.stripe(stripe_event("charge.dispute.created", dispute, created=now), timestamp=now)
         await bot.settle()
         dispute_alert = next(a for a in alerts(slack) if "Dispute opened" in shown(a))

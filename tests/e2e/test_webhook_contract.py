@@ -63,9 +63,9 @@ def stripe_sale(pi: str = "pi_contract") -> dict[str, Any]:
     return stripe_event("charge.succeeded", stripe_charge(pi=pi))
 
 
-def stripe_raw_signed(body: bytes, *, timestamp: int | None = None, secret: str = STRIPE_SECRET) -> dict[str, str]:
+def stripe_raw_signed(body: bytes, *, timestamp: int, secret: str = STRIPE_SECRET) -> dict[str, str]:
     """A Stripe-Signature over arbitrary bytes, the way Stripe computes it (HMAC of "{t}.{body}")."""
-    ts = timestamp or int(time.time())
+    ts = timestamp
     digest = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
     return {"Stripe-Signature": f"t={ts},v1={digest}", "Content-Type": "application/json"}
 
@@ -103,7 +103,7 @@ async def test_stripe_duplicate_delivery_changes_nothing(bot: BotUnderTest, slac
     assert (await bot.stripe(event))[0] == 200
     await bot.settle()
     # Stripe redelivers the same event (same id), signed again at a later time.
-    assert (await bot.stripe(event, timestamp=int(time.time()) + 1))[0] == 200
+    assert (await bot.stripe(event, timestamp=bot.now() + 1))[0] == 200
     await bot.settle()
     assert len(await stored(bot)) == 1
     assert len(await outbox(bot)) == 1
@@ -148,7 +148,7 @@ async def test_paypal_good_and_duplicate_delivery(bot: BotUnderTest, slack: Fake
 
 
 async def test_stripe_bad_and_missing_signature_store_nothing(bot: BotUnderTest) -> None:
-    body, headers = stripe_signed(stripe_sale(), secret="whsec_someone_else")
+    body, headers = stripe_signed(stripe_sale(), secret="whsec_someone_else", timestamp=bot.now())
     status, answer = await bot.post("/webhooks/stripe", body, headers)
     assert status == 400 and "Stripe signature" in answer["error"]
 
@@ -156,14 +156,14 @@ async def test_stripe_bad_and_missing_signature_store_nothing(bot: BotUnderTest)
     assert status in (400, 401) and "Stripe-Signature" in answer["error"]
 
     # A valid signature of another body: the signature covers the bytes.
-    _, good = stripe_signed(stripe_sale("pi_other"))
+    _, good = stripe_signed(stripe_sale("pi_other"), timestamp=bot.now())
     status, _ = await bot.post("/webhooks/stripe", body, good)
     assert status == 400
     assert await stored(bot) == []
 
 
 async def test_tickets_bad_and_missing_signature_store_nothing(bot: BotUnderTest) -> None:
-    body, headers = tickets_signed(a_ticket(), secret="not-our-secret")
+    body, headers = tickets_signed(a_ticket(), secret="not-our-secret", timestamp=bot.now())
     status, answer = await bot.post("/webhooks/tickets", body, headers)
     assert status == 401 and "signature" in answer["error"]
 
@@ -177,14 +177,14 @@ async def test_tickets_bad_and_missing_signature_store_nothing(bot: BotUnderTest
 
 
 async def test_replayed_stripe_and_tickets_requests_are_rejected(bot: BotUnderTest) -> None:
-    six_minutes_ago = int(time.time()) - 360
+    six_minutes_ago = bot.now() - 360
     status, answer = await bot.stripe(stripe_sale(), timestamp=six_minutes_ago)
     assert status == 400 and "too old" in answer["error"]
     status, answer = await bot.tickets(a_ticket(), timestamp=six_minutes_ago)
     assert status == 400 and "5 minutes" in answer["error"]
     assert await stored(bot) == []
     # Just inside the window is still fine.
-    four_minutes_ago = int(time.time()) - 240
+    four_minutes_ago = bot.now() - 240
     assert (await bot.stripe(stripe_sale(), timestamp=four_minutes_ago))[0] == 200
     assert (await bot.tickets(a_ticket(), timestamp=four_minutes_ago))[0] == 200
     assert len(await stored(bot)) == 2
@@ -219,7 +219,7 @@ async def test_a_body_of_exactly_1_mib_is_not_refused_for_its_size(bot: BotUnder
     event["pad"] = ""
     size = len(json.dumps(event).encode())
     event["pad"] = "x" * (ONE_MIB - size)
-    body, headers = stripe_signed(event)
+    body, headers = stripe_signed(event, timestamp=bot.now())
     assert len(body) == ONE_MIB
     assert (await bot.post("/webhooks/stripe", body, headers))[0] == 200
 
@@ -229,21 +229,21 @@ async def test_stripe_checks_json_only_after_the_signature(bot: BotUnderTest) ->
     status, answer = await bot.post("/webhooks/stripe", malformed, {"Stripe-Signature": "t=1,v1=00"})
     assert status == 400 and "signature" in answer["error"]
 
-    status, answer = await bot.post("/webhooks/stripe", malformed, stripe_raw_signed(malformed))
+    status, answer = await bot.post("/webhooks/stripe", malformed, stripe_raw_signed(malformed, timestamp=bot.now()))
     assert status == 400 and "malformed JSON" in answer["error"]
     assert await stored(bot) == []
 
 
 async def test_stripe_body_that_is_not_utf8_answers_400_not_500(bot: BotUnderTest) -> None:
     raw = b'{"id": "evt_1", "type": "charge.succeeded", "x": "\xff\xfe"}'
-    status, answer = await bot.post("/webhooks/stripe", raw, stripe_raw_signed(raw))
+    status, answer = await bot.post("/webhooks/stripe", raw, stripe_raw_signed(raw, timestamp=bot.now()))
     assert status == 400, answer
     assert await stored(bot) == []
 
 
 async def test_tickets_and_paypal_malformed_json_answers_400(bot: BotUnderTest, paypal: FakePayPal) -> None:
     malformed = b'{"id": "t-1", "type": "ticket.created", '
-    ts = int(time.time())
+    ts = bot.now()
     headers = {
         tickets_webhooks.TIMESTAMP_HEADER: str(ts),
         tickets_webhooks.SIGNATURE_HEADER: tickets_webhooks.sign(TICKETS_SECRET, ts, malformed),
@@ -260,10 +260,10 @@ async def test_tickets_and_paypal_malformed_json_answers_400(bot: BotUnderTest, 
 
 async def test_a_json_array_instead_of_an_object_answers_400(bot: BotUnderTest, paypal: FakePayPal) -> None:
     array = json.dumps([stripe_sale()]).encode()
-    status, answer = await bot.post("/webhooks/stripe", array, stripe_raw_signed(array))
+    status, answer = await bot.post("/webhooks/stripe", array, stripe_raw_signed(array, timestamp=bot.now()))
     assert status == 400 and "JSON object" in answer["error"]
 
-    ts = int(time.time())
+    ts = bot.now()
     headers = {
         tickets_webhooks.TIMESTAMP_HEADER: str(ts),
         tickets_webhooks.SIGNATURE_HEADER: tickets_webhooks.sign(TICKETS_SECRET, ts, array),

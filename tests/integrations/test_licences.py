@@ -15,6 +15,7 @@ from bot.errors import ProviderError
 from bot.fakes.licences import FakeKeygen, FakeLicenceServer, fake_keygen_api, fake_licence_server
 from bot.integrations.contracts import Licence, LicenceOutcome, LicenceServer
 from bot.integrations.licences import KeygenLicences, SignedHttpLicences
+from tests.clocks import SteadyClock
 
 ACCOUNT = "demo-account"
 LICENCES = f"/v1/accounts/{ACCOUNT}/licenses"
@@ -28,7 +29,7 @@ async def keygen() -> AsyncIterator[FakeKeygen]:
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeLicenceServer]:
-    async with fake_licence_server() as fake:
+    async with fake_licence_server(clock=SteadyClock()) as fake:
         yield fake
 
 
@@ -51,7 +52,7 @@ async def make_signed(server: FakeLicenceServer) -> AsyncIterator:
     made: list[SignedHttpLicences] = []
 
     def make(*, secret: str | None = None, timeout: float = 5.0) -> SignedHttpLicences:
-        client = SignedHttpLicences(server.base_url, secret or server.secret, timeout)
+        client = SignedHttpLicences(server.base_url, secret or server.secret, timeout, clock=server.clock)
         made.append(client)
         return client
 
@@ -222,7 +223,7 @@ async def test_signed_lists_licences_with_a_verifiable_signature(server: FakeLic
     timestamp = call.headers["X-Supportbot-Timestamp"]
     expected = hmac.new(server.secret.encode(), f"{timestamp}.".encode(), hashlib.sha256).hexdigest()
     assert call.headers["X-Supportbot-Signature"] == f"v1={expected}"
-    assert abs(int(timestamp) - time.time()) < 5
+    assert abs(int(timestamp) - server.clock.now().timestamp()) < 5
 
 
 async def test_signed_revoke_sends_the_key_and_idempotency_key(server: FakeLicenceServer, make_signed) -> None:
@@ -307,7 +308,8 @@ async def test_the_fake_server_refuses_requests_we_did_not_sign_now(
     server: FakeLicenceServer, headers: dict[str, str], why: str
 ) -> None:
     server.add_licence("LIC-AAAA-1111", "alice@example.com")
-    now, old = int(time.time()), int(time.time()) - 600
+    now = int(server.clock.now().timestamp())
+    old = now - 600
     old_signature = "v1=" + hmac.new(server.secret.encode(), f"{old}.".encode(), hashlib.sha256).hexdigest()
     filled = {name: value.format(now=now, old=old, old_signature=old_signature) for name, value in headers.items()}
 
