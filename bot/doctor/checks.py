@@ -20,17 +20,10 @@ from bot.integrations.probes import (
     StripeAccount,
 )
 from bot.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, Settings
+from bot.slack_scopes import BOT_SCOPES
 
 # oauth_config.scopes.bot of manifest.yaml; a test keeps the two the same.
-MANIFEST_BOT_SCOPES = (
-    "chat:write",
-    "commands",
-    "channels:history",
-    "groups:history",
-    "channels:read",
-    "groups:read",
-    "users:read",
-)
+MANIFEST_BOT_SCOPES = BOT_SCOPES
 # Each channel's setting, in the order the checklist shows them, and what happens while it is unset.
 CHANNEL_SETTINGS = {
     "channel_sales": "sales and refunds are recorded, not posted",
