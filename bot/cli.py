@@ -9,8 +9,8 @@ import json
 import logging
 import signal
 import sys
-from datetime import UTC, datetime
 
+from bot.cli_parser import build_parser
 from bot.errors import ConfigError
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
@@ -21,6 +21,9 @@ log = logging.getLogger("supportbot")
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, rest = parser.parse_known_args(argv)
+    if args.command is None or _group_without_command(args):
+        # A bare `supportbot` (or `supportbot audit`) asks what there is: the help, not an error.
+        parser.parse_args([*([args.command] if args.command else []), "--help"])
     if args.command == "tone":
         from bot.tone_cli import main as tone_main
 
@@ -39,35 +42,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="supportbot", description="Sales, tickets and disputes in Slack.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("serve", help="serve Slack requests and provider webhooks over HTTP")
-    commands.add_parser("socket", help="talk to Slack over Socket Mode; webhooks are still served over HTTP")
-    commands.add_parser("migrate", help="bring the database schema up to date")
-    commands.add_parser("doctor", help="check the settings and every connection; say how to fix what fails")
-    demo = commands.add_parser("demo", help="replay a day of a shop offline, showing what each channel would show")
-    demo.add_argument("--database", help="database URL for the demo (default: a fresh SQLite file)")
-    demo.add_argument("--burst", type=int, default=60, help="sales in the launch-day rush (default 60)")
-    commands.add_parser("tone", help="classify the tone of a message (see `supportbot tone --help`)", add_help=False)
-    commands.add_parser(
-        "tone-reviews",
-        help="write the messages people marked abusive or not as JSON lines, for scripts/train_tone.py --extra",
-    )
-    audit = commands.add_parser("audit", help="export or verify the audit trail of actions")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
-    export = audit_commands.add_parser("export", help="write the audit trail to stdout, oldest first")
-    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    export.add_argument("--since", type=_since, help="an ISO date or time (UTC unless it says), or e.g. 7d / 12h")
-    audit_commands.add_parser("verify", help="check the hash chain; exit 1 naming the first broken record")
-    customer = commands.add_parser("customer", help="privacy: forget a customer, or erase old message bodies now")
-    customer_commands = customer.add_subparsers(dest="customer_command", required=True, metavar="CUSTOMER_COMMAND")
-    forget = customer_commands.add_parser("forget", help="erase a customer's personal data (asks first)")
-    forget.add_argument("email", help="the customer's email, in any case")
-    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    purge = customer_commands.add_parser("purge", help="erase message bodies older than the retention period now")
-    purge.add_argument("--days", type=int, help="older than this many days (default: SUPPORTBOT_RETENTION_DAYS)")
-    return parser
+    return build_parser()
+
+
+def _group_without_command(args: argparse.Namespace) -> bool:
+    return any(getattr(args, f"{group}_command", "") is None for group in ("audit", "customer"))
 
 
 def _configure_logging(verbose: bool, *, quiet: bool = False) -> None:
@@ -180,15 +159,6 @@ async def _tone_reviews(_args: argparse.Namespace) -> int:
     finally:
         await db.dispose()
     return 0
-
-
-def _since(value: str) -> datetime:
-    from bot.audit import parse_since
-
-    try:
-        return parse_since(value, datetime.now(UTC))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 _COMMANDS = {

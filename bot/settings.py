@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import settings_values as values
 from bot.errors import ConfigError
 from bot.money import exponent
 from bot.policies.hours import BusinessHours, parse_hours
@@ -27,6 +38,16 @@ PAYPAL_SANDBOX_API_BASE = "https://api-m.sandbox.paypal.com"
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('supportbot.db').resolve()}"
 
 UserIds = Annotated[tuple[str, ...], NoDecode]
+
+# Settings that only work together: one without the others is refused at start-up, naming the missing ones.
+SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("PayPal", ("paypal_client_id", "paypal_client_secret", "paypal_webhook_id")),
+    ("licences at Keygen", ("keygen_account", "keygen_token")),
+    ("your licence server", ("licence_url", "licence_secret")),
+    ("Mailchimp", ("mailchimp_api_key", "mailchimp_list_id")),
+    ("email replies", ("smtp_host", "smtp_from")),
+)
+CHANNEL_SETTINGS = ("channel_sales", "channel_support", "channel_disputes", "channel_oncall")
 
 
 class Settings(BaseSettings):
@@ -132,12 +153,66 @@ class Settings(BaseSettings):
     risk_hourly_cost: Decimal = Field(default=Decimal(30), ge=0)  # in the main currency, e.g. 30 or 27.50
     risk_signals_to_part: int = Field(default=2, ge=0)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_placeholders(cls, value: object, info: ValidationInfo) -> object:
+        field = cls.model_fields[str(info.field_name)]
+        if isinstance(value, str):
+            if value.strip() == "" and field.default is None:
+                return None  # `SUPPORTBOT_CHANNEL_ONCALL=` in .env: not set
+            values.refuse_placeholder(value, secret="SecretStr" in str(field.annotation))
+        return value
+
     @field_validator("owners", "agents", mode="before")
     @classmethod
     def _split_user_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("owners", "agents")
+    @classmethod
+    def _user_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        _each(ids, values.user_id)
+        return ids
+
+    @field_validator("oncall_people")
+    @classmethod
+    def _oncall_user_ids(cls, people: str) -> str:
+        _each([part.strip() for part in people.split(",") if part.strip()], values.user_id)
+        return people
+
+    @field_validator(*CHANNEL_SETTINGS)
+    @classmethod
+    def _channel_ids(cls, value: str | None) -> str | None:
+        return None if value is None else values.channel_id(value)
+
+    @field_validator("slack_bot_token", "slack_app_token", "stripe_api_key", "stripe_webhook_secret")
+    @classmethod
+    def _key_kinds(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None:
+            getattr(values, str(info.field_name))(value.get_secret_value())
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return values.database_url(value)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem_at_once(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """Settings configured by halves are reported with the fields' own problems, not on a later run."""
+        halves = _halves(data) if isinstance(data, dict) else []
+        try:
+            settings = handler(data)
+        except ValidationError as exc:
+            if not halves:
+                raise
+            raise ValidationError.from_exception_data(exc.title, [*_again(exc), *halves]) from None
+        if halves:
+            raise ValidationError.from_exception_data(cls.__name__, halves)
+        return settings
 
     @field_validator("paypal_api_base", mode="before")
     @classmethod
@@ -234,13 +309,91 @@ class Settings(BaseSettings):
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()} is not set; it is needed {reason}.")
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the settings: which one (None when a check names several itself), what, the fix."""
+
+    field: str | None
+    what: str
+    fix: str | None = None
+
+    @property
+    def setting(self) -> str | None:
+        return f"{ENV_PREFIX}{self.field.upper()}" if self.field else None
+
+    def __str__(self) -> str:
+        said = f"{self.what}; {self.fix}" if self.fix else self.what
+        return f"{self.setting} is invalid: {said}." if self.setting else f"{said}."
+
+
+class SettingsError(ConfigError):
+    """Every problem with the settings at once: one line each."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        if len(problems) == 1:
+            super().__init__(str(problems[0]))
+        else:
+            listed = "\n".join(f"  - {problem}" for problem in problems)
+            super().__init__(f"{len(problems)} settings need fixing (in .env or the environment):\n{listed}")
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning pydantic's report into the one line a person needs."""
+    """Read the settings, turning pydantic's report into the lines a person needs: every problem, at once."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if not first["loc"]:  # a check across settings names them itself
-            raise ConfigError(f"{message}.") from None
-        raise ConfigError(f"{ENV_PREFIX}{str(first['loc'][0]).upper()} is invalid: {message}.") from None
+        raise SettingsError([_problem(error) for error in exc.errors()]) from None
+
+
+def _problem(error: Any) -> Problem:
+    field = str(error["loc"][0]) if error["loc"] else None
+    context = error.get("ctx") or {}
+    if error["type"] == "setting":
+        return Problem(field, context["what"], context["fix"])
+    return Problem(field, str(error["msg"]).removeprefix("Value error, "))
+
+
+def _each(items: list[str] | tuple[str, ...], check: Any) -> None:
+    """Check every id of a list, so that all the bad ones are named in one go."""
+    wrong = []
+    for item in items:
+        try:
+            check(item)
+        except PydanticCustomError as error:
+            wrong.append(error.context or {})
+    if wrong:
+        raise values.invalid("; ".join(str(w["what"]) for w in wrong), str(wrong[0]["fix"]))
+
+
+def _halves(data: dict[str, Any]) -> list[InitErrorDetails]:
+    def given(name: str) -> bool:
+        value = data.get(name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return value is not None and str(value).strip() != ""
+
+    found: list[InitErrorDetails] = []
+    for label, names in SETTING_GROUPS:
+        present = [name for name in names if given(name)]
+        if present and len(present) < len(names):
+            missing = [f"{ENV_PREFIX}{name.upper()}" for name in names if name not in present]
+            error = values.invalid(
+                f"{label} needs {' and '.join(missing)} too",
+                f"set {', '.join(missing)}, or unset {', '.join(f'{ENV_PREFIX}{n.upper()}' for n in present)}",
+            )
+            found.append({"type": error, "loc": (names[names.index(present[0])],), "input": None})
+    return found
+
+
+def _again(exc: ValidationError) -> list[InitErrorDetails]:
+    """Pydantic's errors, in the form that raises them again (with the halves found beside them)."""
+    again: list[InitErrorDetails] = []
+    for error in exc.errors():
+        context = error.get("ctx") or {}
+        if error["type"] == "setting":
+            kind = values.invalid(context["what"], context["fix"])
+        else:
+            kind = PydanticCustomError(error["type"], str(error["msg"]).replace("{", "{{").replace("}", "}}"))
+        again.append({"type": kind, "loc": error["loc"], "input": error["input"]})
+    return again

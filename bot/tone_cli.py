@@ -1,9 +1,4 @@
-"""`supportbot tone`: the tone classifier from the command line, for one message or a file of JSON lines.
-
-supportbot tone "You people are useless idiots"
-supportbot tone --jsonl messages.jsonl > verdicts.jsonl
-cat messages.jsonl | supportbot tone --jsonl -
-"""
+"""`supportbot tone`: the tone classifier from the command line, for one message or a file of JSON lines."""
 
 from __future__ import annotations
 
@@ -15,11 +10,19 @@ from typing import TextIO
 
 from bot.policies.tone import ToneVerdict, classify_tone
 
+EXAMPLES = """\
+examples:
+  supportbot tone "You people are useless idiots"
+  supportbot tone --jsonl messages.jsonl > verdicts.jsonl
+  cat messages.jsonl | supportbot tone --jsonl -"""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="supportbot tone",
         description="Classify the tone of customer messages as neutral, frustrated or abusive, with flags.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("text", nargs="?", help="one message to classify")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import version
 from pathlib import Path
 
+from bot.cli_parser import build_parser, subparsers
 from bot.db import known_revisions
+
+ROOT = Path(__file__).parent.parent
 
 
 def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -56,3 +62,41 @@ def test_tone_is_a_subcommand_of_supportbot(tmp_path):
     result = _run("tone", "You are all liars and thieves.", env=_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0
     assert "abusive" in result.stdout
+
+
+def test_a_bare_supportbot_prints_the_help_listing_every_command(tmp_path):
+    result = _run(env=_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: supportbot")
+    for name in subparsers(build_parser()):
+        if " " not in name:
+            assert f"\n    {name}" in result.stdout, name
+
+
+def test_a_command_group_without_its_command_prints_its_help(tmp_path):
+    result = _run("audit", env=_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "export" in result.stdout and "verify" in result.stdout
+
+
+def test_every_command_explains_itself_with_a_description_and_examples():
+    commands = subparsers(build_parser())
+    assert {"serve", "socket", "migrate", "doctor", "demo", "tone-reviews", "audit verify", "customer forget"} <= set(
+        commands
+    )
+    for name, parser in commands.items():
+        assert parser.description and len(parser.description) > 40, name
+        examples = parser.epilog or ""
+        assert examples.startswith("examples:\n  supportbot"), name
+        assert f"supportbot {name}" in examples, name
+
+
+def test_version_is_the_packages_the_changelogs_latest_release_and_pyprojects(tmp_path):
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert version("supportbot") == declared, "the installed metadata is stale: run `make install`"
+    result = _run("--version", env=_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"supportbot {declared}\n"
+    releases = re.findall(r"^## (.+)$", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert releases[0] == "Unreleased"  # where the next changes go
+    assert re.fullmatch(rf"{re.escape(declared)} — \d{{4}}-\d{{2}}-\d{{2}}", releases[1]), releases[1]

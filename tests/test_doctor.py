@@ -19,11 +19,9 @@ import yaml
 from bot.db import Database, known_revisions
 from bot.doctor import diagnose, run_doctor
 from bot.doctor.checks import MANIFEST_BOT_SCOPES, SETTING_GROUPS, Check, Status
-from bot.errors import ConfigError
 from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack
 from bot.fakes.stripe import FakeStripe
-from bot.integrations.providers import build_providers
 from bot.settings import Settings
 from tests.conftest import ADMIN_DSN
 from tests.harness import CHANNELS, bot_settings, provider_settings
@@ -99,6 +97,31 @@ async def doctor(settings: Settings) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """Settings from SUPPORTBOT_* variables only, as `supportbot doctor` reads them: none of the caller's, no .env."""
+    for name in list(os.environ):
+        if name.startswith("SUPPORTBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+async def doctor_from(environment: pytest.MonkeyPatch, settings: Settings, **raw: str) -> tuple[int, str]:
+    """`supportbot doctor` on the environment of `settings` with `raw` values set as a person would type them."""
+    for name, value in settings.model_dump().items():
+        if value not in (None, ()):
+            shown = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+            environment.setenv(
+                f"SUPPORTBOT_{name.upper()}", ",".join(shown) if isinstance(shown, tuple) else str(shown)
+            )
+    for name, value in raw.items():
+        environment.setenv(f"SUPPORTBOT_{name.upper()}", value)
+    out = io.StringIO()
+    code = await run_doctor(out=out)
+    return code, out.getvalue()
+
+
 # -- all good ---------------------------------------------------------------------------------------------------
 
 
@@ -152,13 +175,14 @@ async def test_a_wrong_slack_token_fails_with_where_to_find_the_right_one(sqlite
     assert "xoxb-not-the-token" not in printed
 
 
-async def test_an_app_token_in_place_of_the_bot_token_is_named_as_such(sqlite_url, slack):
-    settings = settings_for(sqlite_url, slack, slack_bot_token=slack.app_token)
+async def test_an_app_token_in_place_of_the_bot_token_is_named_as_such(sqlite_url, slack, environment):
+    code, printed = await doctor_from(environment, settings_for(sqlite_url, slack), slack_bot_token=slack.app_token)
 
-    failed = failures(await diagnose(settings))
-
-    assert "not_allowed_token_type" in failed["Slack bot token"].detail
-    assert "xoxb-" in (failed["Slack bot token"].fix or "")
+    assert code == 1
+    assert "✗ SUPPORTBOT_SLACK_BOT_TOKEN: this is an app-level token (xapp-…), not the bot token" in printed
+    assert "fix: move it to SUPPORTBOT_SLACK_APP_TOKEN" in printed
+    assert "– Slack: not checked: no bot token" in printed
+    assert slack.app_token not in printed
 
 
 async def test_missing_scopes_are_named_with_how_to_add_them(sqlite_url):
@@ -187,14 +211,43 @@ async def test_a_channel_the_bot_was_not_invited_to_gets_the_invite_command(sqli
 
 
 async def test_an_unknown_channel_says_to_use_the_channel_id(sqlite_url, slack):
-    settings = settings_for(sqlite_url, slack, channel_sales="sales")
+    settings = settings_for(sqlite_url, slack, channel_sales="C0GONE")
 
     failed = failures(await diagnose(settings))
 
-    check = failed["channel sales (SUPPORTBOT_CHANNEL_SALES)"]
+    check = failed["channel C0GONE (SUPPORTBOT_CHANNEL_SALES)"]
     assert check.detail == "Slack knows no such channel that the bot can see"
     assert "channel's id" in (check.fix or "") and "not its name" in (check.fix or "")
-    assert set(failed) == {"channel sales (SUPPORTBOT_CHANNEL_SALES)"}
+    assert set(failed) == {"channel C0GONE (SUPPORTBOT_CHANNEL_SALES)"}
+
+
+@pytest.mark.parametrize("typed", ["sales", "#sales", "https://acme.slack.com/archives/C0SALES1"])
+async def test_a_channel_given_by_name_or_link_is_refused_and_the_rest_still_checked(
+    sqlite_url, slack, environment, typed
+):
+    code, printed = await doctor_from(environment, settings_for(sqlite_url, slack), channel_sales=typed)
+
+    assert code == 1
+    assert f"✗ SUPPORTBOT_CHANNEL_SALES: {typed!r} " in printed
+    assert "C0SALES1" in printed if "://" in typed else "Channel ID" in printed
+    # The other settings are still checked, with the refused one read as unset.
+    assert "✓ channel C0SUPPORT (SUPPORTBOT_CHANNEL_SUPPORT): #support, the bot is a member" in printed
+    assert "– channel (SUPPORTBOT_CHANNEL_SALES): not configured" in printed
+    assert "✓ configuration" not in printed
+    assert printed.rstrip().endswith("1 problem: fix it, then run `supportbot doctor` again.")
+
+
+async def test_the_untouched_env_example_is_refused_and_nothing_about_it_passes(environment, tmp_path):
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    out = io.StringIO()
+
+    code = await run_doctor(out=out)
+
+    printed = out.getvalue()
+    assert code == 1
+    placeholders = [line for line in printed.splitlines() if "placeholder" in line or "example id" in line]
+    assert len(placeholders) >= 14, printed  # tokens, secrets, PayPal, the four channels, owners, agents
+    assert [line for line in printed.splitlines() if line.startswith("✓")] == [], printed
 
 
 async def test_a_bad_app_token_fails_only_the_socket_mode_check(sqlite_url, slack):
@@ -289,12 +342,15 @@ async def test_paypal_not_answering_in_time_is_a_failed_check(sqlite_url, slack,
     assert failed["PayPal credentials"].detail == "no answer from PayPal within 0.5 s"
 
 
-async def test_paypal_configured_by_halves_names_the_missing_setting(sqlite_url, slack, paypal):
-    settings = settings_for(sqlite_url, slack, paypal, paypal_webhook_id=None)
+async def test_paypal_configured_by_halves_names_the_missing_setting(sqlite_url, slack, environment):
+    code, printed = await doctor_from(environment, settings_for(sqlite_url, slack), paypal_client_id="AbC-client")
 
-    failed = failures(await diagnose(settings))
-
-    assert failed["PayPal settings"].detail == "SUPPORTBOT_PAYPAL_WEBHOOK_ID not set"
+    assert code == 1
+    assert (
+        "✗ SUPPORTBOT_PAYPAL_CLIENT_ID: PayPal needs SUPPORTBOT_PAYPAL_CLIENT_SECRET and SUPPORTBOT_PAYPAL_WEBHOOK_ID"
+        in printed
+    )
+    assert "– PayPal credentials: not configured" in printed
 
 
 # -- the database -----------------------------------------------------------------------------------------------
@@ -379,7 +435,7 @@ async def test_settings_that_do_not_load_are_reported_as_the_first_and_only_chec
     stdout, _ = await process.communicate()
 
     assert process.returncode == 1
-    assert stdout.decode().splitlines()[0].startswith("✗ configuration: SUPPORTBOT_PORT is invalid")
+    assert stdout.decode().splitlines()[0].startswith("✗ SUPPORTBOT_PORT: Input should be a valid integer")
 
 
 async def test_the_doctor_subcommand_checks_what_the_environment_configures(tmp_path, sqlite_url, slack, stripe_api):
@@ -413,12 +469,12 @@ def test_the_scopes_checked_are_the_manifests_bot_scopes():
     assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == MANIFEST_BOT_SCOPES
 
 
-@pytest.mark.parametrize(("label", "names"), [group for group in SETTING_GROUPS if group[0] != "PayPal"])
-async def test_each_setting_group_is_one_that_start_up_refuses_by_halves(label, names, sqlite_url, slack):
-    # PayPal is left out: start-up leaves it off until all three are set rather than refusing.
-    half = {name: "x" for name in names[:1]}
-    settings = settings_for(sqlite_url, slack, **half)
+@pytest.mark.parametrize(("label", "names"), SETTING_GROUPS)
+async def test_each_setting_group_configured_by_halves_is_refused_naming_the_rest(label, names, environment):
+    environment.setenv(f"SUPPORTBOT_{names[-1].upper()}", "x")
+    out = io.StringIO()
 
-    with pytest.raises(ConfigError):
-        build_providers(settings, None)
-    assert f"{label} settings" in failures(await diagnose(settings))
+    assert await run_doctor(out=out) == 1
+
+    missing = " and ".join(f"SUPPORTBOT_{name.upper()}" for name in names[:-1])
+    assert f"✗ SUPPORTBOT_{names[-1].upper()}: {label} needs {missing} too" in out.getvalue()

@@ -13,6 +13,7 @@ from bot.settings import (
     PAYPAL_LIVE_API_BASE,
     PAYPAL_SANDBOX_API_BASE,
     Settings,
+    SettingsError,
     load_settings,
 )
 
@@ -25,6 +26,7 @@ SECRETS = {
     "SUPPORTBOT_PAYPAL_CLIENT_SECRET": "paypal-6666-very-secret",
     "SUPPORTBOT_TICKETS_WEBHOOK_SECRET": "tickets-7777-very-secret",
 }
+PAYPAL_IDS = {"SUPPORTBOT_PAYPAL_CLIENT_ID": "AbC-client", "SUPPORTBOT_PAYPAL_WEBHOOK_ID": "WH-1"}
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +133,7 @@ def test_an_invalid_value_error_does_not_repeat_a_secret(monkeypatch: pytest.Mon
 
 
 def test_secrets_never_appear_in_repr_or_str(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in SECRETS.items():
+    for name, value in (SECRETS | PAYPAL_IDS).items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
     for shown in (repr(settings), str(settings), repr(settings.model_dump())):
@@ -179,3 +181,189 @@ def test_one_refund_is_not_accepted_as_a_serial_refunder_threshold(monkeypatch: 
     monkeypatch.setenv("SUPPORTBOT_RISK_REFUNDS", "1")
     with pytest.raises(ConfigError, match="SUPPORTBOT_RISK_REFUNDS is invalid: one refund is not a pattern"):
         load_settings()
+
+
+# -- what people paste: refused with the fix, all at once ---------------------------------------------------------
+
+CHANNEL_FIX = "copy the Channel ID"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("#support", ["'#support' looks like a channel name (#support), not its id", CHANNEL_FIX]),
+        ("support", ["looks like a channel name", CHANNEL_FIX]),
+        ("https://acme.slack.com/archives/C05ABCDEF12", ["is a link, not a channel id", "just the id: C05ABCDEF12"]),
+        ("https://app.slack.com/client/T01ABCDEF/C05ABCDEF12", ["set just the id: C05ABCDEF12"]),
+        ("<#C05ABCDEF12|support>", ["is a channel mention", "set just the id: C05ABCDEF12"]),
+        ("c05abcdef12", ["is in lower case", "C05ABCDEF12"]),
+        ("D05ABCDEF12", ["is a direct-message conversation", CHANNEL_FIX]),
+        ("C0123456789", ["C0123456789 is the example id from .env.example", CHANNEL_FIX]),
+    ],
+)
+def test_a_channel_that_is_not_an_id_is_refused_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, value: str, words: list[str]
+) -> None:
+    monkeypatch.setenv("SUPPORTBOT_CHANNEL_SUPPORT", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith("SUPPORTBOT_CHANNEL_SUPPORT is invalid: ")
+    for word in words:
+        assert word in message
+
+
+@pytest.mark.parametrize("value", ["C0SALES", "C05ABCDEF12", "G01PRIVATE", " C05ABCDEF12 "])
+def test_channel_ids_public_and_private_are_accepted(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SUPPORTBOT_CHANNEL_SALES", value)
+    assert load_settings().channel_sales == value.strip()
+
+
+def test_an_empty_optional_setting_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORTBOT_CHANNEL_ONCALL", "")
+    monkeypatch.setenv("SUPPORTBOT_SLACK_APP_TOKEN", "")
+    settings = load_settings()
+    assert settings.channel_oncall is None and settings.slack_app_token is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("SUPPORTBOT_OWNERS", "@olivia", ["'@olivia' looks like a name, not a member id", "Copy member ID"]),
+        ("SUPPORTBOT_OWNERS", "U0OLIVIA,olivia@shop.example", ["is an email address", "Copy member ID"]),
+        ("SUPPORTBOT_AGENTS", "<@U05SAMSAM1>", ["is a mention", "set just the id: U05SAMSAM1"]),
+        ("SUPPORTBOT_AGENTS", "@sam, @kim", ["'@sam' looks like a name", "'@kim' looks like a name"]),
+        ("SUPPORTBOT_ONCALL_PEOPLE", "U0SAM,@kim", ["'@kim' looks like a name"]),
+        ("SUPPORTBOT_OWNERS", "U0123456789", ["example id from .env.example"]),
+    ],
+)
+def test_people_that_are_not_member_ids_are_refused_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: list[str]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"{name} is invalid: ")
+    for word in words:
+        assert word in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("SUPPORTBOT_SLACK_BOT_TOKEN", "xapp-1-A0-123-abc", ["an app-level token", "SUPPORTBOT_SLACK_APP_TOKEN"]),
+        ("SUPPORTBOT_SLACK_BOT_TOKEN", "xoxp-123-456", ["a user token (xoxp-…)", "OAuth & Permissions"]),
+        ("SUPPORTBOT_SLACK_APP_TOKEN", "xoxb-123-456", ["the bot token", "SUPPORTBOT_SLACK_BOT_TOKEN"]),
+        ("SUPPORTBOT_STRIPE_API_KEY", "pk_live_123", ["publishable key", "dashboard.stripe.com/apikeys"]),
+        ("SUPPORTBOT_STRIPE_API_KEY", "whsec_123", ["SUPPORTBOT_STRIPE_WEBHOOK_SECRET"]),
+        ("SUPPORTBOT_STRIPE_WEBHOOK_SECRET", "sk_live_123", ["SUPPORTBOT_STRIPE_API_KEY", "Signing secret"]),
+    ],
+)
+def test_a_key_in_the_wrong_place_is_refused_without_being_repeated(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: list[str]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{name} is invalid: ")
+    assert value not in message
+    for word in words:
+        assert word in message
+
+
+def test_every_placeholder_of_env_example_is_refused_in_one_message(tmp_path: Path) -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text()
+    (tmp_path / ".env").write_text(example)
+    placeholders = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if line.startswith("SUPPORTBOT_") and any(p in line for p in ("...", "change-me", "0123456789"))
+    }
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert {problem.setting for problem in caught.value.problems} == placeholders
+    assert len(placeholders) >= 14
+    assert str(caught.value).startswith(f"{len(placeholders)} settings need fixing")
+    assert all(problem.fix for problem in caught.value.problems)
+
+
+def test_every_problem_is_listed_at_once_one_line_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORTBOT_PORT", "http")
+    monkeypatch.setenv("SUPPORTBOT_CHANNEL_SALES", "#sales")
+    monkeypatch.setenv("SUPPORTBOT_OWNERS", "@olivia")
+    monkeypatch.setenv("SUPPORTBOT_SLACK_BOT_TOKEN", "xapp-1-secret-value")
+    monkeypatch.setenv("SUPPORTBOT_PAYPAL_CLIENT_ID", "AbC-client")  # without its secret and webhook id
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "5 settings need fixing (in .env or the environment):"
+    named = [line.split(" is invalid: ")[0].removeprefix("  - ") for line in lines[1:]]
+    assert named == [
+        "SUPPORTBOT_PORT",
+        "SUPPORTBOT_SLACK_BOT_TOKEN",
+        "SUPPORTBOT_CHANNEL_SALES",
+        "SUPPORTBOT_OWNERS",
+        "SUPPORTBOT_PAYPAL_CLIENT_ID",
+    ]
+    assert "secret-value" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"paypal_client_id": "AbC"}, ["SUPPORTBOT_PAYPAL_CLIENT_SECRET", "SUPPORTBOT_PAYPAL_WEBHOOK_ID"]),
+        ({"paypal_client_id": "AbC", "paypal_client_secret": "s3"}, ["SUPPORTBOT_PAYPAL_WEBHOOK_ID"]),
+        ({"keygen_token": "t"}, ["SUPPORTBOT_KEYGEN_ACCOUNT"]),
+        ({"licence_url": "https://licences.example"}, ["SUPPORTBOT_LICENCE_SECRET"]),
+        ({"mailchimp_list_id": "a1b2"}, ["SUPPORTBOT_MAILCHIMP_API_KEY"]),
+        ({"smtp_host": "smtp.example.com"}, ["SUPPORTBOT_SMTP_FROM"]),
+    ],
+)
+def test_a_provider_configured_by_halves_is_refused_naming_what_is_missing(
+    given: dict[str, str], missing: list[str]
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**given)
+    [problem] = caught.value.problems
+    assert problem.what.endswith(f"needs {' and '.join(missing)} too")
+    assert problem.fix and "or unset" in problem.fix
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://bot:pw@db.example:5432/shop", "postgresql+asyncpg://bot:pw@db.example:5432/shop"),
+        ("postgres://bot:pw@db.example/shop", "postgresql+asyncpg://bot:pw@db.example/shop"),
+        ("postgresql://bot@db/shop?sslmode=require", "postgresql+asyncpg://bot@db/shop?ssl=require"),
+        ("postgresql+asyncpg://bot@db/shop", "postgresql+asyncpg://bot@db/shop"),
+        ("sqlite:///var/lib/supportbot.db", "sqlite+aiosqlite:///var/lib/supportbot.db"),
+        ("sqlite:////abs/supportbot.db", "sqlite+aiosqlite:////abs/supportbot.db"),
+        ("sqlite+aiosqlite:///:memory:", "sqlite+aiosqlite:///:memory:"),
+    ],
+)
+def test_database_urls_as_hosts_give_them_get_the_async_driver(
+    monkeypatch: pytest.MonkeyPatch, given: str, used: str
+) -> None:
+    monkeypatch.setenv("SUPPORTBOT_DATABASE_URL", given)
+    assert load_settings().database_url == used
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ("postgresql+psycopg2://bot:hunter2@db/shop", "start the URL with postgresql+asyncpg://"),
+        ("sqlite+pysqlite:///x.db", "start the URL with sqlite+aiosqlite://"),
+        ("mysql://bot:hunter2@db/shop", "PostgreSQL (postgresql://…) or SQLite"),
+        ("db.example:5432", "not a database URL"),
+    ],
+)
+def test_a_database_url_supportbot_cannot_use_is_refused_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, given: str, words: str
+) -> None:
+    monkeypatch.setenv("SUPPORTBOT_DATABASE_URL", given)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("SUPPORTBOT_DATABASE_URL is invalid: ")
+    assert words in str(caught.value)
+    assert "hunter2" not in str(caught.value)

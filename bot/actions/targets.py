@@ -18,6 +18,8 @@ from bot.store import normalise_email
 
 _STRIPE_PAYMENT = re.compile(r"(pi|ch|py)_[A-Za-z0-9]{6,}")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# What Slack sends for a typed email when the command escapes its text (`should_escape: true` in the manifest).
+_ESCAPED_EMAIL = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
 
 
 class TargetKind(StrEnum):
@@ -37,6 +39,8 @@ class Target:
 def read_target(word: str) -> Target:
     """Classify what a person typed, without the database: the lookups that follow try it where it fits."""
     word = word.strip().strip(",;")
+    if escaped := _ESCAPED_EMAIL.fullmatch(word):
+        word = escaped.group(1)
     if email := normalise_email(word.removeprefix("mailto:")):
         return Target(TargetKind.EMAIL, email)
     if mention := _MENTION.fullmatch(word):

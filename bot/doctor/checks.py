@@ -19,18 +19,11 @@ from bot.integrations.probes import (
     SlackIdentity,
     StripeAccount,
 )
-from bot.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, Settings
+from bot.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, SETTING_GROUPS, Problem, Settings
+from bot.slack_scopes import BOT_SCOPES
 
 # oauth_config.scopes.bot of manifest.yaml; a test keeps the two the same.
-MANIFEST_BOT_SCOPES = (
-    "chat:write",
-    "commands",
-    "channels:history",
-    "groups:history",
-    "channels:read",
-    "groups:read",
-    "users:read",
-)
+MANIFEST_BOT_SCOPES = BOT_SCOPES
 # Each channel's setting, in the order the checklist shows them, and what happens while it is unset.
 CHANNEL_SETTINGS = {
     "channel_sales": "sales and refunds are recorded, not posted",
@@ -38,15 +31,6 @@ CHANNEL_SETTINGS = {
     "channel_disputes": "disputes go to the sales channel",
     "channel_oncall": "no alerts out of hours",
 }
-# Settings that only work together, as start-up (bot.integrations.providers) requires them; a test keeps them in step.
-SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("PayPal", ("paypal_client_id", "paypal_client_secret", "paypal_webhook_id")),
-    ("licences at Keygen", ("keygen_account", "keygen_token")),
-    ("your licence server", ("licence_url", "licence_secret")),
-    ("Mailchimp", ("mailchimp_api_key", "mailchimp_list_id")),
-    ("email replies", ("smtp_host", "smtp_from")),
-)
-
 _SLACK_XOXB_FIX = (
     "copy the Bot User OAuth Token (xoxb-…) from api.slack.com/apps → your app → OAuth & Permissions "
     "into SUPPORTBOT_SLACK_BOT_TOKEN (install the app to the workspace first if there is none)"
@@ -98,10 +82,23 @@ def configuration_unreadable(error: str) -> Check:
     return failed("configuration", error, "correct it in .env or the environment; .env.example lists every setting")
 
 
-def configuration(settings: Settings) -> list[Check]:
-    """The settings each enabled part needs, as far as they can be judged without asking anyone."""
-    checks = [passed("configuration", "settings read from the environment and .env")]
-    if not is_set(settings, "slack_bot_token"):
+def setting_refused(problem: Problem) -> Check:
+    """A setting start-up refuses; the doctor checks the rest as if it were not set."""
+    return failed(
+        problem.setting or "configuration",
+        problem.what,
+        problem.fix or "correct it in .env or the environment; .env.example lists every setting",
+    )
+
+
+def configuration(settings: Settings, refused: frozenset[str] = frozenset()) -> list[Check]:
+    """The settings each enabled part needs, as far as they can be judged without asking anyone.
+
+    `refused` names the settings start-up refused (each already a ✗ of its own), read here as unset."""
+    checks = [] if refused else [passed("configuration", "settings read from the environment and .env")]
+    if refused & {"slack_bot_token", "slack_signing_secret", "slack_app_token"}:
+        pass
+    elif not is_set(settings, "slack_bot_token"):
         checks.append(failed("Slack settings", "SUPPORTBOT_SLACK_BOT_TOKEN is not set", _SLACK_XOXB_FIX))
     elif not (is_set(settings, "slack_signing_secret") or is_set(settings, "slack_app_token")):
         checks.append(
@@ -112,14 +109,9 @@ def configuration(settings: Settings) -> list[Check]:
                 "SUPPORTBOT_SLACK_SIGNING_SECRET; for `supportbot socket` set SUPPORTBOT_SLACK_APP_TOKEN (xapp-…)",
             )
         )
-    for label, names in SETTING_GROUPS:
-        present = [name for name in names if is_set(settings, name)]
-        if present and len(present) < len(names):
-            missing = ", ".join(env(name) for name in names if name not in present)
-            checks.append(
-                failed(f"{label} settings", f"{missing} not set", f"set {missing} too, or unset {env(present[0])}")
-            )
-    if is_set(settings, "stripe_api_key") and not is_set(settings, "stripe_webhook_secret"):
+    if "stripe_webhook_secret" in refused:
+        pass
+    elif is_set(settings, "stripe_api_key") and not is_set(settings, "stripe_webhook_secret"):
         checks.append(
             failed(
                 "Stripe settings",
@@ -128,7 +120,7 @@ def configuration(settings: Settings) -> list[Check]:
                 "into SUPPORTBOT_STRIPE_WEBHOOK_SECRET",
             )
         )
-    if not any(is_set(settings, name) for name in CHANNEL_SETTINGS):
+    if not any(is_set(settings, name) or name in refused for name in CHANNEL_SETTINGS):
         checks.append(
             failed(
                 "channels",

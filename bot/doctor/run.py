@@ -16,32 +16,48 @@ from bot.errors import ConfigError
 from bot.integrations import probes
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.probes import ProbeError
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
 async def run_doctor(settings: Settings | None = None, *, out: TextIO = sys.stdout) -> int:
     """Print the checklist to `out`; 0 when nothing is wrong, 1 otherwise. Settings default to the environment."""
+    refused: list[Check] = []
+    left_out: frozenset[str] = frozenset()
     if settings is None:
-        try:
-            settings = load_settings()
-        except ConfigError as exc:
-            found = [checks.configuration_unreadable(str(exc))]
-            out.write(checks.render(found))
-            return checks.exit_code(found)
-    found = await diagnose(settings)
+        settings, refused, left_out = _readable_settings()
+    found = [*refused, *(await diagnose(settings, refused=left_out) if settings is not None else [])]
     out.write(checks.render(found))
     return checks.exit_code(found)
 
 
-async def diagnose(settings: Settings) -> list[Check]:
+def _readable_settings() -> tuple[Settings | None, list[Check], frozenset[str]]:
+    """The settings; or each refused one as a ✗, and the rest read as if those were unset, to check them too."""
+    try:
+        return load_settings(), [], frozenset()
+    except SettingsError as exc:
+        refused = [checks.setting_refused(problem) for problem in exc.problems]
+        fields = frozenset(problem.field for problem in exc.problems if problem.field)
+        if any(problem.field is None for problem in exc.problems):
+            return None, refused, fields  # a check across settings, with no single one to leave out
+        try:
+            return load_settings(**{name: Settings.model_fields[name].default for name in fields}), refused, fields
+        except ConfigError:
+            return None, refused, fields
+
+
+async def diagnose(settings: Settings, *, refused: frozenset[str] = frozenset()) -> list[Check]:
     probe = probes.Probes(settings.provider_timeout_seconds)
     sections = await asyncio.gather(
-        _database(settings, probe),
+        _database(settings, probe) if "database_url" not in refused else _refused("database", "database_url"),
         _slack(settings, probe),
         _stripe(settings, probe),
         _paypal(settings, probe),
     )
-    return [*checks.configuration(settings), *(check for section in sections for check in section)]
+    return [*checks.configuration(settings, refused), *(c for section in sections for c in section)]
+
+
+async def _refused(name: str, setting: str) -> list[Check]:
+    return [checks.skipped_after(name, f"{checks.env(setting)} is refused above")]
 
 
 async def _database(settings: Settings, probe: probes.Probes) -> list[Check]:

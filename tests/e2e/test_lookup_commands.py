@@ -31,6 +31,9 @@ async def test_customer_shows_the_whole_history_privately(database_url, slack: F
         await open_ticket(bot, slack, "T-10", subject="Download link")
         found = await ask(bot, slack, Command.CUSTOMER, "Ann@Example.com", user=AGENT, name="found")
         owner = await ask(bot, slack, Command.CUSTOMER, "mailto:ann@example.com", user=OWNER, name="owner")
+        # Slack escapes what a person types into a command with should_escape: an email arrives as a mailto link.
+        escaped = "<mailto:Ann@Example.com|Ann@Example.com>"
+        slack_escaped = await ask(bot, slack, Command.CUSTOMER, escaped, user=AGENT, name="escaped")
         unknown = await ask(bot, slack, Command.CUSTOMER, "nobody@example.com", user=AGENT, name="unknown")
         garbage = await ask(bot, slack, Command.CUSTOMER, "pi_look0001", user=AGENT, name="garbage")
         empty = await ask(bot, slack, Command.CUSTOMER, "", user=AGENT, name="empty")
@@ -40,7 +43,7 @@ async def test_customer_shows_the_whole_history_privately(database_url, slack: F
     assert found["blocks"][0]["text"]["text"] == "👤 Ann Example"
     assert "*Purchases*" in card and "$49.00 · Pro licence" in card
     assert "*Tickets*" in card and "Download link (open)" in card
-    assert owner["blocks"] == found["blocks"]
+    assert owner["blocks"] == found["blocks"] == slack_escaped["blocks"]
     assert unknown["text"] == "No customer with the email nobody@example.com is on record."
     assert garbage["text"] == empty["text"] == "Usage: `/customer <email>`"
     assert len(slack.channel_messages("C0SUPPORT")) == 1  # nothing was posted for anyone else to see
