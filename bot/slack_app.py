@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     secret = deps.settings.slack_signing_secret
     app = AsyncApp(
         client=client,
+        logger=bolt_logger(),
         signing_secret=secret.get_secret_value() if secret else None,
         # Socket Mode requests are not signed (the socket is authenticated instead).
         request_verification_enabled=secret is not None,
@@ -58,3 +60,14 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     tone_buttons.register(app)
     alert_buttons.register(app)
     return app
+
+
+def bolt_logger() -> logging.Logger:
+    """The logger Bolt's own loggers copy their level from: WARNING, whatever the root's level.
+
+    Bolt makes a logger per class and, unless given one, sets each to the root logger's level: at INFO it then
+    logs the whole body of a badly signed request (a stranger's text, a `response_url`, an email address).
+    """
+    logger = logging.getLogger("slack_bolt.supportbot")
+    logger.setLevel(logging.WARNING)
+    return logger

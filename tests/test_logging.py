@@ -6,14 +6,17 @@ import io
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import logs
 from bot.fakes.slack import FakeSlack
 from bot.logs import JsonLines, accepted_request_id, log_handler, redact
+from bot.runtime import Runtime
 from tests.builders import STRIPE_SECRET, stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
 from tests.harness import CHANNELS, bot_settings, running_bot, unpaced
 
@@ -54,6 +57,10 @@ def lines(stream: io.StringIO) -> list[dict[str, Any]]:
         ("Stripe-Signature: t=1700000000,v1=" + "ab" * 32, "ab" * 32),
         ("postgresql+asyncpg://bot:hunter2@db:5432/supportbot", "hunter2"),
         ("customer Ann.Example+shop@mail.example.co.uk wrote", "Ann.Example+shop@mail.example.co.uk"),
+        ("text=refund+dana.private%40example.org&x=1", "dana.private%40example.org"),
+        ("two: a@b.cc.dana@example.org", "dana@example.org"),
+        ("token=Xoxb-1 xoxp-9-abc", "xoxp-9-abc"),
+        ("basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
     ],
 )
 def test_redact_blanks_secrets_by_their_shape(text: str, leaked: str):
@@ -63,6 +70,85 @@ def test_redact_blanks_secrets_by_their_shape(text: str, leaked: str):
 def test_redact_leaves_ordinary_lines_alone():
     line = "outbox 12: attempt 2 failed (slack: ratelimited); retrying in 1.0 s"
     assert redact(line) == line
+    for word in ("maskxoxb-1", "disk_test_run", "twhsec_x", "Bearers ok", "@handle", "x@localhost"):
+        assert redact(word) == word
+
+
+MIB = 1024 * 1024
+
+
+# Shapes that made the old patterns backtrack: long runs of what an address, a URL or a token is made of.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * MIB,
+        "a." * (MIB // 2),
+        "a@" * (MIB // 2),
+        "@a." * (MIB // 3),
+        "x@" + "a." * (MIB // 2) + "1",
+        "://a:" * (MIB // 5),
+        "://" + "a:" * (MIB // 2),
+        "Bearer" + " " * MIB,
+        "x%40" * (MIB // 4),
+        "v0=" + "a" * MIB,
+        "dana@example.org " * (MIB // 17),
+    ],
+    ids=lambda text: repr(text[:8]),
+)
+def test_a_megabyte_line_is_redacted_in_well_under_a_second(text: str):
+    started = time.perf_counter()
+    redact(text)
+    assert time.perf_counter() - started < 1.0  # it took minutes
+
+
+def test_a_message_cannot_forge_a_line_of_the_text_log():
+    stream = io.StringIO()
+    logger = logging.getLogger("bot.test_logging.forge")
+    logger.addHandler(log_handler("text", stream))
+    logger.propagate = False
+    forged = "body=x\n2026-12-02 10:00:00,000 ERROR   bot.audit: the audit chain is broken\r\x1b[2J\u2028!"
+    try:
+        logger.warning("rejected: %s", forged)
+        try:
+            raise ValueError(forged)
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.handlers.clear()
+        logger.propagate = True
+    first, *traceback = stream.getvalue().splitlines()
+    assert first.endswith(
+        "WARNING bot.test_logging.forge: rejected: body=x\\n2026-12-02 10:00:00,000 ERROR   bot.audit: "
+        "the audit chain is broken\\r\\x1b[2J\\u2028!"
+    )
+    assert "failed" in traceback[0]
+    assert all(line.startswith("    ") for line in traceback[1:]), traceback
+    assert "\x1b" not in stream.getvalue()
+
+
+def test_a_huge_message_is_cut():
+    record = logging.LogRecord("bot.x", logging.INFO, __file__, 1, "%s", ("x" * 100_000,), None)
+    logs.RedactSecrets().filter(record)
+    message = record.getMessage()
+    assert len(message) < logs.MAX_MESSAGE_CHARS + 100 and message.endswith("[84000 more characters]")
+
+
+async def test_bolt_logs_nothing_below_warning_when_the_root_is_at_info(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+):
+    # Straight to Bolt, past the door that refuses bad signatures first: Bolt's own loggers must be quiet too.
+    caplog.set_level(logging.INFO)
+    runtime = Runtime(bot_settings("sqlite+aiosqlite:///:memory:", slack))
+    try:
+        request = AsyncBoltRequest(
+            body="command=%2Fsupport&text=zebra-quartz",
+            headers={"x-slack-request-timestamp": "1", "x-slack-signature": "v0=00"},
+        )
+        response = await runtime.slack_app().async_dispatch(request)
+    finally:
+        await runtime.db.dispose()
+    assert response.status == 401
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("slack_bolt")] == []
 
 
 @pytest.mark.parametrize(
