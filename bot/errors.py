@@ -49,3 +49,13 @@ class WebhookRejectedError(BotError):
         self.status = status
         self.reason = reason
         self.kind = kind
+
+
+class PayloadError(BotError):
+    """A provider's payload, signed and well-formed JSON, that we cannot use or store: an amount that is no amount
+    of money, an id longer than any we keep. Permanent: trying it again gives the same answer."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"`{field}` {problem}")
+        self.field = field
+        self.problem = problem

@@ -1,19 +1,23 @@
 """Storing verified webhook deliveries before they are acknowledged, many deliveries to one commit.
 
 A request waits until its event is committed; while one commit is under way the next requests gather
-behind it and share the following one, so the database's per-commit cost is paid per batch.
+behind it and share the following one, so the database's per-commit cost is paid per batch. A batch the
+database refuses is stored again one delivery at a time, so that one unstorable delivery fails alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, DatabaseUnavailableError
+from bot.errors import WebhookRejectedError
+from bot.integrations.values import storable
 from bot.models import InboundEvent, InboundStatus
 
 
@@ -34,13 +38,13 @@ class InboundLog:
     ) -> bool:
         """Return once the event is durably stored: True if by this delivery, False if it was stored before.
 
-        Raise if it could not be stored.
+        Raise if it could not be stored: WebhookRejectedError for a payload no database can hold.
         """
         row = {
             "provider": provider,
             "event_id": event_id,
             "event_type": event_type,
-            "payload": payload,
+            "payload": storable_payload(payload),
             # An unknown type is kept, so nobody wonders whether it arrived, but not acted on.
             "status": InboundStatus.PENDING if handled else InboundStatus.IGNORED,
             "attempts": 0,
@@ -77,19 +81,66 @@ class InboundLog:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                async with self.db.transaction(urgent=True) as session:
-                    result = await session.execute(self._inserting, [row for row, _ in batch])
-                    inserted = {(provider, event_id) for provider, event_id in result}
+                inserted = await self._insert_rows([row for row, _ in batch])
             except Exception as exc:  # every waiting request must hear of it, whatever it was
+                if len(batch) > 1 and not isinstance(exc, DatabaseUnavailableError):
+                    # The database refused something in the batch: store each delivery alone, so that only
+                    # the one it cannot hold fails, and the others are acknowledged.
+                    for one in batch:
+                        await self._write([one])
+                    continue
                 for _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
                 continue
-            for row, done in batch:
-                # The first of two deliveries of one event in a batch stored it; the second is the duplicate.
-                key = (row["provider"], row["event_id"])
+            self._answer(batch, inserted)
+
+    async def _write(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]) -> None:
+        try:
+            inserted = await self._insert_rows([row for row, _ in batch])
+        except Exception as exc:  # the request hears of it, whatever it was
+            for _, done in batch:
                 if not done.done():
-                    done.set_result(key in inserted)
-                inserted.discard(key)
-            self._last_stored = self.clock.monotonic()
-            self.on_stored()
+                    done.set_exception(exc)
+            return
+        self._answer(batch, inserted)
+
+    async def _insert_rows(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        async with self.db.transaction(urgent=True) as session:
+            result = await session.execute(self._inserting, rows)
+            return {(provider, event_id) for provider, event_id in result}
+
+    def _answer(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]], inserted: set[tuple[str, str]]) -> None:
+        for row, done in batch:
+            # The first of two deliveries of one event in a batch stored it; the second is the duplicate.
+            key = (row["provider"], row["event_id"])
+            if not done.done():
+                done.set_result(key in inserted)
+            inserted.discard(key)
+        self._last_stored = self.clock.monotonic()
+        self.on_stored()
+
+
+def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as a JSON column can hold it: NUL and lone surrogates taken out of its strings (PostgreSQL's
+    jsonb refuses them). A number JSON cannot write (1e400 reads as infinity) is refused with a 400."""
+    cleaned: dict[str, Any] = {}
+    # Walked with a stack, not recursion: how deep a body may nest is the HTTP layer's to bound, not this.
+    stack: list[tuple[Any, dict[str, Any] | list[Any]]] = [(payload, cleaned)]
+    while stack:
+        source, target = stack.pop()
+        entries = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in entries:
+            if isinstance(value, dict | list):
+                child: dict[str, Any] | list[Any] = {} if isinstance(value, dict) else [None] * len(value)
+                stack.append((value, child))
+                value = child
+            elif isinstance(value, str):
+                value = storable(value)
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise WebhookRejectedError(400, "the body holds a number too large for JSON (read as infinity)")
+            if isinstance(target, dict):
+                target[storable(key)] = value
+            else:
+                target[key] = value
+    return cleaned

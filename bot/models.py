@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,6 +32,20 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
+def max_length(column: InstrumentedAttribute[Any]) -> int:
+    """How many characters a text column holds: the one source of every length limit on what providers send.
+
+    PostgreSQL refuses a longer value ("value too long for type character varying"); SQLite would keep it.
+    """
+    length = getattr(column.property.columns[0].type, "length", None)
+    if length is None:
+        raise TypeError(f"{column} has no length limit")
+    return int(length)
+
+
+# What a BIGINT holds, the type of every amount column.
+BIGINT_MAX = 2**63 - 1
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # SQLite numbers rows itself only for a column declared exactly INTEGER PRIMARY KEY.

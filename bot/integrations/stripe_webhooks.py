@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import stripe
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
 from bot.errors import Rejection, WebhookRejectedError
+from bot.integrations.inbound import IDENTITY_CHECK_TIME, inbound_identity, refuse_unusable
+from bot.integrations.values import (
+    currency,
+    display_text,
+    email,
+    identifier,
+    listed,
+    mapping,
+    minor_amount,
+    required,
+    text,
+    unix_time,
+)
+from bot.models import Customer, CustomerIdentity, Dispute, InboundEvent, Payment, Refund
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -52,18 +67,22 @@ def _signed_at(header: str) -> int | None:
 
 
 def event_identity(event: dict[str, Any]) -> tuple[str, str]:
-    event_id, event_type = event.get("id"), event.get("type")
-    if not isinstance(event_id, str) or not isinstance(event_type, str):
-        raise WebhookRejectedError(400, "a Stripe event needs string fields `id` and `type`")
+    """The event's (id, type); a handled event is read in full now, so one we could never use is refused here."""
+    event_id, event_type = inbound_identity(event, "id", "type", "a Stripe event")
+    if event_type in HANDLED_EVENTS:
+        refuse_unusable(lambda: parse_event(event, IDENTITY_CHECK_TIME))
     return event_id, event_type
 
 
 def parse_event(event: dict[str, Any], received_at: datetime) -> list[DomainEvent]:
-    """The event's meaning; [] for a type we record but do not act on. Missing fields stay None."""
-    event_type = event["type"]
-    obj = (event.get("data") or {}).get("object") or {}
-    at = _time(event.get("created")) or received_at
-    livemode = bool(event.get("livemode", True))
+    """The event's meaning; [] for a type we record but do not act on. Missing fields stay None.
+
+    Raises PayloadError for what no record can hold (an id too long, an amount that is no amount of money).
+    """
+    event_type = required(text(event.get("type")), "type")
+    obj = mapping(mapping(event.get("data")).get("object"))
+    at = unix_time(event.get("created")) or received_at
+    livemode = event.get("livemode") is not False
     if event_type == "checkout.session.completed":
         return _checkout_session(obj, at, livemode)
     if event_type == "payment_intent.succeeded":
@@ -71,7 +90,8 @@ def parse_event(event: dict[str, Any], received_at: datetime) -> list[DomainEven
     if event_type == "charge.succeeded":
         return [_charge_sale(obj, at, livemode)]
     if event_type == "charge.refunded":
-        return [_charge_refund(obj, event["id"], at, livemode)]
+        event_id = required(identifier(event.get("id"), InboundEvent.event_id, "id"), "id")
+        return [_charge_refund(obj, event_id, at, livemode)]
     if event_type in DISPUTE_EVENTS:
         return [_dispute(obj, event_type.removeprefix("charge.dispute."), at, livemode)]
     return []
@@ -81,8 +101,12 @@ def _checkout_session(session: dict[str, Any], at: datetime, livemode: bool) -> 
     # A session paid by a delayed method (bank debit) completes unpaid; its sale comes with the payment intent.
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return []
-    details = session.get("customer_details") or {}
-    key = _id(session.get("payment_intent")) or _id(session.get("invoice")) or session["id"]
+    details = mapping(session.get("customer_details"))
+    key = (
+        _id(session.get("payment_intent"), "data.object.payment_intent")
+        or _id(session.get("invoice"), "data.object.invoice")
+        or _required_id(session.get("id"), "data.object.id")
+    )
     return [
         SaleSeen(
             provider="stripe",
@@ -93,8 +117,8 @@ def _checkout_session(session: dict[str, Any], at: datetime, livemode: bool) -> 
                 details.get("name"),
                 session.get("customer"),
             ),
-            amount_minor=session.get("amount_total"),
-            currency=_currency(session.get("currency")),
+            amount_minor=minor_amount(session.get("amount_total"), "data.object.amount_total"),
+            currency=currency(session.get("currency")),
             product=_product(session),
             provider_url=_payment_url(key, livemode),
             livemode=livemode,
@@ -103,33 +127,36 @@ def _checkout_session(session: dict[str, Any], at: datetime, livemode: bool) -> 
 
 
 def _payment_intent(intent: dict[str, Any], at: datetime, livemode: bool) -> SaleSeen:
+    key = _required_id(intent.get("id"), "data.object.id")
+    received = minor_amount(intent.get("amount_received"), "data.object.amount_received")
     return SaleSeen(
         provider="stripe",
-        payment_key=intent["id"],
+        payment_key=key,
         at=at,
         customer=_customer(intent.get("receipt_email"), None, intent.get("customer")),
-        charge_id=_id(intent.get("latest_charge")),
-        amount_minor=intent.get("amount_received") or intent.get("amount"),
-        currency=_currency(intent.get("currency")),
+        charge_id=_id(intent.get("latest_charge"), "data.object.latest_charge"),
+        amount_minor=received or minor_amount(intent.get("amount"), "data.object.amount"),
+        currency=currency(intent.get("currency")),
         product=_product(intent),
-        provider_url=_payment_url(intent["id"], livemode),
+        provider_url=_payment_url(key, livemode),
         livemode=livemode,
     )
 
 
 def _charge_sale(charge: dict[str, Any], at: datetime, livemode: bool) -> SaleSeen:
-    billing = charge.get("billing_details") or {}
-    key = _id(charge.get("payment_intent")) or charge["id"]
+    billing = mapping(charge.get("billing_details"))
+    charge_id = _required_id(charge.get("id"), "data.object.id")
+    key = _id(charge.get("payment_intent"), "data.object.payment_intent") or charge_id
     return SaleSeen(
         provider="stripe",
         payment_key=key,
-        at=_time(charge.get("created")) or at,
+        at=unix_time(charge.get("created")) or at,
         customer=_customer(
             billing.get("email") or charge.get("receipt_email"), billing.get("name"), charge.get("customer")
         ),
-        charge_id=charge["id"],
-        amount_minor=charge.get("amount"),
-        currency=_currency(charge.get("currency")),
+        charge_id=charge_id,
+        amount_minor=minor_amount(charge.get("amount"), "data.object.amount"),
+        currency=currency(charge.get("currency")),
         product=_product(charge),
         provider_url=_payment_url(key, livemode),
         livemode=livemode,
@@ -137,81 +164,79 @@ def _charge_sale(charge: dict[str, Any], at: datetime, livemode: bool) -> SaleSe
 
 
 def _charge_refund(charge: dict[str, Any], event_id: str, at: datetime, livemode: bool) -> RefundSeen:
-    refunds = ((charge.get("refunds") or {}).get("data")) or []
-    latest = max(refunds, key=lambda r: r.get("created") or 0) if refunds else None
+    refunds = [r for r in listed(mapping(charge.get("refunds")).get("data")) if isinstance(r, dict)]
+    latest = max(refunds, key=lambda r: unix_time(r.get("created")) or at) if refunds else None
     sale = _charge_sale(charge, at, livemode)
+    # API versions since 2022 no longer embed the refunds list: the event itself is then the refund's name.
+    refund_key = _refund_id(latest.get("id"), "data.object.refunds.data.id") if latest else None
     return RefundSeen(
         provider="stripe",
-        # API versions since 2022 no longer embed the refunds list: the event itself is then the refund's name.
-        refund_key=latest["id"] if latest else f"event:{event_id}",
-        at=(_time(latest.get("created")) if latest else None) or at,
+        refund_key=refund_key or _refund_id(f"event:{event_id}", "id"),
+        at=(unix_time(latest.get("created")) if latest else None) or at,
         payment_key=sale.payment_key,
-        charge_id=charge.get("id"),
-        amount_minor=latest.get("amount") if latest else None,
-        currency=_currency((latest or {}).get("currency") or charge.get("currency")),
-        total_refunded_minor=charge.get("amount_refunded"),
-        reason=(latest or {}).get("reason"),
+        charge_id=sale.charge_id,
+        amount_minor=minor_amount(latest.get("amount"), "data.object.refunds.data.amount") if latest else None,
+        currency=currency((latest or {}).get("currency")) or sale.currency,
+        total_refunded_minor=minor_amount(charge.get("amount_refunded"), "data.object.amount_refunded"),
+        reason=display_text((latest or {}).get("reason"), Refund.reason),
         sale=sale,
     )
 
 
 def _dispute(dispute: dict[str, Any], change: str, at: datetime, livemode: bool) -> DisputeSeen:
-    evidence = dispute.get("evidence_details") or {}
-    due_by = evidence.get("due_by")
+    evidence = mapping(dispute.get("evidence_details"))
+    dispute_id = required(
+        identifier(dispute.get("id"), Dispute.provider_dispute_id, "data.object.id"), "data.object.id"
+    )
     return DisputeSeen(
         provider="stripe",
-        dispute_key=dispute["id"],
+        dispute_key=dispute_id,
         change=change,
         at=at,
-        payment_key=_id(dispute.get("payment_intent")),
-        charge_id=_id(dispute.get("charge")),
-        amount_minor=dispute.get("amount"),
-        currency=_currency(dispute.get("currency")),
-        reason=dispute.get("reason"),
-        status=dispute.get("status"),
+        payment_key=_id(dispute.get("payment_intent"), "data.object.payment_intent"),
+        charge_id=_id(dispute.get("charge"), "data.object.charge"),
+        amount_minor=minor_amount(dispute.get("amount"), "data.object.amount"),
+        currency=currency(dispute.get("currency")),
+        reason=display_text(dispute.get("reason"), Dispute.reason),
+        status=display_text(dispute.get("status"), Dispute.status),
         # Stripe sends 0 when no response is allowed any more.
-        evidence_due_at=_time(due_by),
-        provider_url=f"https://dashboard.stripe.com/{'' if livemode else 'test/'}disputes/{dispute['id']}",
+        evidence_due_at=unix_time(evidence.get("due_by")),
+        provider_url=f"https://dashboard.stripe.com/{'' if livemode else 'test/'}disputes/{dispute_id}",
     )
 
 
-def _customer(email: Any, name: Any, customer: Any) -> CustomerRef:
-    customer_id = _id(customer)
+def _customer(address: Any, name: Any, customer: Any) -> CustomerRef:
+    customer_id = _id(customer, "data.object.customer", CustomerIdentity.external_id)
     return CustomerRef(
-        email=email if isinstance(email, str) and email else None,
-        name=name if isinstance(name, str) and name else None,
+        email=email(address, Customer.email),
+        name=display_text(name, Customer.name),
         provider="stripe" if customer_id else None,
         external_id=customer_id,
     )
 
 
 def _product(obj: dict[str, Any]) -> str | None:
-    metadata = obj.get("metadata") or {}
+    metadata = mapping(obj.get("metadata"))
     for key in ("product", "product_name", "item"):
-        if isinstance(metadata.get(key), str) and metadata[key]:
-            return metadata[key]
-    description = obj.get("description")
-    return description if isinstance(description, str) and description else None
+        if named := display_text(metadata.get(key), Payment.product):
+            return named
+    return display_text(obj.get("description"), Payment.product)
 
 
 def _payment_url(key: str, livemode: bool) -> str:
     return f"https://dashboard.stripe.com/{'' if livemode else 'test/'}payments/{key}"
 
 
-def _id(value: Any) -> str | None:
+def _id(value: Any, field: str, column: InstrumentedAttribute[Any] = Payment.provider_payment_id) -> str | None:
     """An id whether Stripe sent it bare or expanded into an object."""
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
+    if isinstance(value, dict):
+        value = value.get("id")
+    return identifier(value, column, field)
 
 
-def _currency(value: Any) -> str | None:
-    return value.upper() if isinstance(value, str) and len(value) == 3 else None
+def _required_id(value: Any, field: str, column: InstrumentedAttribute[Any] = Payment.provider_payment_id) -> str:
+    return required(_id(value, field, column), field)
 
 
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
-    return None
+def _refund_id(value: Any, field: str) -> str | None:
+    return identifier(value, Refund.provider_refund_id, field)

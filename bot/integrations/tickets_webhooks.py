@@ -9,15 +9,20 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.orm import InstrumentedAttribute
+
 from bot.domain import CustomerRef, TicketMessageSeen
-from bot.errors import Rejection, WebhookRejectedError
-from bot.integrations.values import iso_time
+from bot.errors import PayloadError, Rejection, WebhookRejectedError
+from bot.integrations.inbound import IDENTITY_CHECK_TIME, inbound_identity, refuse_unusable
+from bot.integrations.values import display_text, email, identifier, iso_time, required, storable
+from bot.models import Customer, Ticket, TicketMessage, max_length
 
 TIMESTAMP_HEADER = "X-Supportbot-Timestamp"
 SIGNATURE_HEADER = "X-Supportbot-Signature"
 TOLERANCE_SECONDS = 300
 EVENT_TYPES = frozenset({"ticket.created", "ticket.message"})
-SENDERS = frozenset({"customer", "agent"})
+# A tuple, compared by equality: a list or an object sent as `from` is simply not one of them.
+SENDERS = ("customer", "agent")
 MAX_CALLBACK_URL = 2000
 
 
@@ -43,73 +48,75 @@ def verify_signature(raw_body: bytes, timestamp: str | None, signature: str | No
 
 
 def event_identity(event: dict[str, Any]) -> tuple[str, str]:
-    event_id, event_type = event.get("id"), event.get("type")
-    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
-        raise WebhookRejectedError(400, "a tickets event needs string fields `id` and `type`")
+    event_id, event_type = inbound_identity(event, "id", "type", "a tickets event")
     if event_type in EVENT_TYPES:
-        _parse(event)  # a malformed ticket is the sender's bug: say so now rather than store it
+        # A malformed ticket is the sender's bug: say so now rather than store it.
+        refuse_unusable(lambda: parse_event(event, IDENTITY_CHECK_TIME))
     return event_id, event_type
 
 
 def parse_event(event: dict[str, Any], received_at: datetime) -> list[TicketMessageSeen]:
-    if event["type"] not in EVENT_TYPES:
+    """The message the event brings; raises PayloadError for what is missing or could not be kept."""
+    if event.get("type") not in EVENT_TYPES:
         return []
-    ticket, customer, message = _parse(event)
-    sent_at = iso_time(message.get("created_at")) or received_at
+    ticket = event.get("ticket")
+    if not isinstance(ticket, dict):
+        raise PayloadError("ticket.id", "is missing: `ticket` must be an object with an id")
+    customer, message = ticket.get("customer") or {}, ticket.get("message")
+    if not isinstance(customer, dict):
+        raise PayloadError("ticket.customer", "must be an object")
+    if not isinstance(message, dict):
+        raise PayloadError("ticket.message", "must be an object")
+    body = message.get("body")
+    if not isinstance(body, str):
+        raise PayloadError("ticket.message.body", "is required, as a string")
+    sender = message.get("from", "customer")
+    if sender not in SENDERS:
+        raise PayloadError("ticket.message.from", 'must be "customer" or "agent"')
+    callback_url = ticket.get("callback_url")
+    if callback_url is not None and _callback_url(callback_url) is None:
+        raise PayloadError("ticket.callback_url", f"must be an http(s) URL of at most {MAX_CALLBACK_URL} characters")
     return [
         TicketMessageSeen(
-            ticket_key=str(ticket["id"]),
-            subject=_text(ticket.get("subject")),
+            ticket_key=_required_id(ticket.get("id"), "ticket.id", Ticket.external_id),
+            subject=display_text(ticket.get("subject"), Ticket.subject),
             customer=CustomerRef(
-                email=_text(customer.get("email")),
-                name=_text(customer.get("name")),
+                email=email(customer.get("email"), Customer.email),
+                name=display_text(customer.get("name"), Customer.name),
                 timezone=_zone(customer.get("timezone")),
             ),
-            message_key=str(message["id"]),
-            sender=message.get("from", "customer"),
-            author=_text(message.get("author")),
-            body=message["body"],
-            at=sent_at,
+            message_key=_required_id(message.get("id"), "ticket.message.id", TicketMessage.external_id),
+            sender=sender,
+            author=display_text(message.get("author"), TicketMessage.author),
+            body=storable(body),
+            at=iso_time(message.get("created_at")) or received_at,
             opens_ticket=event["type"] == "ticket.created",
-            callback_url=_callback_url(ticket.get("callback_url")),
+            callback_url=_callback_url(callback_url),
         )
     ]
 
 
-def _parse(event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    ticket = event.get("ticket")
-    if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), str | int):
-        raise WebhookRejectedError(400, "`ticket.id` is required")
-    customer = ticket.get("customer") or {}
-    message = ticket.get("message")
-    if not isinstance(customer, dict) or not isinstance(message, dict):
-        raise WebhookRejectedError(400, "`ticket.customer` and `ticket.message` must be objects")
-    if not isinstance(message.get("id"), str | int) or not isinstance(message.get("body"), str):
-        raise WebhookRejectedError(400, "`ticket.message.id` and `ticket.message.body` are required")
-    if message.get("from", "customer") not in SENDERS:
-        raise WebhookRejectedError(400, '`ticket.message.from` must be "customer" or "agent"')
-    if ticket.get("callback_url") is not None and _callback_url(ticket["callback_url"]) is None:
-        raise WebhookRejectedError(400, "`ticket.callback_url` must be an http(s) URL of at most 2000 characters")
-    return ticket, customer, message
-
-
-def _text(value: Any) -> str | None:
-    """An optional text field; anything else is treated as missing rather than failing the event later."""
-    return value if isinstance(value, str) and value else None
+def _required_id(value: Any, field: str, column: InstrumentedAttribute[Any]) -> str:
+    return required(identifier(value, column, field, numbers=True), field)
 
 
 def _callback_url(value: Any) -> str | None:
-    if not isinstance(value, str) or len(value) > MAX_CALLBACK_URL:
+    if not isinstance(value, str) or len(value) > min(MAX_CALLBACK_URL, max_length(Ticket.callback_url)):
         return None
-    parts = urlsplit(value)
+    if storable(value) != value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[" and other broken hosts
+        return None
     return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _zone(value: Any) -> str | None:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value or len(value) > max_length(Customer.timezone):
         return None
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system will not look up
         return None
     return value
