@@ -22,7 +22,8 @@ ENV SUPPORTBOT_HOST=0.0.0.0 \
 EXPOSE 3000
 VOLUME ["/data"]
 
-# /healthz answers 200 when the database is reachable and its schema current; the slim image has no curl.
+# /healthz answers 200 when the database is reachable and its schema current (also when degraded: Slack
+# posts failing, which a restart cannot fix), 503 otherwise; the slim image has no curl.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4)"]
 

@@ -11,7 +11,7 @@ import signal
 import sys
 
 from bot.cli_parser import build_parser
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DatabaseUnavailableError
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
@@ -36,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_COMMANDS[args.command](args))
     except ConfigError as exc:
         print(f"supportbot: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailableError as exc:
+        print(
+            f"supportbot: cannot use the database {exc}: check SUPPORTBOT_DATABASE_URL (host, port, user, password, "
+            "database name; for SQLite a directory that exists) and that the database server is running",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

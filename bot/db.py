@@ -16,19 +16,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DatabaseUnavailableError
 
 _READ_ONLY = "supportbot_read_only"
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction lost a race and can simply run again.
 _CONFLICT_STATES = frozenset({"40P01", "40001"})
 _T = TypeVar("_T")
 _MIGRATION_LOCK = 0x5B_0E_16_A7  # an advisory lock key of our own (any bigint; advisory locks are per database)
-
-
-class DatabaseUnavailableError(Exception):
-    """The database cannot be reached or refused the work; a webhook answers 503 so the provider retries."""
 
 
 class Database:
@@ -110,9 +106,28 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    @property
+    def where(self) -> str:
+        """The database, as a person may be shown it: the password hidden."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextlib.asynccontextmanager
+    async def _connected(self) -> AsyncIterator[AsyncConnection]:
+        """A connection, or DatabaseUnavailableError saying why there is none (server down, no such database…)."""
+        try:
+            conn = await self.engine.connect()
+        except (OSError, DBAPIError) as exc:
+            lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            reason = lines[0] if lines else type(exc).__name__
+            raise DatabaseUnavailableError(f"{self.where}: {reason}", reason) from None
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
     async def migrate(self) -> None:
         """Bring the schema to the newest revision."""
-        async with self.engine.begin() as conn:
+        async with self._connected() as conn, conn.begin():
             if not self.is_sqlite:
                 # Replicas starting together on a new database take turns; the later finds the schema up to date.
                 await conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
@@ -120,7 +135,7 @@ class Database:
 
     async def schema_state(self) -> tuple[str | None, str]:
         """(the database's revision, the code's head revision)."""
-        async with self.engine.connect() as conn:
+        async with self._connected() as conn:
             conn = await conn.execution_options(**{_READ_ONLY: True})
             current = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
         return current, _script().get_current_head() or ""

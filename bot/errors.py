@@ -13,6 +13,14 @@ class ConfigError(BotError):
     """A setting is missing or invalid; start-up stops with this one line."""
 
 
+class DatabaseUnavailableError(Exception):
+    """The database cannot be reached or refused the work; a webhook answers 503 so the provider retries."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message  # without the database's address
+
+
 class UsageError(BotError):
     """A person gave a command something it cannot use."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,7 @@ from bot.models import (
 )
 from bot.outbox.pacing import Pacer
 from bot.outbox.render import Drawing
+from bot.outbox.trouble import DeliveryTrouble, channel_settings
 from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
 from bot.processor import EventProcessor, Parser
@@ -99,6 +101,7 @@ class Runtime:
             drawing=Drawing(
                 _offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets
             ),
+            trouble=DeliveryTrouble(self.clock.monotonic, channel_settings(asdict(channels))),
         )
         self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)
         self.processor = EventProcessor(
@@ -232,6 +235,7 @@ class Runtime:
         app = web.Application(client_max_size=webhooks.MAX_BODY_BYTES, middlewares=[request_context])
         app[webhooks.DEPS] = self.deps
         app[webhooks.METRICS] = self.metrics
+        app[webhooks.DELIVERY] = self.outbox.trouble
         app.router.add_post("/webhooks/stripe", webhooks.handle_stripe_webhook)
         app.router.add_post("/webhooks/paypal", webhooks.handle_paypal_webhook)
         app.router.add_post("/webhooks/tickets", webhooks.handle_tickets_webhook)

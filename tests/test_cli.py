@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import tomllib
@@ -100,3 +101,44 @@ def test_version_is_the_packages_the_changelogs_latest_release_and_pyprojects(tm
     releases = re.findall(r"^## (.+)$", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE)
     assert releases[0] == "Unreleased"  # where the next changes go
     assert re.fullmatch(rf"{re.escape(declared)} — \d{{4}}-\d{{2}}-\d{{2}}", releases[1]), releases[1]
+
+
+def test_a_port_in_use_is_one_line_naming_the_setting(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _env(
+            tmp_path,
+            SUPPORTBOT_HOST="127.0.0.1",
+            SUPPORTBOT_PORT=str(port),
+            SUPPORTBOT_SLACK_BOT_TOKEN="xoxb-1",
+            SUPPORTBOT_SLACK_SIGNING_SECRET="s",
+            SUPPORTBOT_SLACK_API_URL="http://127.0.0.1:9/api/",  # never asked: it stops before
+        )
+        result = _run("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert line == (
+        f"supportbot: port {port} is already in use on 127.0.0.1 (another supportbot, or another server?): "
+        "stop it, or set SUPPORTBOT_PORT to a free port"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_line_naming_the_setting_without_the_password(tmp_path):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    for command in ("migrate", "serve", "audit"):
+        url = f"postgresql://bot:hunter2@127.0.0.1:{port}/shop"  # as hosts give it: no +asyncpg
+        env = _env(tmp_path, SUPPORTBOT_DATABASE_URL=url, SUPPORTBOT_SLACK_BOT_TOKEN="xoxb-1")
+        env["SUPPORTBOT_SLACK_SIGNING_SECRET"] = "s"
+        args = (command, "verify") if command == "audit" else (command,)
+        result = _run(*args, env=env, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(
+            f"supportbot: cannot use the database postgresql+asyncpg://bot:***@127.0.0.1:{port}/shop"
+        )
+        assert "check SUPPORTBOT_DATABASE_URL" in line and "hunter2" not in result.stderr

@@ -14,12 +14,14 @@ from bot.deps import Deps
 from bot.errors import ProviderError, Rejection, WebhookRejectedError
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.metrics import Metrics, WebhookOutcome
+from bot.outbox.trouble import DeliveryTrouble
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 DEPS = web.AppKey("deps", Deps)
 METRICS = web.AppKey("metrics", Metrics)
+DELIVERY = web.AppKey("delivery", DeliveryTrouble)
 
 
 async def handle_stripe_webhook(request: web.Request) -> web.Response:
@@ -87,14 +89,24 @@ async def handle_tickets_webhook(request: web.Request) -> web.Response:
 
 
 async def handle_healthz(request: web.Request) -> web.Response:
+    """503 only while the bot cannot keep what it is sent (no database, or the wrong schema): a container
+    restarted or taken out of the load balancer for that is right. Messages failing to reach Slack make it
+    "degraded" with 200: the bot still stores every event and retries, and no restart can invite it to a
+    channel; the body says what fails and the fix, for a person or a monitor that reads it."""
     deps = request.app[DEPS]
     try:
         current, head = await deps.db.schema_state()
     except Exception as exc:  # a health check reports; it does not raise
-        return web.json_response({"ok": False, "database": f"unreachable: {type(exc).__name__}"}, status=503)
-    ok = current == head
+        return web.json_response(
+            {"ok": False, "status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, status=503
+        )
+    if current != head:
+        body = {"ok": False, "status": "unavailable", "database": f"schema {current}, needs {head}"}
+        return web.json_response(body, status=503)
+    trouble = request.app.get(DELIVERY)
+    problems = trouble.problems() if trouble is not None else []
     return web.json_response(
-        {"ok": ok, "database": "ok" if ok else f"schema {current}, needs {head}"}, status=200 if ok else 503
+        {"ok": True, "status": "degraded" if problems else "ok", "database": "ok", "slack": problems or "ok"}
     )
 
 

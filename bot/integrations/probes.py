@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
 from bot.db import Database, known_revisions
-from bot.errors import BotError, ProviderError
+from bot.errors import BotError, DatabaseUnavailableError, ProviderError
 from bot.integrations.paypal import PayPalClient
 
 
@@ -195,6 +195,8 @@ class Probes:
                 current, head = await db.schema_state()
         except ProbeError:
             raise
+        except DatabaseUnavailableError as exc:
+            raise ProbeError(Failure.UNREACHABLE, f"{backend} at {where}: {exc.reason}") from None
         except Exception as exc:  # every driver has its own errors; any of them means the database is not usable
             lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             reason = lines[0] if lines else type(exc).__name__

@@ -29,6 +29,7 @@ from bot.outbox import queue
 from bot.outbox.pacing import Pacer
 from bot.outbox.queue import Subject
 from bot.outbox.render import Delivery, Drawing, record_posted, render
+from bot.outbox.trouble import DeliveryTrouble
 from bot.policies.retry import retry_delay
 from bot.policies.routing import DigestRules, SaleDelivery, classify_sale_delivery, is_digest_open
 
@@ -50,8 +51,10 @@ class OutboxWorker:
         pacer: Pacer | None = None,
         backoff_base: float = 2.0,
         drawing: Drawing | None = None,
+        trouble: DeliveryTrouble | None = None,
     ):
         self.db = db
+        self.trouble = trouble or DeliveryTrouble(clock.monotonic)
         self.drawing = drawing or Drawing()
         self.slack = slack
         self.clock = clock
@@ -283,6 +286,7 @@ class OutboxWorker:
                     last_error=None,
                 )
             )
+            self.trouble.delivered(item.channel)
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 log.warning("outbox %d: lease lost before recording ts %s", item.id, ts)
                 return
@@ -307,7 +311,9 @@ class OutboxWorker:
                 )
             return
         delay = retry_delay(item.attempts, base=self.backoff_base)
-        log.warning("outbox %d: attempt %d failed (%s); retrying in %.1f s", item.id, item.attempts, exc, delay)
+        # Said once per channel and error, then every few minutes, by `trouble`; each attempt only in debug.
+        log.debug("outbox %d: attempt %d failed (%s); retrying in %.1f s", item.id, item.attempts, exc, delay)
+        self.trouble.failed(item.channel, exc)
         await self._reschedule(item, delay, str(exc), maybe_sent=item.maybe_sent, count=True)
 
     async def _reschedule(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from bot.clock import FakeClock
 from bot.fakes.slack import FakeSlack
 from bot.models import OutboxMessage, Payment
 from bot.policies.retry import MAX_DELAY_SECONDS
+from bot.slack_scopes import BOT_SCOPES
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import CHANNELS, bot_settings, running_bot, sales_shown, unpaced
 
@@ -119,4 +121,30 @@ async def test_a_message_that_slack_refuses_for_good_is_marked_failed_and_others
             async with bot.runtime.db.transaction() as session:
                 statuses = sorted((await session.scalars(select(OutboxMessage.status))).all())
     assert statuses == ["failed", "sent"]
+    assert len(slack.channel_messages("C0SALES")) == 1
+
+
+async def test_a_channel_the_bot_is_not_in_is_told_once_with_its_setting_and_shows_on_healthz(database_url, caplog):
+    caplog.set_level(logging.DEBUG, logger="bot")
+    # The scopes of manifest.yaml: chat:write, not chat:write.public, so the bot posts only where it was invited.
+    async with FakeSlack(channels=CHANNELS, member_of=set(CHANNELS) - {"C0SALES"}, scopes=BOT_SCOPES) as slack:
+        async with running_bot(bot_settings(database_url, slack), **FAST_RETRY) as bot:
+            await bot.stripe(_sale(9))
+            await slack.wait_for(lambda s: sum(call.method == "chat.postMessage" for call in s.calls) >= 3)
+            async with bot.http.get(bot.url + "/healthz") as response:
+                degraded = (response.status, await response.json())
+            slack.member_of = None  # someone invites the bot
+            await bot.settle()
+            async with bot.http.get(bot.url + "/healthz") as response:
+                recovered = (response.status, await response.json())
+
+    status, body = degraded
+    assert status == 200  # still taking and keeping every event: not a reason to restart the container
+    assert body["status"] == "degraded" and body["ok"] is True
+    [problem] = body["slack"]
+    assert problem.startswith("posting to C0SALES (SUPPORTBOT_CHANNEL_SALES) fails: Slack answers not_in_channel")
+    assert "/invite @supportbot" in problem
+    assert recovered == (200, {"ok": True, "status": "ok", "database": "ok", "slack": "ok"})
+    told = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "C0SALES" in r.getMessage()]
+    assert told == [f"outbox: {problem}; messages to it wait and are retried"], "told once, not per attempt"
     assert len(slack.channel_messages("C0SALES")) == 1

@@ -8,8 +8,10 @@ import time
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import ConfigError
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import signed
 from bot.server import BotServer
@@ -134,3 +136,19 @@ async def test_socket_mode_serves_the_same_commands_and_still_takes_webhooks(dat
         finally:
             await server.stop()
     assert "/support status" in slack.responses["socket"][0]["text"]
+
+
+async def test_socket_mode_with_an_app_token_slack_refuses_stops_with_one_line_naming_it(database_url):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        settings = bot_settings(
+            database_url, slack, slack_app_token="xapp-1-revoked", port=0, host="127.0.0.1", slack_signing_secret=None
+        )
+        server = BotServer(settings, socket_mode=True)
+        with pytest.raises(ConfigError) as caught:
+            async with asyncio.timeout(20):  # the SDK alone would retry the refused token for ever
+                await server.start()
+        assert server.runtime._tasks and all(task.done() for task in server.runtime._tasks)  # nothing left running
+    message = str(caught.value)
+    assert message.startswith("Slack refused SUPPORTBOT_SLACK_APP_TOKEN for Socket Mode (invalid_auth)")
+    assert "connections:write" in message and "\n" not in message
+    assert "xapp-1-revoked" not in message
