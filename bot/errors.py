@@ -39,6 +39,7 @@ class Rejection(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     REPLAYED = "replayed"  # signed, but too long ago (or in the future) to be a fresh delivery
     TOO_LARGE = "too_large"
+    BUSY = "busy"  # too many deliveries being verified at once; the sender is asked to come again
 
 
 class WebhookRejectedError(BotError):
