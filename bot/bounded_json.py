@@ -1,4 +1,4 @@
-"""JSON from strangers: strict UTF-8, an object at the top, nesting and number size bounded, all in linear time.
+"""JSON from strangers: strict UTF-8, an object at the top, nesting, size and numbers bounded, in linear time.
 
 Python's `json` alone takes any depth up to the interpreter's recursion limit (then RecursionError), turns a
 5,000-digit integer into a ValueError from `int()`, reads `NaN` and `Infinity`, and guesses UTF-16 from bytes.
@@ -15,6 +15,9 @@ from typing import Any
 MAX_DEPTH = 64
 # A number's characters: enough for any amount, id or timestamp, far below int()'s 4,300-digit limit.
 MAX_NUMBER_CHARS = 40
+# Values (commas) and containers (`[` and `{`, strings' included): a megabyte of `[],` took the C parser a second
+# and more, on the event loop; the largest provider payloads hold a few thousand.
+MAX_ITEMS = 20_000
 
 # A JSON string, unrolled so that on valid JSON (checked first) each string is matched once, left to right.
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -29,6 +32,8 @@ class MalformedJsonError(ValueError):
 def parse_object(raw: bytes | str) -> dict[str, Any]:
     """The JSON object in `raw`, or `MalformedJsonError`."""
     text = decode_utf8(raw) if isinstance(raw, bytes) else raw
+    if text.count(",") > MAX_ITEMS or text.count("[") + text.count("{") > MAX_ITEMS:
+        raise MalformedJsonError(f"JSON with more than {MAX_ITEMS:,} values")
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except MalformedJsonError:

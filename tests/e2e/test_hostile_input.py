@@ -33,12 +33,14 @@ from tests.builders import STRIPE_SECRET, TICKETS_SECRET
 from tests.harness import PAYPAL_WEBHOOK_ID, BotUnderTest, bot_settings, running_bot
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-DEEP = b'{"id": "evt_deep", "type": "charge.succeeded", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+DEEP = b'{"id": "evt_deep", "type": "charge.succeeded", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+WIDE = b'{"id": "evt_wide", "type": "charge.succeeded", "x": [' + b"[]," * 300_000 + b"[]]}"
 LONG_NUMBER = b'{"id": "evt_num", "type": "charge.succeeded", "amount": ' + b"9" * 5_000 + b"}"
 NOT_UTF8 = b'{"id": "evt_bytes", "type": "charge.succeeded", "name": "\xff\xfe\xc3"}'
 MALFORMED = b'{"id": "evt_cut", "type": '
 HOSTILE = {
     "deep": (DEEP, "nested deeper"),
+    "wide": (WIDE, "more than 20,000 values"),
     "long number": (LONG_NUMBER, "number longer"),
     "not utf-8": (NOT_UTF8, "not UTF-8"),
     "malformed": (MALFORMED, "malformed JSON"),
