@@ -13,7 +13,7 @@ import signal
 
 from aiohttp import web
 
-MAX_BODY_BYTES = 1024 * 1024  # as bot.handlers.webhooks.MAX_BODY_BYTES
+MAX_BODY_BYTES = 1024 * 1024  # as bot.handlers.doors.MAX_BODY_BYTES
 
 
 async def webhook(request: web.Request) -> web.Response:

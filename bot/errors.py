@@ -25,6 +25,20 @@ class UsageError(BotError):
     """A person gave a command something it cannot use."""
 
 
+# How much of a person's word an error quotes back: enough to recognise it, not a 40,000-character echo.
+QUOTED_CHARS = 60
+
+
+def quoted(word: str) -> str:
+    """`word` between quotes for an error message, cut with an ellipsis when it is long."""
+    return f"“{cut(word)}”"
+
+
+def cut(word: str) -> str:
+    """`word`, or its start and an ellipsis when it is longer than QUOTED_CHARS."""
+    return word if len(word) <= QUOTED_CHARS else word[: QUOTED_CHARS - 1] + "…"
+
+
 class PermissionDeniedError(BotError):
     """A Slack user tried something their role does not allow."""
 
@@ -47,6 +61,7 @@ class Rejection(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     REPLAYED = "replayed"  # signed, but too long ago (or in the future) to be a fresh delivery
     TOO_LARGE = "too_large"
+    BUSY = "busy"  # too many deliveries being verified at once; the sender is asked to come again
 
 
 class WebhookRejectedError(BotError):

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
@@ -24,11 +23,14 @@ from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.deps import Deps
 from bot.handlers import webhooks
+from bot.handlers.doors import MAX_BODY_BYTES
 from bot.handlers.metrics import handle_metrics
 from bot.handlers.request_context import request_context
+from bot.handlers.slack_events import slack_endpoint
 from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.paypal import PayPalClient
+from bot.integrations.paypal_verification import PayPalVerification
 from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
 from bot.metrics import Metrics, bound_context
@@ -82,6 +84,7 @@ class Runtime:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
         self.paypal = _paypal_client(settings)
+        self.paypal_verification = PayPalVerification(self.paypal.verify_webhook) if self.paypal else None
         self.providers = providers or build_providers(settings, self.paypal)
         channels = Channels(
             settings.channel_sales,
@@ -232,25 +235,22 @@ class Runtime:
         return build_slack_app(self.deps, self.slack)
 
     def web_app(self, slack_app: AsyncApp | None = None) -> web.Application:
-        app = web.Application(client_max_size=webhooks.MAX_BODY_BYTES, middlewares=[request_context])
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
         app[webhooks.DEPS] = self.deps
         app[webhooks.METRICS] = self.metrics
         app[webhooks.DELIVERY] = self.outbox.trouble
+        if self.paypal_verification is not None:
+            app[webhooks.PAYPAL_VERIFICATION] = self.paypal_verification
         app.router.add_post("/webhooks/stripe", webhooks.handle_stripe_webhook)
         app.router.add_post("/webhooks/paypal", webhooks.handle_paypal_webhook)
         app.router.add_post("/webhooks/tickets", webhooks.handle_tickets_webhook)
         app.router.add_get("/healthz", webhooks.handle_healthz)
         app.router.add_get("/metrics", handle_metrics)
         if slack_app is not None:
-            app.router.add_post("/slack/events", _bolt_endpoint(slack_app))
+            signing = self.settings.slack_signing_secret
+            secret = signing.get_secret_value() if signing else None
+            app.router.add_post("/slack/events", slack_endpoint(slack_app, secret))
         return app
-
-
-def _bolt_endpoint(bolt: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handle_slack_request(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
-    return handle_slack_request
 
 
 def _offered(providers: Providers) -> Offered:

@@ -59,6 +59,7 @@ def lines(stream: io.StringIO) -> list[dict[str, Any]]:
         ("customer Ann.Example+shop@mail.example.co.uk wrote", "Ann.Example+shop@mail.example.co.uk"),
         ("text=refund+dana.private%40example.org&x=1", "dana.private%40example.org"),
         ("two: a@b.cc.dana@example.org", "dana@example.org"),
+        ("write to dana@example.org.", "dana@example.org"),
         ("token=Xoxb-1 xoxp-9-abc", "xoxp-9-abc"),
         ("basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
     ],
@@ -96,9 +97,15 @@ MIB = 1024 * 1024
     ids=lambda text: repr(text[:8]),
 )
 def test_a_megabyte_line_is_redacted_in_well_under_a_second(text: str):
-    started = time.perf_counter()
-    redact(text)
-    assert time.perf_counter() - started < 1.0  # it took minutes
+    # The best of three tries, so a busy machine does not fail it; the quadratic patterns took minutes.
+    took = []
+    for _ in range(3):
+        started = time.perf_counter()
+        redact(text)
+        took.append(time.perf_counter() - started)
+        if took[-1] < 0.5:
+            break
+    assert min(took) < 1.0, took
 
 
 def test_a_message_cannot_forge_a_line_of_the_text_log():

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.modals import Refundable
-from bot.errors import UsageError
+from bot.errors import UsageError, quoted
 from bot.models import Customer, Dispute, Payment, Ticket
 from bot.outbox.queue import Subject
 from bot.policies.refunds import remaining_minor
@@ -98,7 +98,7 @@ async def scope_of_words(session: AsyncSession, target: Target) -> Scope:
     if target.kind == TargetKind.EMAIL:
         scope.customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if scope.customer is None:
-            raise UsageError(f"No customer with the email {target.value} is on record.")
+            raise UsageError(f"No customer with the email {quoted(target.value)} is on record.")
         scope.label = f"customer {target.value}"
         scope.ticket = await latest_open_ticket(session, scope.customer.id)
     elif target.kind in (TargetKind.PAYMENT, TargetKind.OTHER) and (payment := await _payment(session, target.value)):
@@ -112,7 +112,9 @@ async def scope_of_words(session: AsyncSession, target: Target) -> Scope:
         scope.card = (Subject.TICKET, ticket.id)
         scope.label = f"ticket {ticket.external_id}"
     else:
-        raise UsageError(f"Nothing on record matches “{target.value}”: give an email, a payment id or a ticket id.")
+        raise UsageError(
+            f"Nothing on record matches {quoted(target.value)}: give an email, a payment id or a ticket id."
+        )
     if scope.card is None and scope.ticket is not None:
         scope.card = (Subject.TICKET, scope.ticket.id)
     await _fill_refundable(session, scope)

@@ -66,7 +66,7 @@ class RecordedRefund:
 class _Fault:
     path_prefix: str
     remaining: int
-    status: int
+    status: int | None  # None: answer as usual, only late
     delay: float
 
 
@@ -136,6 +136,15 @@ class FakePayPal(LoopbackServer):
         """Answer the next `times` requests under `path_prefix` with `status` after `delay` seconds."""
         self._faults.append(_Fault(path_prefix, times, status, delay))
 
+    def delay_next(self, path_prefix: str, times: int, delay: float) -> None:
+        """Answer the next `times` requests under `path_prefix` as usual, but only after `delay` seconds."""
+        self._faults.append(_Fault(path_prefix, times, None, delay))
+
+    @property
+    def verifications(self) -> int:
+        """How many times the bot asked to verify a webhook's signature."""
+        return sum(1 for call in self.calls if call.path == VERIFY_PATH)
+
     def revoke_tokens(self) -> None:
         """Make every issued access token invalid, as when one expires before its `expires_in`."""
         self._tokens.clear()
@@ -181,6 +190,8 @@ class FakePayPal(LoopbackServer):
         fault.remaining -= 1
         if fault.delay:
             await asyncio.sleep(fault.delay)
+        if fault.status is None:
+            return await handler(request)
         if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
             self.rate_limited += 1
             error = _ApiError(429, "RATE_LIMIT_REACHED", "Too many requests. Blocked due to rate limiting.")

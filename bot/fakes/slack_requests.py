@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from typing import Any
@@ -15,11 +17,17 @@ SIGNING_SECRET = "slack-signing-secret"
 TEAM = {"id": "T0TEAM", "domain": "fake"}
 
 
-def signed(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def signed(body: str | bytes, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's headers for `body`; bytes are signed as they are, even when they are not UTF-8 (the SDK decodes)."""
     ts = str(timestamp or int(time.time()))
+    if isinstance(body, bytes):
+        digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+        signature = f"v0={digest}"
+    else:
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     return {
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+        "X-Slack-Signature": signature,
         "Content-Type": "application/x-www-form-urlencoded",
     }
 

@@ -12,7 +12,7 @@ from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import TargetKind, read_target, scope_of_words
 from bot.deps import Deps
-from bot.errors import UsageError
+from bot.errors import UsageError, quoted
 from bot.handlers.guard import actor_of, permitted
 from bot.policies.routing import Topic, channel_for
 from bot.slack_ids import Command
@@ -76,7 +76,7 @@ async def handle_takeover_command(ack: AsyncAck, command: dict[str, Any], respon
         async with deps.db.transaction() as session:
             scope = await scope_of_words(session, read_target(words[0]))
             if scope.ticket is None:
-                raise UsageError(f"No open ticket is on record for “{words[0]}”.")
+                raise UsageError(f"No open ticket is on record for {quoted(words[0])}.")
             report = {
                 "subject": "ticket",
                 "id": scope.ticket.id,

@@ -11,6 +11,7 @@ from bot.actions.targets import TargetKind, read_target
 from bot.audit import parse_since
 from bot.cards.lookups import audit_card, customer_card
 from bot.deps import Deps
+from bot.errors import cut, quoted
 from bot.handlers.guard import permitted
 from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
 from bot.policies.permissions import Action
@@ -19,6 +20,8 @@ from bot.slack_ids import Command
 from bot.store import customer_history, risk_record
 
 AUDIT_SHOWN = 20
+# Each filter is a condition in one SQL statement; SQLite refuses a statement with too many (no answer at all).
+AUDIT_FILTERS = 8
 USAGE = {
     Command.CUSTOMER: "/customer <email>",
     Command.AUDIT: "/audit [email | @user | ticket id] [since: 7d, 12h or 2026-11-01]",
@@ -43,7 +46,8 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
     async with deps.db.transaction(read_only=True) as session:
         customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if customer is None:
-            await respond(response_type="ephemeral", text=f"No customer with the email {target.value} is on record.")
+            text = f"No customer with the email {quoted(target.value)} is on record."
+            await respond(response_type="ephemeral", text=text)
             return
         payments = list(
             await session.scalars(
@@ -72,16 +76,21 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
     if (refusal := await permitted(deps, command, Action.VIEW_AUDIT, subject="audit trail")) is not None:
         await respond(response_type="ephemeral", text=refusal)
         return
+    words = (command.get("text") or "").split()
+    if len(words) > AUDIT_FILTERS:
+        text = f"At most {AUDIT_FILTERS} filters, please ({len(words)} given). Usage: `{USAGE[Command.AUDIT]}`"
+        await respond(response_type="ephemeral", text=text)
+        return
     query = select(AuditRecord)
     scope = []
     now = deps.clock.now()
     async with deps.db.transaction(read_only=True) as session:
-        for word in (command.get("text") or "").split():
+        for word in words:
             target = read_target(word)
             if target.kind == TargetKind.EMAIL:
                 customer_id = await session.scalar(select(Customer.id).where(Customer.email == target.value))
                 query = query.where(AuditRecord.customer_id == (customer_id or -1))
-                scope.append(f"for {target.value}")
+                scope.append(f"for {cut(target.value)}")
                 continue
             if target.kind == TargetKind.USER:
                 query = query.where(AuditRecord.actor_id == target.value)
@@ -92,13 +101,11 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
             except ValueError:
                 ticket_id = await session.scalar(select(Ticket.id).where(Ticket.external_id == target.value))
                 if ticket_id is None:
-                    await respond(
-                        response_type="ephemeral",
-                        text=f"“{word}” is not an email, @person, ticket or time. Usage: `{USAGE[Command.AUDIT]}`",
-                    )
+                    what = f"{quoted(word)} is not an email, @person, ticket or time."
+                    await respond(response_type="ephemeral", text=f"{what} Usage: `{USAGE[Command.AUDIT]}`")
                     return
                 query = query.where(AuditRecord.ticket_id == ticket_id)
-                scope.append(f"on ticket {target.value}")
+                scope.append(f"on ticket {cut(target.value)}")
             else:
                 query = query.where(AuditRecord.at >= since)
                 scope.append(f"since {since:%Y-%m-%d %H:%M} UTC")

@@ -16,7 +16,7 @@ from bot.slack_ids import Command, Event
 
 HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
 • `/support help` — this help
-• `/support status` — what is waiting to be posted, and anything that failed
+• `/support status` — what is waiting to be posted, and anything that failed (agents and owners)
 • `/customer <email>` — the customer's purchases, refunds, disputes and tickets
 • `/takeover <ticket id>` — make a ticket yours (agents and owners)
 • `/refund <payment id | email> [amount] [note]` — refund, after a confirmation (owners)
@@ -38,7 +38,9 @@ async def handle_support_command(ack: AsyncAck, command: dict[str, Any], respond
     await ack()
     words = (command.get("text") or "").lower().split()
     if words[:1] == ["status"]:
-        await respond(response_type="ephemeral", text=await _status(deps))
+        # Queue sizes and failures are the support team's business, not the whole workspace's.
+        refusal = await permitted(deps, command, Action.VIEW_STATUS, subject="delivery status")
+        await respond(response_type="ephemeral", text=refusal or await _status(deps))
     elif words[:1] == ["hide-abusive"]:
         await respond(response_type="ephemeral", text=await _hide_abusive(deps, command, words[1:]))
     else:

@@ -36,7 +36,8 @@ def verify_signature(raw_body: bytes, timestamp: str | None, signature: str | No
         raise WebhookRejectedError(
             401, f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header", Rejection.BAD_SIGNATURE
         )
-    if not timestamp.isdigit():
+    # ASCII digits, and few: str.isdigit() also takes "²" and a 5,000-digit run, both of which int() refuses.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         raise WebhookRejectedError(400, f"{TIMESTAMP_HEADER} must be unix seconds", Rejection.BAD_SIGNATURE)
     if abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
         raise WebhookRejectedError(

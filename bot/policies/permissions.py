@@ -18,6 +18,7 @@ class Action(StrEnum):
     REPLY = "reply"
     LOOK_UP = "look-up"
     VIEW_AUDIT = "view-audit"
+    VIEW_STATUS = "view-status"
     REFUND = "refund"
     REVOKE_LICENCE = "revoke-licence"
     UNSUBSCRIBE = "unsubscribe"
@@ -33,6 +34,7 @@ _DESCRIBED = {
     Action.REPLY: "replying to customers",
     Action.LOOK_UP: "looking up customers",
     Action.VIEW_AUDIT: "reading the audit trail",
+    Action.VIEW_STATUS: "the bot's delivery status",
     Action.REFUND: "refunds",
     Action.REVOKE_LICENCE: "revoking licences",
     Action.UNSUBSCRIBE: "unsubscribing customers",
@@ -42,7 +44,15 @@ _DESCRIBED = {
     Action.CHOOSE_PREFERENCES: "changing how the bot behaves",
 }
 AGENT_ACTIONS = frozenset(
-    {Action.TAKE_OVER, Action.REPLY, Action.LOOK_UP, Action.VIEW_AUDIT, Action.REVIEW_TONE, Action.ACKNOWLEDGE}
+    {
+        Action.TAKE_OVER,
+        Action.REPLY,
+        Action.LOOK_UP,
+        Action.VIEW_AUDIT,
+        Action.VIEW_STATUS,
+        Action.REVIEW_TONE,
+        Action.ACKNOWLEDGE,
+    }
 )
 
 

@@ -26,6 +26,7 @@ def test_owners_may_do_everything(action):
         (Action.REPLY, True),
         (Action.LOOK_UP, True),
         (Action.VIEW_AUDIT, True),
+        (Action.VIEW_STATUS, True),
         (Action.REFUND, False),
         (Action.REVOKE_LICENCE, False),
         (Action.UNSUBSCRIBE, False),

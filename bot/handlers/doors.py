@@ -1,0 +1,40 @@
+"""What every HTTP door does before any work: read a bounded body, refuse what is malformed, answer 4xx at once.
+
+The webhooks and Slack's endpoint read their bodies here and parse them with `bot.bounded_json`, after their
+signature check, so a stranger's request costs a read and an HMAC, never a parse, a log of the body or a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.bounded_json import MalformedJsonError, parse_object
+from bot.errors import Rejection, WebhookRejectedError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The raw body, or 413 when it is over MAX_BODY_BYTES (the application's `client_max_size`)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise WebhookRejectedError(413, "request body over 1 MiB", Rejection.TOO_LARGE)
+    try:
+        return await request.read()  # the application's client_max_size stops a chunked body at 1 MiB
+    except web.HTTPRequestEntityTooLarge:
+        raise WebhookRejectedError(413, "request body over 1 MiB", Rejection.TOO_LARGE) from None
+
+
+def json_object(raw: bytes | str) -> dict:
+    """The JSON object in a body, or 400 saying in one line what is wrong with it."""
+    try:
+        return parse_object(raw)
+    except MalformedJsonError as exc:
+        raise WebhookRejectedError(400, str(exc)) from None
+
+
+def refusal(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
