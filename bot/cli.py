@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge = customer_commands.add_parser("purge", help="erase message bodies older than the retention period now")
     purge.add_argument("--days", type=int, help="older than this many days (default: SUPPORTBOT_RETENTION_DAYS)")
+    events = commands.add_parser("events", help="webhook events set aside as unusable (`supportbot doctor` lists them)")
+    events_commands = events.add_subparsers(dest="events_command", required=True, metavar="EVENTS_COMMAND")
+    retry = events_commands.add_parser("retry", help="apply a quarantined event again, once its cause is fixed")
+    retry.add_argument("provider", choices=("stripe", "paypal", "tickets"))
+    retry.add_argument("event_id", help="the provider's event id, as the doctor and the on-call notice show it")
     return parser
 
 
@@ -167,6 +172,24 @@ async def _customer(args: argparse.Namespace) -> int:
     return await run_customer_command(args)
 
 
+async def _events(args: argparse.Namespace) -> int:
+    from bot.db import Database
+    from bot.quarantine import release
+
+    db = Database(load_settings().database_url)
+    try:
+        await db.ensure_schema(create_if_new=False)
+        async with db.transaction() as session:
+            released = await release(session, args.provider, args.event_id, datetime.now(UTC))
+    finally:
+        await db.dispose()
+    if not released:
+        print(f"no quarantined {args.provider} event {args.event_id}", file=sys.stderr)
+        return 1
+    print(f"{args.provider} event {args.event_id} will be applied again by the running bot")
+    return 0
+
+
 async def _tone_reviews(_args: argparse.Namespace) -> int:
     from bot.db import Database
     from bot.tone_review import reviewed_messages
@@ -200,6 +223,7 @@ _COMMANDS = {
     "tone-reviews": _tone_reviews,
     "customer": _customer,
     "doctor": _doctor,
+    "events": _events,
 }
 
 
