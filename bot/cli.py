@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _group_without_command(args: argparse.Namespace) -> bool:
-    return any(getattr(args, f"{group}_command", "") is None for group in ("audit", "customer"))
+    return any(getattr(args, f"{group}_command", "") is None for group in ("audit", "customer", "events"))
 
 
 def _configure_logging(verbose: bool, *, quiet: bool = False) -> None:
@@ -153,6 +153,24 @@ async def _customer(args: argparse.Namespace) -> int:
     return await run_customer_command(args)
 
 
+async def _events(args: argparse.Namespace) -> int:
+    from bot.db import Database
+    from bot.quarantine import release
+
+    db = Database(load_settings().database_url)
+    try:
+        await db.ensure_schema(create_if_new=False)
+        async with db.transaction() as session:
+            released = await release(session, args.provider, args.event_id, datetime.now(UTC))
+    finally:
+        await db.dispose()
+    if not released:
+        print(f"no quarantined {args.provider} event {args.event_id}", file=sys.stderr)
+        return 1
+    print(f"{args.provider} event {args.event_id} will be applied again by the running bot")
+    return 0
+
+
 async def _tone_reviews(_args: argparse.Namespace) -> int:
     from bot.db import Database
     from bot.tone_review import reviewed_messages
@@ -177,6 +195,7 @@ _COMMANDS = {
     "tone-reviews": _tone_reviews,
     "customer": _customer,
     "doctor": _doctor,
+    "events": _events,
 }
 
 

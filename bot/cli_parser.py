@@ -85,6 +85,21 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "the retention period now (SUPPORTBOT_RETENTION_DAYS does it hourly while the bot runs).",
         "  supportbot customer forget ann@example.com\n  supportbot customer purge --days 365",
     ),
+    "events": (
+        "webhook events set aside as unusable (`supportbot doctor` lists them)",
+        "A webhook event that can never be applied (a payload the bot cannot store or read) is quarantined: it "
+        "stops blocking the customer's later events, and `supportbot doctor` and the on-call channel name it. "
+        "Once its cause is fixed (an upgrade, a setting), apply it again.",
+        "  supportbot doctor\n  supportbot events retry stripe evt_1QxY2ZAbCdEf",
+    ),
+}
+_EVENTS = {
+    "retry": (
+        "apply a quarantined event again, once its cause is fixed",
+        "Put a quarantined event back in line: the running bot applies it again, and quarantines it anew if it "
+        "still cannot be applied.",
+        "  supportbot events retry stripe evt_1QxY2ZAbCdEf\n  supportbot events retry paypal WH-2WR32451HC0233532",
+    ),
 }
 _AUDIT = {
     "export": (
@@ -149,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge = _add(customer, "purge", _CUSTOMER["purge"])
     purge.add_argument("--days", type=int, help="older than this many days (default: SUPPORTBOT_RETENTION_DAYS)")
+
+    events = added["events"].add_subparsers(dest="events_command", metavar="EVENTS_COMMAND")
+    retry = _add(events, "retry", _EVENTS["retry"])
+    retry.add_argument("provider", choices=("stripe", "paypal", "tickets"))
+    retry.add_argument("event_id", help="the provider's event id, as the doctor and the on-call notice show it")
     return parser
 
 

@@ -31,9 +31,10 @@ from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 PROVIDERS = ("stripe", "paypal", "tickets")
 SLACK_METHODS = ("chat.postMessage", "chat.update", "conversations.history", "conversations.replies")
 TONES = ("neutral", "frustrated", "abusive")
-# The queue states worth watching: work not yet done, and work given up on. Done rows are history, not load.
+# The queue states worth watching: work not yet done, and work given up on (an outbox message that failed for
+# good, an event quarantined: each wants a person). Done rows are history, not load.
 OUTBOX_WATCHED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)
-INBOUND_WATCHED = (InboundStatus.PENDING, InboundStatus.FAILED)
+INBOUND_WATCHED = (InboundStatus.PENDING, InboundStatus.QUARANTINED)
 
 
 class WebhookOutcome(StrEnum):

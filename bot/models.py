@@ -67,11 +67,22 @@ class InboundStatus(StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
     IGNORED = "ignored"
-    FAILED = "failed"
+    # Could never be applied (see bot/quarantine.py): set aside so it holds up nothing, until a person looks.
+    QUARANTINED = "quarantined"
 
 
-class InboundEvent(Base):
-    """A verified webhook delivery, stored before it is acknowledged so that nothing acknowledged is lost."""
+class SlackPlaced:
+    """Where an entity's card sits in Slack, once posted."""
+
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class InboundEvent(SlackPlaced, Base):
+    """A verified webhook delivery, stored before it is acknowledged so that nothing acknowledged is lost.
+
+    Its Slack place is the on-call notice of its quarantine, if it ever was quarantined.
+    """
 
     __tablename__ = "inbound_events"
     __table_args__ = (
@@ -94,6 +105,9 @@ class InboundEvent(Base):
     processed_at: Mapped[datetime | None]
     # When the raw payload (which quotes customers) was erased: a forgotten customer, or retention.
     erased_at: Mapped[datetime | None]
+    quarantined_at: Mapped[datetime | None]
+    # Why, in one line a person can act on; no SQL and no customer data (it is shown in Slack).
+    quarantine_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class Customer(Base):
@@ -122,13 +136,6 @@ class CustomerIdentity(Base):
     external_id: Mapped[str] = mapped_column(String(255))
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
-
-
-class SlackPlaced:
-    """Where an entity's card sits in Slack, once posted."""
-
-    slack_channel: Mapped[str | None] = mapped_column(String(32))
-    slack_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class Payment(SlackPlaced, Base):

@@ -1,4 +1,8 @@
-"""Applying stored webhook events in the order they arrived; a failing event is retried, never dropped."""
+"""Applying stored webhook events in the order they arrived; a failing event is retried, never dropped.
+
+Events are not held back behind one another: an event that fails waits for its retry while later ones, about
+the same customer or not, are applied. One that can never be applied is quarantined (bot/quarantine.py).
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,11 @@ from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.domain import DomainEvent
 from bot.models import InboundEvent, InboundStatus
+from bot.quarantine import Verdict, describe, judge_failure, quarantine
 
 log = logging.getLogger(__name__)
 
 Parser = Callable[[dict[str, Any], datetime], list[DomainEvent]]
-MAX_ATTEMPTS = 12
 BATCH = 50
 # On SQLite a batch holds the only write lock, and webhook acknowledgements wait for it: keep batches short.
 BATCH_BUDGET_SECONDS = 0.005
@@ -41,6 +45,7 @@ class EventProcessor:
         on_applied: Callable[[], None] = lambda: None,
         under_load: Callable[[], bool] = lambda: False,
         poll_seconds: float = 1.0,
+        alert_channel: str | None = None,
     ):
         self.db = db
         self.applier = applier
@@ -49,6 +54,8 @@ class EventProcessor:
         self.on_applied = on_applied
         self.under_load = under_load
         self.poll_seconds = poll_seconds
+        # Where a quarantined event is told (the on-call channel).
+        self.alert_channel = alert_channel
         self._wakeup = asyncio.Event()
         self._stopping = False
 
@@ -79,10 +86,11 @@ class EventProcessor:
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
 
     async def process_batch(self) -> int:
-        """Apply due events for about BATCH_BUDGET_SECONDS at most; returns how many were applied.
+        """Apply due events for about BATCH_BUDGET_SECONDS at most; returns how many were settled (applied, or
+        quarantined: either may have left messages for the outbox).
 
         The batch is applied in one go. If any event in it fails, the batch is rolled back and applied again
-        with a savepoint per event, so the bad event is set aside for a retry and spoils no other.
+        with a savepoint per event, so the bad event is set aside for a retry, or quarantined, and spoils no other.
         """
         try:
             return await self._apply_batch(isolate=False)
@@ -95,7 +103,7 @@ class EventProcessor:
     async def _apply_batch(self, *, isolate: bool) -> int:
         now = self.clock.now()
         started = self.clock.monotonic()
-        failures: list[tuple[int, int, str]] = []
+        failures: list[tuple[int, int, BaseException]] = []
         taken = 0
         async with self.db.transaction() as session:
             events = list(
@@ -125,20 +133,33 @@ class EventProcessor:
                     raise
                 except Exception as exc:
                     log.exception("event %d could not be applied (attempt %d)", event_id, attempts + 1)
-                    failures.append((event_id, attempts + 1, f"{type(exc).__name__}: {exc}"))
-            for event_id, attempts, error in failures:
-                gave_up = attempts >= MAX_ATTEMPTS
+                    failures.append((event_id, attempts + 1, exc))
+            retried = 0
+            for event_id, attempts, exc in failures:
+                error = f"{type(exc).__name__}: {exc}"
+                if judge_failure(exc, attempts) is Verdict.QUARANTINE:
+                    log.error("event %d quarantined after %d attempt(s): %s", event_id, attempts, describe(exc))
+                    await quarantine(
+                        session,
+                        event_id,
+                        describe(exc),
+                        attempts=attempts,
+                        error=error,
+                        now=now,
+                        channel=self.alert_channel,
+                    )
+                    continue
+                retried += 1
                 await session.execute(
                     update(InboundEvent)
                     .where(InboundEvent.id == event_id)
                     .values(
                         attempts=attempts,
                         error=error[:2000],
-                        status=InboundStatus.FAILED if gave_up else InboundStatus.PENDING,
-                        not_before=now + timedelta(seconds=min(2**attempts, 3600)),
+                        not_before=now + timedelta(seconds=min(2 ** min(attempts, 12), 3600)),
                     )
                 )
-        return taken - len(failures)
+        return taken - retried
 
     async def _apply_one(self, session: AsyncSession, event: InboundEvent, now: datetime) -> None:
         for meaning in self.parsers[event.provider](event.payload, event.received_at):

@@ -121,6 +121,7 @@ class Runtime:
             on_applied=self.outbox.wake,
             under_load=lambda: self.inbound.busy(),
             poll_seconds=poll_seconds,
+            alert_channel=channels.oncall,
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
         self.timers = Timers(

@@ -142,3 +142,20 @@ def test_an_unreachable_database_is_one_line_naming_the_setting_without_the_pass
             f"supportbot: cannot use the database postgresql+asyncpg://bot:***@127.0.0.1:{port}/shop"
         )
         assert "check SUPPORTBOT_DATABASE_URL" in line and "hunter2" not in result.stderr
+def test_events_retry_puts_a_quarantined_event_back_and_says_when_there_is_none(tmp_path):
+    import sqlite3
+
+    assert _run("migrate", env=_env(tmp_path), cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        conn.execute(
+            "INSERT INTO inbound_events (provider, event_id, event_type, payload, status, attempts, received_at,"
+            " quarantined_at, quarantine_reason) VALUES ('stripe', 'evt_q', 'charge.succeeded', '{}', 'quarantined',"
+            " 1, '2026-11-20 10:00:00', '2026-11-20 10:00:01', 'the payload cannot be used')"
+        )
+    first = _run("events", "retry", "stripe", "evt_q", env=_env(tmp_path), cwd=tmp_path)
+    again = _run("events", "retry", "stripe", "evt_q", env=_env(tmp_path), cwd=tmp_path)
+    assert first.returncode == 0 and "evt_q will be applied again" in first.stdout
+    assert again.returncode == 1 and "no quarantined stripe event evt_q" in again.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        row = conn.execute("SELECT status, attempts, quarantine_reason FROM inbound_events").fetchone()
+    assert row == ("pending", 0, None)

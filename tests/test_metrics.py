@@ -92,7 +92,7 @@ async def test_webhook_outcomes_and_the_outbox_queue_while_slack_is_down(databas
         assert value(down, "supportbot_outbox_messages_oldest_age_seconds", status="pending") == 120
         assert value(down, "supportbot_outbox_messages", status="failed") == 0
         assert value(down, "supportbot_inbound_events", status="pending") == 0
-        assert value(down, "supportbot_inbound_events", status="failed") == 0
+        assert value(down, "supportbot_inbound_events", status="quarantined") == 0
 
         slack.set_down(False)
         clock.advance(3600)  # past any backoff: the next poll delivers

@@ -46,3 +46,35 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     finally:
         await db.dispose()
     assert (journal, foreign) == ("wal", 1)
+
+
+async def test_events_given_up_on_before_0009_become_quarantined_with_their_last_error(database_url):
+    from alembic import command
+
+    from bot.db import _alembic_config
+
+    db = Database(database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.downgrade(_alembic_config(sync), "0008"))
+        try:
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO inbound_events (provider, event_id, event_type, payload, status, attempts, error, "
+                        "received_at) VALUES ('stripe', 'evt_old', 'charge.succeeded', '{}', 'failed', 12, "
+                        "'ValueError: no', '2026-11-20 10:00:00')"
+                    )
+                )
+        finally:
+            async with db.engine.begin() as conn:
+                await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+        async with db.engine.connect() as conn:
+            row = (
+                await conn.execute(text("SELECT status, quarantine_reason, quarantined_at FROM inbound_events"))
+            ).one()
+    finally:
+        await db.dispose()
+    assert row[0] == "quarantined"
+    assert row[1] == "failed 12 times; the last error: ValueError: no"
+    assert row[2] is not None

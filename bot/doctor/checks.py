@@ -176,6 +176,27 @@ def database(state: SchemaState | ProbeError) -> Check:
     return failed(name, f"{where} is at schema {state.current}, this release needs {state.head}", _MIGRATE_FIX)
 
 
+def quarantined_events(state: SchemaState) -> Check:
+    """Webhook events that could never be applied: each wants a person to look at it at the provider."""
+    name = "webhook events"
+    if not state.quarantined_total:
+        return passed(name, "none set aside as unusable")
+    listed = "; ".join(
+        f"{event.provider} {event.event_id} ({event.event_type}"
+        + (f", {event.quarantined_at:%Y-%m-%d %H:%M} UTC" if event.quarantined_at else "")
+        + f"): {event.reason or 'no reason recorded'}"
+        for event in state.quarantined
+    )
+    more = state.quarantined_total - len(state.quarantined)
+    count = "1 event" if state.quarantined_total == 1 else f"{state.quarantined_total} events"
+    return failed(
+        name,
+        f"{count} set aside as unusable (quarantined): {listed}" + (f"; and {more} more" if more else ""),
+        "look each one up by its id at the provider (or the help desk) and fix its cause there or in the bot; "
+        "then `supportbot events retry PROVIDER EVENT_ID` applies it again",
+    )
+
+
 # -- Slack ------------------------------------------------------------------------------------------------------
 
 

@@ -65,7 +65,9 @@ async def _database(settings: Settings, probe: probes.Probes) -> list[Check]:
         state: probes.SchemaState | ProbeError = await probe.schema_state(settings.database_url)
     except ProbeError as exc:
         state = exc
-    return [checks.database(state)]
+    if isinstance(state, ProbeError) or not state.exists or state.current != state.head:
+        return [checks.database(state)]
+    return [checks.database(state), checks.quarantined_events(state)]
 
 
 async def _slack(settings: Settings, probes_: probes.Probes) -> list[Check]:

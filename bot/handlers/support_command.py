@@ -74,8 +74,8 @@ async def _status(deps: Deps) -> str:
         )
         failed_posts = await session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.FAILED))
         unapplied = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
-        failed_events = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.FAILED))
+        set_aside = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.QUARANTINED))
     return (
         f"*Delivery*: {waiting} message(s) waiting, {failed_posts} failed for good\n"
-        f"*Webhooks*: {unapplied} event(s) being applied, {failed_events} that could not be applied"
+        f"*Webhooks*: {unapplied} event(s) being applied, {set_aside} set aside as unusable (`supportbot doctor`)"
     )

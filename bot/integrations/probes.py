@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
+from bot import quarantine
 from bot.db import Database, known_revisions
 from bot.errors import BotError, DatabaseUnavailableError, ProviderError
 from bot.integrations.paypal import PayPalClient
@@ -71,6 +73,18 @@ class SchemaState:
     current: str | None
     head: str
     known: bool  # whether this release knows the database's revision (False: a newer release migrated it)
+    # Webhook events set aside as unusable (read only when the schema is current): the oldest, and how many.
+    quarantined: tuple[QuarantinedEvent, ...] = ()
+    quarantined_total: int = 0
+
+
+@dataclass(frozen=True)
+class QuarantinedEvent:
+    provider: str
+    event_id: str  # the provider's
+    event_type: str
+    quarantined_at: datetime | None
+    reason: str | None
 
 
 class SlackProbe:
@@ -190,9 +204,13 @@ class Probes:
         else:
             where = url.set(drivername=backend_name).render_as_string()  # the password hidden
         db = Database(database_url)
+        events: tuple[QuarantinedEvent, ...] = ()
+        total = 0
         try:
             async with self._bounded(f"the database at {where}"):
                 current, head = await db.schema_state()
+                if current == head:
+                    events, total = await _quarantined(db)
         except ProbeError:
             raise
         except DatabaseUnavailableError as exc:
@@ -204,7 +222,9 @@ class Probes:
         finally:
             await db.dispose()
         known = current is None or current in known_revisions()
-        return SchemaState(backend, where, True, current, head, known=known)
+        return SchemaState(
+            backend, where, True, current, head, known=known, quarantined=events, quarantined_total=total
+        )
 
     @contextlib.asynccontextmanager
     async def _bounded(self, service: str) -> AsyncIterator[None]:
@@ -213,6 +233,14 @@ class Probes:
                 yield
         except TimeoutError:
             raise _timed_out(service, self.timeout) from None
+
+
+async def _quarantined(db: Database) -> tuple[tuple[QuarantinedEvent, ...], int]:
+    async with db.transaction(read_only=True) as session:
+        events, total = await quarantine.quarantined(session)
+    return tuple(
+        QuarantinedEvent(e.provider, e.event_id, e.event_type, e.quarantined_at, e.quarantine_reason) for e in events
+    ), total
 
 
 def _sqlite_file_exists(database: str | None) -> bool:

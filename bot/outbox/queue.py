@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import (
     Alert,
     Dispute,
+    InboundEvent,
     MorningDigest,
     OutboxKind,
     OutboxMessage,
@@ -31,6 +32,7 @@ class Subject(StrEnum):
     DIGEST = "digest"
     ALERT = "alert"
     MORNING = "morning"  # the morning digest
+    INBOUND = "inbound"  # a stored webhook event: the notice that it was quarantined
 
 
 SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
@@ -40,6 +42,7 @@ SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
     Subject.DIGEST: SaleDigest,
     Subject.ALERT: Alert,
     Subject.MORNING: MorningDigest,
+    Subject.INBOUND: InboundEvent,
 }
 
 

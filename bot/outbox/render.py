@@ -20,6 +20,7 @@ from bot.cards.digest import DigestFigures, digest_card
 from bot.cards.dispute import dispute_card
 from bot.cards.morning import morning_card
 from bot.cards.outcomes import done_marks
+from bot.cards.quarantine import quarantine_notice
 from bot.cards.replies import refund_reply, ticket_message_reply
 from bot.cards.sale import sale_card
 from bot.cards.ticket import ticket_card
@@ -36,6 +37,7 @@ from bot.models import (
     Alert,
     Customer,
     Dispute,
+    InboundEvent,
     MorningDigest,
     OutboxKind,
     OutboxMessage,
@@ -105,6 +107,8 @@ async def render(session: AsyncSession, item: OutboxMessage, now: datetime, draw
     if item.kind == OutboxKind.UPDATE_REPLY:
         return await _redrawn_reply(session, item, now, drawing)
     if item.kind == OutboxKind.ALERT:
+        if isinstance(subject, InboundEvent):
+            return Delivery(card=quarantine_notice(subject))
         # Not held back for the card it links to: waking someone matters more; the link appears on its redraw.
         assert isinstance(subject, Alert)
         return Delivery(card=await _alert_card(session, subject, now, drawing))
