@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     paypal_api_base: str = PAYPAL_LIVE_API_BASE
 
     tickets_webhook_secret: SecretStr | None = None
+    # The hosts a ticket's callback_url may name, e.g. "helpdesk.example.com,.zendesk.com" (a leading dot allows
+    # subdomains); empty: any host but link-local, multicast and unspecified addresses (see bot/policies/urls.py).
+    helpdesk_hosts: UserIds = ()
 
     # Licences: Keygen, or the seller's own licence server speaking docs/licence-server.md.
     keygen_account: str | None = None
@@ -132,7 +135,7 @@ class Settings(BaseSettings):
     risk_hourly_cost: Decimal = Field(default=Decimal(30), ge=0)  # in the main currency, e.g. 30 or 27.50
     risk_signals_to_part: int = Field(default=2, ge=0)
 
-    @field_validator("owners", "agents", mode="before")
+    @field_validator("owners", "agents", "helpdesk_hosts", mode="before")
     @classmethod
     def _split_user_ids(cls, value: object) -> object:
         if isinstance(value, str):

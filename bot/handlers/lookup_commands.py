@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from bot.actions.targets import TargetKind, read_target
 from bot.audit import parse_since
+from bot.cards.blocks import clip
 from bot.cards.lookups import audit_card, customer_card
+from bot.cards.text import Mrkdwn, md, mention
 from bot.deps import Deps
 from bot.handlers.guard import permitted
 from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
@@ -43,7 +45,9 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
     async with deps.db.transaction(read_only=True) as session:
         customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if customer is None:
-            await respond(response_type="ephemeral", text=f"No customer with the email {target.value} is on record.")
+            await respond(
+                response_type="ephemeral", text=md("No customer with the email {} is on record.", target.value)
+            )
             return
         payments = list(
             await session.scalars(
@@ -73,7 +77,7 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
         await respond(response_type="ephemeral", text=refusal)
         return
     query = select(AuditRecord)
-    scope = []
+    scope: list[Mrkdwn] = []
     now = deps.clock.now()
     async with deps.db.transaction(read_only=True) as session:
         for word in (command.get("text") or "").split():
@@ -81,11 +85,11 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
             if target.kind == TargetKind.EMAIL:
                 customer_id = await session.scalar(select(Customer.id).where(Customer.email == target.value))
                 query = query.where(AuditRecord.customer_id == (customer_id or -1))
-                scope.append(f"for {target.value}")
+                scope.append(md("for {}", target.value))
                 continue
             if target.kind == TargetKind.USER:
                 query = query.where(AuditRecord.actor_id == target.value)
-                scope.append(f"by <@{target.value}>")
+                scope.append(md("by {}", mention(target.value)))
                 continue
             try:
                 since = parse_since(word, now)
@@ -94,14 +98,18 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
                 if ticket_id is None:
                     await respond(
                         response_type="ephemeral",
-                        text=f"“{word}” is not an email, @person, ticket or time. Usage: `{USAGE[Command.AUDIT]}`",
+                        text=md(
+                            "“{}” is not an email, @person, ticket or time. Usage: `{}`",
+                            clip(word, 100),
+                            USAGE[Command.AUDIT],
+                        ),
                     )
                     return
                 query = query.where(AuditRecord.ticket_id == ticket_id)
-                scope.append(f"on ticket {target.value}")
+                scope.append(md("on ticket {}", target.value))
             else:
                 query = query.where(AuditRecord.at >= since)
                 scope.append(f"since {since:%Y-%m-%d %H:%M} UTC")
         records = list(await session.scalars(query.order_by(AuditRecord.seq.desc()).limit(AUDIT_SHOWN)))
-    card = audit_card(records, " ".join(scope) or "(latest)")
+    card = audit_card(records, Mrkdwn(" ".join(scope)) or "(latest)")
     await respond(response_type="ephemeral", text=card.text, blocks=card.blocks)
