@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import audit
 from bot.actions.record import Actor
 from bot.audit import Outcome
+from bot.cards.text import mention
 from bot.errors import UsageError
 from bot.models import Alert, AlertStatus, OutboxMessage
 from bot.outbox import queue
@@ -165,7 +166,7 @@ async def escalate_due(session: AsyncSession, alert_id: int, now: datetime, chan
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         return False  # another process took this step, or someone acknowledged meanwhile
-    paged = " ".join(f"<@{user}>" for user in plan[step].mention)
+    paged = " ".join(mention(user) for user in plan[step].mention)
     minutes = int((plan[step].due - plan[step - 1].due).total_seconds() // 60)
     text = f"⏫ Not acknowledged within {minutes} min: {paged} ({plan[step].label}), please take this."
     queue.reply(

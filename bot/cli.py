@@ -154,6 +154,7 @@ async def _customer(args: argparse.Namespace) -> int:
 
 
 async def _events(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
     from bot.db import Database
     from bot.quarantine import release
 
@@ -161,7 +162,7 @@ async def _events(args: argparse.Namespace) -> int:
     try:
         await db.ensure_schema(create_if_new=False)
         async with db.transaction() as session:
-            released = await release(session, args.provider, args.event_id, datetime.now(UTC))
+            released = await release(session, args.provider, args.event_id, SystemClock().now())
     finally:
         await db.dispose()
     if not released:

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     paypal_api_base: str = PAYPAL_LIVE_API_BASE
 
     tickets_webhook_secret: SecretStr | None = None
+    # The hosts a ticket's callback_url may name, e.g. "helpdesk.example.com,.zendesk.com" (a leading dot allows
+    # subdomains); empty: any host but link-local, multicast and unspecified addresses (see bot/policies/urls.py).
+    helpdesk_hosts: UserIds = ()
 
     # Licences: Keygen, or the seller's own licence server speaking docs/licence-server.md.
     keygen_account: str | None = None
@@ -163,7 +166,7 @@ class Settings(BaseSettings):
             values.refuse_placeholder(value, secret="SecretStr" in str(field.annotation))
         return value
 
-    @field_validator("owners", "agents", mode="before")
+    @field_validator("owners", "agents", "helpdesk_hosts", mode="before")
     @classmethod
     def _split_user_ids(cls, value: object) -> object:
         if isinstance(value, str):

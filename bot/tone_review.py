@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import audit
 from bot.actions.record import Actor
 from bot.audit import Outcome
+from bot.cards.text import mention
 from bot.errors import UsageError
 from bot.models import Ticket, TicketMessage
 from bot.outbox import queue
@@ -82,7 +83,7 @@ async def _redraw(
         )
     elif not confirmed:
         where = "a message in this thread" if shown_in_thread else "the message that opened this ticket"
-        text = f"{'🛑' if verdict == 'abusive' else '✅'} <@{actor.id}> marked {where} *{verdict}*."
+        text = f"{'🛑' if verdict == 'abusive' else '✅'} {mention(actor.id)} marked {where} *{verdict}*."
         queue.reply(
             session,
             f"tone-review:{message.id}:{uuid.uuid4().hex}",

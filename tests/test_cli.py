@@ -142,6 +142,8 @@ def test_an_unreachable_database_is_one_line_naming_the_setting_without_the_pass
             f"supportbot: cannot use the database postgresql+asyncpg://bot:***@127.0.0.1:{port}/shop"
         )
         assert "check SUPPORTBOT_DATABASE_URL" in line and "hunter2" not in result.stderr
+
+
 def test_events_retry_puts_a_quarantined_event_back_and_says_when_there_is_none(tmp_path):
     import sqlite3
 

@@ -18,6 +18,7 @@ from bot.actions.kinds import Kind
 from bot.actions.record import Actor, Ask, Asked, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text, masked
+from bot.cards.text import Mrkdwn, md
 from bot.errors import UsageError
 from bot.models import ActionRecord, ActionStatus, Customer, Payment, Ticket
 from bot.money import exponent
@@ -62,8 +63,9 @@ def _answer(asked: Asked) -> Answer:
     return Answer(notice=already_text(asked.action))
 
 
-async def confirm_refund(session: AsyncSession, view: dict[str, Any], actor: Actor, now: datetime) -> Answer:
-    meta = modals.metadata_of(view)
+async def confirm_refund(
+    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
+) -> Answer:
     refunded_before: dict[str, int] = meta.get("refunded") or {}
     chosen = modals.submitted(view, "payment") or (next(iter(refunded_before)) if len(refunded_before) == 1 else None)
     if chosen is None or chosen not in refunded_before:
@@ -98,8 +100,9 @@ async def confirm_refund(session: AsyncSession, view: dict[str, Any], actor: Act
     return _answer(await ask(session, request, actor, now))
 
 
-async def confirm_revoke(session: AsyncSession, view: dict[str, Any], actor: Actor, now: datetime) -> Answer:
-    meta = modals.metadata_of(view)
+async def confirm_revoke(
+    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
+) -> Answer:
     chosen = modals.submitted(view, "licences")
     if chosen is None and meta.get("licences"):
         chosen = meta["licences"]  # a single key named in the command
@@ -135,9 +138,8 @@ async def confirm_revoke(session: AsyncSession, view: dict[str, Any], actor: Act
 
 
 async def confirm_unsubscribe(
-    session: AsyncSession, view: dict[str, Any], actor: Actor, now: datetime, list_name: str
+    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime, list_name: str
 ) -> Answer:
-    meta = modals.metadata_of(view)
     email = meta["email"]
     request = Ask(
         Kind.UNSUBSCRIBE,
@@ -150,8 +152,9 @@ async def confirm_unsubscribe(
     return _answer(await ask(session, request, actor, now))
 
 
-async def confirm_reply(session: AsyncSession, view: dict[str, Any], actor: Actor, now: datetime) -> Answer:
-    meta = modals.metadata_of(view)
+async def confirm_reply(
+    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
+) -> Answer:
     body = (modals.submitted(view, "body") or "").strip()
     if not body:
         return Answer(errors={"body": "Write the reply first."})
@@ -164,9 +167,10 @@ async def confirm_reply(session: AsyncSession, view: dict[str, Any], actor: Acto
     return await _ask_reply(session, meta, body, close, draft_id, actor, now)
 
 
-async def confirm_held_reply(session: AsyncSession, view: dict[str, Any], actor: Actor, now: datetime) -> Answer:
+async def confirm_held_reply(
+    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
+) -> Answer:
     """The sender read the warning and sent the reply anyway (perhaps edited): it goes as it stands."""
-    meta = modals.metadata_of(view)
     body = (modals.submitted(view, "body") or "").strip()
     if not body:
         return Answer(errors={"body": "Write the reply first."})
@@ -205,9 +209,13 @@ async def _ask_reply(
 
 
 async def confirm_part_ways(
-    session: AsyncSession, view: dict[str, Any], actor: Actor, now: datetime, list_name: str | None
+    session: AsyncSession,
+    view: dict[str, Any],
+    meta: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    list_name: str | None,
 ) -> Answer:
-    meta = modals.metadata_of(view)
     customer = await session.get(Customer, meta.get("customer_id") or 0)
     if customer is None:
         raise UsageError("That customer is no longer on record.")
@@ -244,7 +252,7 @@ async def confirm_part_ways(
     if fresh == 0:
         parent.status, parent.finished_at = ActionStatus.SUCCEEDED, now
         parent.result = {"summary": "every step was already done"}
-        return Answer(notice="\n".join(earlier), notice_title="Already done")
+        return Answer(notice=Mrkdwn("\n".join(earlier)), notice_title="Already done")
     return Answer(recorded=True)
 
 
@@ -376,7 +384,7 @@ async def take_over(
     # Locked first, before the audit chain, as a finishing action locks it (and reads who has it now).
     await session.refresh(ticket, with_for_update=True)
     if ticket.assignee_id == actor.id:
-        return Answer(notice=f"You have ticket {ticket.external_id} already.", notice_title="Already yours")
+        return Answer(notice=md("You have ticket {} already.", ticket.external_id), notice_title="Already yours")
     previous = ticket.assignee_id
     turn = (
         await session.scalar(

@@ -15,9 +15,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions.kinds import Kind
+from bot.actions.modal_state import LABEL_LIMIT, modal_state_for
 from bot.actions.targets import Scope, Target, TargetKind, scope_of_button, scope_of_words
 from bot.cards import modals
-from bot.cards.blocks import escape
+from bot.cards.blocks import clip
+from bot.cards.text import escape, md
 from bot.deps import Deps
 from bot.errors import ProviderError, UsageError
 from bot.integrations.contracts import Licence
@@ -25,6 +27,7 @@ from bot.integrations.contracts import Licence
 log = logging.getLogger(__name__)
 
 LICENCE_LOOKUP_SECONDS = 8.0
+MAX_LICENCE_KEY = 200
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Origin:
     target: Target | None = None  # what a command named
     amount: str | None = None
     note: str | None = None
+    requester: str = ""  # the Slack user the modal opens for: only they may submit its state
 
 
 async def find_scope(deps: Deps, origin: Origin) -> Scope:
@@ -48,14 +52,19 @@ async def find_scope(deps: Deps, origin: Origin) -> Scope:
 
 
 def base_metadata(scope: Scope, origin: Origin) -> dict[str, Any]:
+    """Ids and a short label: the modal's state must fit Slack's 3,000 characters whatever the ticket's id."""
     return {
         "customer_id": scope.customer.id if scope.customer else None,
         "payment_id": scope.payment.id if scope.payment else None,
         "ticket_id": scope.ticket.id if scope.ticket else None,
         "card": list(scope.card) if scope.card else None,
-        "label": scope.label,
-        "response_url": origin.response_url,
+        "label": clip(scope.label, LABEL_LIMIT),
+        "response_url": origin.response_url,  # checked to be Slack's by the handler
     }
+
+
+def sealed(deps: Deps, origin: Origin, view: dict[str, Any]) -> dict[str, Any]:
+    return modal_state_for(deps.settings).seal(view, origin.requester)
 
 
 async def offer_refund(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
@@ -66,11 +75,13 @@ async def offer_refund(deps: Deps, client: AsyncWebClient, origin: Origin) -> No
     if missing:
         setting = "SUPPORTBOT_STRIPE_API_KEY" if "stripe" in missing else "the SUPPORTBOT_PAYPAL_* settings"
         raise UsageError(f"Refunds through {', '.join(sorted(missing))} are not configured ({setting}).")
+    # The modal offers at most MAX_CHOICES payments (newest first); the state vouches for exactly those.
+    choices = scope.refundable[: modals.MAX_CHOICES]
     metadata = base_metadata(scope, origin) | {
-        "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in scope.refundable}
+        "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in choices}
     }
-    view = modals.refund_modal(scope.refundable, scope.customer, metadata, amount=origin.amount, note=origin.note)
-    await client.views_open(trigger_id=origin.trigger_id, view=view)
+    view = modals.refund_modal(choices, scope.customer, metadata, amount=origin.amount, note=origin.note)
+    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
 
 
 async def offer_revoke(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
@@ -83,9 +94,11 @@ async def offer_revoke(deps: Deps, client: AsyncWebClient, origin: Origin) -> No
         except UsageError:
             # Not a payment or ticket we know: a licence key, confirmed as it is.
             key = origin.target.value
+            if len(key) > MAX_LICENCE_KEY:
+                raise UsageError("That is too long to be a licence key.") from None
             metadata = {"licences": [key], "label": f"licence {key[:4]}…", "response_url": origin.response_url}
-            view = modals.revoke_modal(server.name, [Licence(key)], f"licence `{escape(key)}`", metadata)
-            await client.views_open(trigger_id=origin.trigger_id, view=view)
+            view = modals.revoke_modal(server.name, [Licence(key)], md("licence `{}`", key), metadata)
+            await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
             return
     else:
         scope = await find_scope(deps, origin)
@@ -93,10 +106,11 @@ async def offer_revoke(deps: Deps, client: AsyncWebClient, origin: Origin) -> No
     metadata = base_metadata(scope, origin) | {"email": email}
     who = escape(email)
     opened = await client.views_open(
-        trigger_id=origin.trigger_id, view=modals.revoke_modal(server.name, None, who, metadata)
+        trigger_id=origin.trigger_id, view=sealed(deps, origin, modals.revoke_modal(server.name, None, who, metadata))
     )
     licences, error = await _licences(deps, email)
-    await _update(client, opened, modals.revoke_modal(server.name, licences, who, metadata, lookup_error=error))
+    view = modals.revoke_modal(server.name, licences, who, metadata, lookup_error=error)
+    await _update(client, opened, sealed(deps, origin, view))
 
 
 async def offer_unsubscribe(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
@@ -114,9 +128,8 @@ async def offer_unsubscribe(deps: Deps, client: AsyncWebClient, origin: Origin) 
         scope = await find_scope(deps, origin)
         email = _email_of(scope)
     metadata = base_metadata(scope, origin) | {"email": email}
-    await client.views_open(
-        trigger_id=origin.trigger_id, view=modals.unsubscribe_modal(mailing_list.name, email, metadata)
-    )
+    view = modals.unsubscribe_modal(mailing_list.name, email, metadata)
+    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
 
 
 async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
@@ -125,7 +138,7 @@ async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) ->
         raise UsageError(f"No customer is on record for {scope.label}, so there is no one to part ways with.")
     server = deps.providers.licences
     list_name = deps.providers.mailing_list.name if deps.providers.mailing_list else None
-    refundable = [c for c in scope.refundable if c.payment.provider in deps.providers.gateways]
+    refundable = [c for c in scope.refundable if c.payment.provider in deps.providers.gateways][: modals.MAX_CHOICES]
     metadata = base_metadata(scope, origin) | {
         "email": scope.email,
         "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in refundable},
@@ -142,16 +155,20 @@ async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) ->
         no_message = None
 
     def view(licences: list[Licence] | None, error: str | None = None) -> dict[str, Any]:
-        return modals.part_ways_modal(
-            scope.customer,
-            refundable,
-            licences,
-            server.name if server else None,
-            list_name,
-            scope.ticket,
-            metadata,
-            lookup_error=error,
-            no_message=no_message,
+        return sealed(
+            deps,
+            origin,
+            modals.part_ways_modal(
+                scope.customer,
+                refundable,
+                licences,
+                server.name if server else None,
+                list_name,
+                scope.ticket,
+                metadata,
+                lookup_error=error,
+                no_message=no_message,
+            ),
         )
 
     opened = await client.views_open(trigger_id=origin.trigger_id, view=view(None))
@@ -176,9 +193,8 @@ async def offer_reply(deps: Deps, client: AsyncWebClient, origin: Origin) -> Non
             "(SUPPORTBOT_SMTP_HOST), so a reply cannot reach the customer from here."
         )
     metadata = base_metadata(scope, origin)
-    await client.views_open(
-        trigger_id=origin.trigger_id, view=modals.reply_modal(scope.ticket, scope.customer, via, metadata)
-    )
+    view = modals.reply_modal(scope.ticket, scope.customer, via, metadata)
+    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
 
 
 OFFERS = {

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cards.text import Mrkdwn, escape, link, md
 from bot.money import format_totals
 from bot.store import CustomerHistory
 
@@ -61,12 +62,14 @@ def divider() -> Block:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """Customer text shown as-is: Slack must not read it as links, mentions or formatting."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if len(text) <= limit:
+        return text
+    kept = text[: limit - 1]
+    # Never leave half a link, mention or date: Slack would show it raw, or read it with what follows.
+    if (start := kept.rfind("<")) > kept.rfind(">"):
+        kept = kept[:start]
+    # A cut entity (`&am…`) is only shown oddly; clipped markup stays markup.
+    return Mrkdwn(kept + "…") if isinstance(text, Mrkdwn) else kept + "…"
 
 
 def humanise(value: str | None) -> str | None:
@@ -74,19 +77,15 @@ def humanise(value: str | None) -> str | None:
     return value.replace("_", " ").capitalize() if value else None
 
 
-def link(url: str | None, label: str) -> str:
-    return f"<{url}|{escape(label)}>" if url else escape(label)
-
-
 def quote(text: str, limit: int = 1200) -> str:
     body = escape(clip(text.strip(), limit)) or "_(empty message)_"
     return "\n".join("> " + line for line in body.splitlines())
 
 
-def slack_date(when: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
+def slack_date(when: datetime, fmt: str = "{date_short_pretty} at {time}") -> Mrkdwn:
     """A time each reader sees in their own timezone; the fallback is UTC."""
     fallback = when.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+    return Mrkdwn(f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>")
 
 
 def archive_link(channel: str | None, ts: str | None) -> str | None:
@@ -118,14 +117,12 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def customer_label(email: str | None, name: str | None) -> str:
-    # The address is customer text too: escaped, so a crafted one cannot become a mention.
-    email = escape(email) if email else email
+def customer_label(email: str | None, name: str | None) -> Mrkdwn:
+    # The address is customer text too: a crafted one must not become a mention or a second link.
+    address = link(f"mailto:{email}", email) if email and "|" not in email else escape(email)
     if name and email:
-        return f"{escape(name)} <mailto:{email}|{email}>"
-    if email:
-        return f"<mailto:{email}|{email}>"
-    return escape(name) if name else "_unknown customer_"
+        return md("{} {}", name, address)
+    return address if email else (escape(name) if name else Mrkdwn("_unknown customer_"))
 
 
 def history_line(history: CustomerHistory, *, purchase_number: int | None = None) -> str:
@@ -165,5 +162,7 @@ class Card:
     __slots__ = ("text", "blocks")
 
     def __init__(self, text: str, blocks: list[Block]):
-        self.text = clip(text, 3000)
+        # The notification is where a mention buzzes phones: plain text is escaped here, for every card; only
+        # text marked `Mrkdwn` (built with `md`, `mention`, `escape`) goes out as markup.
+        self.text = clip(escape(text), 3000)
         self.blocks = blocks[:50]

@@ -42,7 +42,7 @@ def dispute_card(
     blocks = [
         header(f"{'✅' if closed else '⚠️'} Dispute · {amount} · {reason}"),
         fields(
-            ("Status", status + (f" ({humanise(dispute.stage)})" if dispute.stage else "")),
+            ("Status", escape(status + (f" ({humanise(dispute.stage)})" if dispute.stage else ""))),
             ("Evidence due", evidence_due(dispute, now, closed)),
             (
                 "Customer",

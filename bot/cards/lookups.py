@@ -19,6 +19,7 @@ from bot.cards.blocks import (
     section,
     slack_date,
 )
+from bot.cards.text import mention
 from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
 from bot.money import format_money, format_totals
 from bot.policies.risk import Risk
@@ -57,7 +58,7 @@ def customer_card(
 
 
 def _risk(risk: Risk) -> str:
-    lines = [f"*Risk*: {risk.summary() or '🟢 nothing to watch'}"]
+    lines = [f"*Risk*: {escape(risk.summary()) or '🟢 nothing to watch'}"]
     lines += [f"{'⚠️' if signal.crossed else '•'} {escape(signal.text)}" for signal in risk.signals]
     if risk.consider_parting:
         lines.append("_The bot only suggests; parting ways is your decision (`/partways`)._")
@@ -86,8 +87,8 @@ def _payment(payment: Payment) -> str:
 
 def _dispute(dispute: Dispute) -> str:
     return (
-        f"• {format_money(dispute.amount_minor, dispute.currency)} · {humanise(dispute.reason) or 'no reason'} · "
-        f"{humanise(dispute.status) or 'open'}"
+        f"• {format_money(dispute.amount_minor, dispute.currency)} · {escape(humanise(dispute.reason) or 'no reason')}"
+        f" · {escape(humanise(dispute.status) or 'open')}"
     )
 
 
@@ -103,12 +104,14 @@ OUTCOME_MARKS = {"succeeded": "✅", "failed": "❌", "refused": "⛔", "attempt
 
 
 def audit_card(records: list[AuditRecord], scope: str) -> Card:
+    """`scope` says what was asked for; words the person typed in it must come as `Mrkdwn`, already escaped."""
+    scope = escape(scope)
     if not records:
         return Card("No audited actions", [section(f"No audited actions {scope}.")])
     lines = []
     for record in records:
         personal = record.personal or {}
-        who = escape(personal.get("actor_name") or "") or f"<@{record.actor_id}>"
+        who = escape(personal.get("actor_name") or "") or mention(record.actor_id)
         on = f" · {escape(personal['subject'])}" if personal.get("subject") else ""
         ref = f" · `{escape(record.provider_reference)}`" if record.provider_reference else ""
         lines.append(

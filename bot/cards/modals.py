@@ -15,6 +15,7 @@ from bot.slack_ids import ViewId
 
 View = dict[str, Any]
 VALUE = "value"  # the action_id of every input: a block holds one input, named by its block_id
+MAX_CHOICES = 10  # Slack's limit for radio buttons and checkboxes
 PART_WAYS_MESSAGE = (
     "Hello{name},\n\n"
     "I'm sorry we could not make this work for you. Having looked at everything, I don't think our product is a "
@@ -47,7 +48,9 @@ def modal(callback_id: ViewId, title: str, submit: str | None, blocks: list[Bloc
 
 def notice(title: str, text: str) -> View:
     """A modal with nothing to confirm: why the action cannot be offered, or what already happened."""
-    return {"type": "modal", "title": _plain(clip(title, 24)), "close": _plain("Close"), "blocks": [section(text)]}
+    # Plain text (an error's message) is shown as written; what we compose with markup comes as Mrkdwn.
+    body = escape(text)
+    return {"type": "modal", "title": _plain(clip(title, 24)), "close": _plain("Close"), "blocks": [section(body)]}
 
 
 def payment_label(payment: Payment, remaining: int | None = None) -> str:
@@ -111,7 +114,9 @@ def revoke_modal(
     *,
     lookup_error: str | None = None,
 ) -> View:
-    """`licences` None: still being looked up (the modal is updated when they are known)."""
+    """`licences` None: still being looked up (the modal is updated when they are known); `customer_line` is
+    shown as written unless it comes as Mrkdwn."""
+    customer_line = escape(customer_line)
     blocks: list[Block] = []
     if licences is None and lookup_error is None:
         blocks.append(section(f"Looking up the licences of {customer_line} on {escape(server)}…"))
@@ -219,7 +224,8 @@ def part_ways_modal(
             if refundable
             else ""
         )
-        first_name = f" {customer.name.split()[0]}" if customer.name else ""
+        # A name of only spaces has no first word.
+        first_name = "".join(f" {word}" for word in (customer.name or "").split()[:1])
         blocks.append(
             _text_input(
                 "message",
@@ -263,14 +269,6 @@ def held_reply_modal(warning: str, draft: str, metadata: dict[str, Any]) -> View
     view = modal(ViewId.REPLY_HELD, "Check your reply", "Send anyway", blocks, metadata)
     view["close"] = _plain("Back")
     return view
-
-
-def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def submitted(view: dict[str, Any], block_id: str) -> Any:
@@ -322,7 +320,11 @@ def _text_input(
 
 
 def _radio(block_id: str, label: str, options: list[tuple[str, str]]) -> Block:
-    element = {"type": "radio_buttons", "action_id": VALUE, "options": [_option(v, t) for v, t in options[:10]]}
+    element = {
+        "type": "radio_buttons",
+        "action_id": VALUE,
+        "options": [_option(v, t) for v, t in options[:MAX_CHOICES]],
+    }
     return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
 
 
@@ -341,7 +343,7 @@ def _checkboxes(
     checked: set[str] | None = None,
     optional: bool = False,
 ) -> Block:
-    choices = [_option(v, t) for v, t in options[:10]]
+    choices = [_option(v, t) for v, t in options[:MAX_CHOICES]]
     element: dict[str, Any] = {"type": "checkboxes", "action_id": VALUE, "options": choices}
     initial = [c for c in choices if all_checked or c["value"] in (checked or set())]
     if initial:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cards.blocks import Block, Card, context, escape, header, humanise, section, slack_date
+from bot.cards.text import Mrkdwn, link, mention
 from bot.models import MorningDigest
 from bot.money import format_money, format_totals
 from bot.policies.oncall import AlertKind
@@ -64,15 +65,14 @@ def _alert_line(alert: dict[str, Any]) -> str:
     name = _ALERT_NAMES.get(alert["kind"], humanise(alert["kind"]) or "alert")
     raised = slack_date(_at(alert["raised_at"]), "{time}")
     if alert["acknowledged_by"]:
-        ended = (
-            f"acknowledged by <@{alert['acknowledged_by']}> at {slack_date(_at(alert['acknowledged_at']), '{time}')}"
-        )
+        at = slack_date(_at(alert["acknowledged_at"]), "{time}")
+        ended = f"acknowledged by {mention(alert['acknowledged_by'])} at {at}"
     else:
         ended = "*nobody acknowledged it*"
     if alert["resolution"]:
         ended += f"; resolved: {escape(alert['resolution'])}"
     escalated = f" (escalated {alert['escalations']}×)" if alert["escalations"] else ""
-    return f"• {raised} {_linked(name, alert['link'])}{escalated}: {ended}"
+    return f"• {raised} {_linked(escape(name), alert['link'])}{escalated}: {ended}"
 
 
 def _waiting_line(item: dict[str, Any]) -> str:
@@ -91,14 +91,15 @@ def _dispute_line(dispute: dict[str, Any]) -> str:
 def _actions_line(actions: dict[str, Any]) -> str:
     parts = []
     for kind, count in sorted(actions["done"].items()):
-        people = " ".join(f"<@{actor}>" for actor in actions["by"].get(kind, []))
-        parts.append(f"{humanise(kind)} ×{count} ({people})")
+        people = " ".join(mention(actor) for actor in actions["by"].get(kind, []))
+        parts.append(f"{escape(humanise(kind))} ×{count} ({people})")
     failed = sum(actions["failed"].values())
     return " · ".join(parts) + (f" · {failed} failed" if failed else "")
 
 
-def _linked(label: str, link: str | None) -> str:
-    return f"<{link}|{label}>" if link else label
+def _linked(label: str, url: str | None) -> str:
+    """`label` is already escaped markup."""
+    return link(url, Mrkdwn(label)) if url else label
 
 
 def _at(text: str) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.actions.kinds import Kind
 from bot.cards.blocks import Block, Card, actions, button, context, escape, section
+from bot.cards.text import Mrkdwn, md, mention
 from bot.models import ActionRecord, ActionStatus
 from bot.slack_ids import ActionId
 
@@ -27,8 +28,8 @@ MARKS = {
 }
 
 
-def who(action: ActionRecord) -> str:
-    return f"<@{action.actor_id}>"
+def who(action: ActionRecord) -> Mrkdwn:
+    return mention(action.actor_id)
 
 
 def succeeded_text(action: ActionRecord, summary: str, reference: str | None) -> str:
@@ -38,7 +39,7 @@ def succeeded_text(action: ActionRecord, summary: str, reference: str | None) ->
         # Taking a ticket from someone tells them, in the thread, by mentioning them: "took the ticket over from
         # <@them>; the help desk knows", not "…; the help desk knows from <@them>".
         took, sep, rest = escape(summary).partition(";")
-        return f"{MARKS[Kind.TAKE_OVER]} {who(action)} {took} from <@{previous}>{sep}{rest}{ref}"
+        return f"{MARKS[Kind.TAKE_OVER]} {who(action)} {took} from {mention(previous)}{sep}{rest}{ref}"
     return f"{MARKS.get(action.kind, '✅')} {who(action)} {escape(summary)}{ref}"
 
 
@@ -46,15 +47,15 @@ def failed_text(action: ActionRecord, reason: str) -> str:
     return f"❌ The {NOUNS.get(action.kind, action.kind)} asked by {who(action)} failed: {escape(reason)}"
 
 
-def already_text(action: ActionRecord) -> str:
+def already_text(action: ActionRecord) -> Mrkdwn:
     """What a second request for the same thing is told."""
     noun = NOUNS.get(action.kind, action.kind)
     if action.status == ActionStatus.SUCCEEDED:
         summary = (action.result or {}).get("summary") or "done"
-        return f"That was already done: {who(action)} {escape(summary)}."
+        return md("That was already done: {} {}.", who(action), summary)
     if action.status == ActionStatus.FAILED:
-        return f"The same {noun} failed before: {escape(action.error or 'no reason given')}."
-    return f"That {noun} was already asked for by {who(action)} and is under way; the outcome will follow."
+        return md("The same {} failed before: {}.", noun, action.error or "no reason given")
+    return md("That {} was already asked for by {} and is under way; the outcome will follow.", noun, who(action))
 
 
 def part_ways_card(parent: ActionRecord, steps: list[ActionRecord]) -> Card:
@@ -62,15 +63,16 @@ def part_ways_card(parent: ActionRecord, steps: list[ActionRecord]) -> Card:
     lines += [f"↺ {line}" for line in parent.params.get("earlier") or []]  # written by already_text, escaped
     failed = [step for step in steps if step.status == ActionStatus.FAILED]
     if failed:
-        headline = f"👋 *Parting ways* ({who(parent)}): {len(steps) - len(failed)} of {len(steps)} steps done"
+        what, outcome = "Parting ways", f"{len(steps) - len(failed)} of {len(steps)} steps done"
     else:
-        headline = f"👋 *Parted ways* ({who(parent)}): every step done"
+        what, outcome = "Parted ways", "every step done"
+    headline = md("👋 *{}* ({}): {}", what, who(parent), outcome)
     blocks: list[Block] = [section(headline + "\n" + "\n".join(lines))]
     if failed:
         retry = button(ActionId.RETRY_STEPS, f"Retry {len(failed)} failed step(s)", str(parent.id), "primary")
         blocks.append(actions(retry))
         blocks.append(context("Steps that worked are not repeated."))
-    return Card(headline.replace("*", ""), blocks)
+    return Card(md("👋 {} ({}): {}", what, who(parent), outcome), blocks)
 
 
 def _step_line(step: ActionRecord) -> str:

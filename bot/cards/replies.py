@@ -29,7 +29,7 @@ def ticket_message_reply(message: TicketMessage) -> Card:
     else:
         who = f"🧑‍💼 *{escape(message.author or 'Agent')} replied*"
     return Card(
-        f"{'Customer' if message.sender == 'customer' else 'Agent'}: {escape(message.body[:150])}",
+        f"{'Customer' if message.sender == 'customer' else 'Agent'}: {message.body[:150]}",
         [section(f"{who}\n{quote(message.body, 2800)}"), context(slack_date(message.sent_at))],
     )
 
@@ -42,19 +42,19 @@ def dispute_change_text(change: str, before: dict[str, Any], after: dict[str, An
         "funds_withdrawn": "💸 Funds withdrawn from your balance",
         "funds_reinstated": "💰 Funds reinstated to your balance",
         "created": "⚠️ Dispute opened",
-    }.get(change, f"Dispute event: {change}")
+    }.get(change, f"Dispute event: {escape(change)}")
     changes = []
     if before["status"] != after["status"]:
-        changes.append(f"status {humanise(before['status']) or '—'} → *{humanise(after['status'])}*")
+        changes.append(f"status {escape(humanise(before['status']) or '—')} → *{escape(humanise(after['status']))}*")
     if before["stage"] != after["stage"] and after["stage"]:
-        changes.append(f"stage → *{humanise(after['stage'])}*")
+        changes.append(f"stage → *{escape(humanise(after['stage']))}*")
     if before["amount_minor"] != after["amount_minor"]:
         changes.append(f"amount → *{format_money(after['amount_minor'], after['currency'])}*")
     if before["reason"] != after["reason"] and after["reason"]:
-        changes.append(f"reason → *{humanise(after['reason'])}*")
+        changes.append(f"reason → *{escape(humanise(after['reason']))}*")
     due: datetime | None = after["evidence_due_at"]
     if before["evidence_due_at"] != due and due is not None:
         changes.append(f"evidence due {slack_date(due)}")
     if outcome:
-        changes.append(f"outcome: *{humanise(outcome)}*")
+        changes.append(f"outcome: *{escape(humanise(outcome))}*")
     return headline + (": " + "; ".join(changes) if changes else "")

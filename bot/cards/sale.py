@@ -46,7 +46,7 @@ def sale_card(
     if not payment.livemode:
         blocks.append(context("🧪 test mode"))
     who = email or name or "unknown customer"
-    return Card(f"New sale: {amount} · {escape(product)} · {escape(who)}", blocks)
+    return Card(f"New sale: {amount} · {product} · {who}", blocks)
 
 
 def _marks(payment: Payment, disputes: list[Dispute]) -> list[str]:

@@ -17,6 +17,7 @@ from bot.cards.blocks import (
     section,
     slack_date,
 )
+from bot.cards.text import mention
 from bot.cards.tone import hidden_message, is_abusive, tone_badges
 from bot.cards.waiting import waiting_line
 from bot.models import Customer, Ticket, TicketMessage
@@ -52,7 +53,7 @@ def ticket_card(
     if ticket.status != "open":
         about.append(f"*{escape(ticket.status)}*")
     if ticket.assignee_id:
-        about.append(f"🙋 <@{ticket.assignee_id}> has it")
+        about.append(f"🙋 {mention(ticket.assignee_id)} has it")
     blocks.append(context(*about, local_time(customer.timezone if customer else None, now) or ""))
     if waiting is not None and (line := waiting_line(waiting)):
         # Urgent reads as part of the card; a wait within its target is a footnote.
@@ -60,7 +61,7 @@ def ticket_card(
     if tone is not None and (badges := tone_badges(tone)):
         blocks.append(section("\n".join(badges)))
     if risk:
-        blocks.append(context(risk))
+        blocks.append(context(escape(risk)))
     if first is not None:
         if hide_abusive and is_abusive(first):
             blocks.append(hidden_message(first, lead="The first message:"))
@@ -73,7 +74,7 @@ def ticket_card(
             context(f"💬 {len(messages)} messages · last from {who} {slack_date(last.sent_at)} · replies in the thread")
         )
     who = email or name or "unknown customer"
-    return Card(f"New ticket from {escape(who)}: {escape(subject)}", blocks)
+    return Card(f"New ticket from {who}: {subject}", blocks)
 
 
 def _earlier(history: CustomerHistory) -> CustomerHistory:

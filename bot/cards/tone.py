@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cards.blocks import Block, Card, actions, archive_link, button, context, escape, quote, section, slack_date
+from bot.cards.text import channel_mention, link, mention
 from bot.models import Customer, Ticket, TicketMessage
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import TicketTone
@@ -76,7 +77,7 @@ def warning_card(
 ) -> Card:
     """The warning in the ticket's thread when the customer's messages turn abusive."""
     if message.tone_corrected_by and message.tone != Tone.ABUSIVE:
-        text = f"✅ <@{message.tone_corrected_by}> marked this message *not abusive*; it is shown as written."
+        text = f"✅ {mention(message.tone_corrected_by)} marked this message *not abusive*; it is shown as written."
         return Card("Marked not abusive", [section(text)])
     reasons = reasons_of(message)
     lead = f"{marker} · " if marker else ""
@@ -89,11 +90,11 @@ def warning_card(
         lines.append(f"The customer {flags_text(trend.flags)}.")
     lines.append(
         "Stay factual and courteous; never be abusive back. An owner can take the ticket over or part ways."
-        + (f" On-call was told in <#{oncall}>." if oncall else "")
+        + (f" On-call was told in {channel_mention(oncall)}." if oncall else "")
     )
     blocks: list[Block] = [section("\n".join(lines))]
     if message.tone_corrected_by:
-        blocks.append(context(f"✔️ <@{message.tone_corrected_by}> confirmed it is abusive"))
+        blocks.append(context(f"✔️ {mention(message.tone_corrected_by)} confirmed it is abusive"))
     else:
         blocks.append(
             actions(
@@ -113,13 +114,14 @@ def abuse_alert_body(
     message: TicketMessage, ticket: Ticket, customer: Customer | None, trend: TicketTone, *, flags_only: bool
 ) -> Card:
     """For the on-call channel: enough to decide whether to act now, without the insults themselves."""
-    who = escape((customer.email or customer.name) if customer and (customer.email or customer.name) else "a customer")
-    what = f"threatening message from {who}" if flags_only else f"abusive message from {who}"
-    lines = [f"🚨 *{what[0].upper()}{what[1:]}* on ticket {escape(ticket.external_id)}"]
+    who = (customer.email or customer.name) if customer and (customer.email or customer.name) else "a customer"
+    what = "threatening message" if flags_only else "abusive message"
+    lines = [f"🚨 *{what.capitalize()} from {escape(who)}* on ticket {escape(ticket.external_id)}"]
     if reasons := reasons_of(message):
         lines.append("Why: " + "; ".join(escape(reason) for reason in reasons))
     if trend.flags:
         lines.append(f"The customer {flags_text(trend.flags)}.")
     where = archive_link(ticket.slack_channel, ticket.slack_ts)
-    about = [slack_date(message.sent_at)] + ([f"<{where}|open the ticket>"] if where else [])
-    return Card(f"Urgent: {what} (ticket {ticket.external_id})", [section("\n".join(lines)), context(*about)])
+    about = [slack_date(message.sent_at)] + ([link(where, "open the ticket")] if where else [])
+    text = f"Urgent: {what} from {who} (ticket {ticket.external_id})"
+    return Card(text, [section("\n".join(lines)), context(*about)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.cards.blocks import Card, archive_link, clip, context, escape, local_time, section, slack_date
+from bot.cards.text import link
 from bot.cards.tone import is_abusive
 from bot.models import Customer, Ticket, TicketMessage
 from bot.money import format_money
@@ -35,7 +36,7 @@ def waiting_alert_body(
 ) -> Card:
     """For the on-call channel: who waits, how long, what time it is for them, and what they last wrote."""
     who = _who(customer)
-    headline = f"⏰ *{who} is waiting*: {escape(state.describe())}"
+    headline = f"⏰ *{escape(who)} is waiting*: {escape(state.describe())}"
     lines = [headline, f"Ticket {escape(ticket.external_id)}: {escape(ticket.subject or '(no subject)')}"]
     if last is not None:
         shown = "_(hidden: abusive)_" if is_abusive(last) else f"“{escape(clip(last.body, 300))}”"
@@ -66,7 +67,7 @@ def refund_request_alert_body(
     who = _who(customer)
     amount = format_money(refundable_minor, currency)
     lines = [
-        f"💸 *{who} asks for a refund: {amount} at stake* on ticket {escape(ticket.external_id)}",
+        f"💸 *{escape(who)} asks for a refund: {amount} at stake* on ticket {escape(ticket.external_id)}",
         "_(message hidden: abusive)_" if is_abusive(message) else f"“{escape(clip(message.body, 300))}”",
     ]
     about = [slack_date(message.sent_at)]
@@ -75,9 +76,10 @@ def refund_request_alert_body(
 
 
 def _who(customer: Customer | None) -> str:
-    return escape((customer.email or customer.name or "A customer") if customer else "A customer")
+    """Raw: escaped where it is shown."""
+    return (customer.email or customer.name or "A customer") if customer else "A customer"
 
 
 def _ticket_link(ticket: Ticket) -> str | None:
     where = archive_link(ticket.slack_channel, ticket.slack_ts)
-    return f"<{where}|open the ticket>" if where else None
+    return link(where, "open the ticket") if where else None

@@ -11,9 +11,10 @@ from bot.actions.confirm import take_over
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import TargetKind, read_target, scope_of_words
+from bot.cards.text import escape, md
 from bot.deps import Deps
 from bot.errors import UsageError, quoted
-from bot.handlers.guard import actor_of, permitted
+from bot.handlers.guard import actor_of, permitted, response_url_of
 from bot.policies.routing import Topic, channel_for
 from bot.slack_ids import Command
 
@@ -56,11 +57,18 @@ async def handle_action_command(
         await respond(response_type="ephemeral", text=f"Give an email address. Usage: `{USAGE[name]}`")
         return
     amount, note = _amount_and_note(words[1:]) if name == Command.REFUND else (None, None)
-    origin = Origin(command["trigger_id"], command.get("response_url"), target=target, amount=amount, note=note)
+    origin = Origin(
+        command["trigger_id"],
+        response_url_of(deps, command),
+        target=target,
+        amount=amount,
+        note=note,
+        requester=actor_of(command).id,
+    )
     try:
         await OFFERS[kind](deps, client, origin)
     except UsageError as exc:
-        await respond(response_type="ephemeral", text=f"{exc}\nUsage: `{USAGE[name]}`")
+        await respond(response_type="ephemeral", text=md("{}\nUsage: `{}`", str(exc), USAGE[name]))
 
 
 async def handle_takeover_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
@@ -81,15 +89,15 @@ async def handle_takeover_command(ack: AsyncAck, command: dict[str, Any], respon
                 "subject": "ticket",
                 "id": scope.ticket.id,
                 "subject_label": scope.label,
-                "response_url": command.get("response_url"),
+                "response_url": response_url_of(deps, command),
             }
             support = channel_for(Topic.TICKET, deps.channels)
             answer = await take_over(session, scope.ticket, actor_of(command), deps.clock.now(), report, support)
     except UsageError as exc:
-        await respond(response_type="ephemeral", text=f"{exc}\nUsage: `{USAGE[Command.TAKEOVER]}`")
+        await respond(response_type="ephemeral", text=md("{}\nUsage: `{}`", str(exc), USAGE[Command.TAKEOVER]))
         return
     deps.wake_actions()
-    await respond(response_type="ephemeral", text=answer.notice or f"You have taken over {scope.label}.")
+    await respond(response_type="ephemeral", text=escape(answer.notice) or md("You have taken over {}.", scope.label))
 
 
 def _amount_and_note(words: list[str]) -> tuple[str | None, str | None]:

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.alerts import acknowledge
+from bot.cards.text import escape
 from bot.deps import Deps
 from bot.errors import UsageError
 from bot.handlers.guard import actor_of, permitted
@@ -33,7 +34,7 @@ async def handle_acknowledge(
             raise UsageError("That alert is from an unknown version of the bot.")
         told = await deps.db.run(lambda session: acknowledge(session, int(value), actor, now, channel), urgent=True)
     except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
     deps.wake_outbox()
     await respond(response_type="ephemeral", replace_original=False, text=told)

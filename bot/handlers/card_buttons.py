@@ -12,9 +12,10 @@ from bot.actions.confirm import Answer, retry_failed_steps, take_over
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import scope_of_button
+from bot.cards.text import escape
 from bot.deps import Deps
 from bot.errors import UsageError
-from bot.handlers.guard import actor_of, permitted
+from bot.handlers.guard import actor_of, permitted, response_url_of
 from bot.policies.routing import Topic, channel_for
 from bot.slack_ids import ActionId
 
@@ -48,11 +49,16 @@ async def handle_card_button(
     if (refusal := await permitted(deps, body, PERMISSION[kind], subject=action.get("value"))) is not None:
         await respond(response_type="ephemeral", replace_original=False, text=refusal)
         return
-    origin = Origin(body["trigger_id"], body.get("response_url"), button_value=str(action.get("value")))
+    origin = Origin(
+        body["trigger_id"],
+        response_url_of(deps, body),
+        button_value=str(action.get("value")),
+        requester=actor_of(body).id,
+    )
     try:
         await OFFERS[kind](deps, client, origin)
     except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
 
 
 async def handle_takeover_button(
@@ -65,11 +71,11 @@ async def handle_takeover_button(
     try:
         answer = await deps.db.run(lambda session: _take_over(session, str(action.get("value")), body, deps))
     except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
     deps.wake_actions()
     if answer.notice:
-        await respond(response_type="ephemeral", replace_original=False, text=answer.notice)
+        await respond(response_type="ephemeral", replace_original=False, text=escape(answer.notice))
 
 
 async def _take_over(session: AsyncSession, value: str, body: dict[str, Any], deps: Deps) -> Answer:
@@ -96,7 +102,7 @@ async def handle_retry_button(
             lambda session: retry_failed_steps(session, int(value), actor_of(body), deps.clock.now())
         )
     except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
     deps.wake_actions()
     text = f"Retrying {retried} step(s); the outcome follows in the thread." if retried else "Nothing left to retry."

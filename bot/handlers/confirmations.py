@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -10,7 +11,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.actions import confirm
 from bot.actions.confirm import Answer
 from bot.actions.kinds import PERMISSION, Kind
-from bot.cards.modals import metadata_of, notice
+from bot.actions.modal_state import TamperedStateError, modal_state_for
+from bot.cards.modals import notice
 from bot.deps import Deps
 from bot.errors import UsageError
 from bot.handlers.guard import actor_of, permitted
@@ -35,38 +37,50 @@ def register(app: AsyncApp) -> None:
 
 async def handle_confirmation_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
     kind = _KINDS[ViewId(view["callback_id"])]
-    label = metadata_of(view).get("label")
+    actor = actor_of(body)
+    state = modal_state_for(deps.settings)
+    try:
+        # What the bot decided when it opened the modal (which payments, what they showed as refunded, where to
+        # report): only as the bot sealed it, and only for the person it was opened for.
+        meta = state.open(view, actor.id)
+    except TamperedStateError as exc:
+        log.warning("modal %s: refused state from %s: %s", view.get("callback_id"), actor.id, exc)
+        await ack(response_action="update", view=notice("Cannot do that", str(exc)))
+        return
     # Checked again on submit: the modal may have been opened before the person's role changed.
-    if (refusal := await permitted(deps, body, PERMISSION[kind], subject=label)) is not None:
+    if (refusal := await permitted(deps, body, PERMISSION[kind], subject=meta.get("label"))) is not None:
         await ack(response_action="update", view=notice("Not allowed", refusal))
         return
-    actor = actor_of(body)
     try:
-        answer = await deps.db.run(lambda session: _record(kind, session, view, actor, deps), urgent=True)
+        answer = await deps.db.run(lambda session: _record(kind, session, view, meta, actor, deps), urgent=True)
     except UsageError as exc:
         await ack(response_action="update", view=notice("Cannot do that", str(exc)))
         return
+    if answer.push is not None:
+        answer = replace(answer, push=state.seal(answer.push, actor.id))
     await ack(**answer.ack_arguments())
     if answer.recorded:
         deps.wake_actions()
 
 
-async def _record(kind: Kind, session: Any, view: dict[str, Any], actor: confirm.Actor, deps: Deps) -> Answer:
+async def _record(
+    kind: Kind, session: Any, view: dict[str, Any], meta: dict[str, Any], actor: confirm.Actor, deps: Deps
+) -> Answer:
     now = deps.clock.now()
     providers = deps.providers
     list_name = providers.mailing_list.name if providers.mailing_list else None
     match kind:
         case Kind.REFUND:
-            return await confirm.confirm_refund(session, view, actor, now)
+            return await confirm.confirm_refund(session, view, meta, actor, now)
         case Kind.REVOKE_LICENCE:
-            return await confirm.confirm_revoke(session, view, actor, now)
+            return await confirm.confirm_revoke(session, view, meta, actor, now)
         case Kind.UNSUBSCRIBE:
             if list_name is None:
                 raise UsageError("No mailing list is configured any more.")
-            return await confirm.confirm_unsubscribe(session, view, actor, now, list_name)
+            return await confirm.confirm_unsubscribe(session, view, meta, actor, now, list_name)
         case Kind.PART_WAYS:
-            return await confirm.confirm_part_ways(session, view, actor, now, list_name)
+            return await confirm.confirm_part_ways(session, view, meta, actor, now, list_name)
         case _ if view["callback_id"] == ViewId.REPLY_HELD:
-            return await confirm.confirm_held_reply(session, view, actor, now)
+            return await confirm.confirm_held_reply(session, view, meta, actor, now)
         case _:
-            return await confirm.confirm_reply(session, view, actor, now)
+            return await confirm.confirm_reply(session, view, meta, actor, now)

@@ -9,6 +9,7 @@ from bot.actions.record import Actor
 from bot.audit import Outcome
 from bot.deps import Deps
 from bot.policies.permissions import Action, may
+from bot.policies.urls import is_response_url
 
 
 async def permitted(deps: Deps, body: dict[str, Any], action: Action, *, subject: str | None = None) -> str | None:
@@ -36,3 +37,10 @@ def actor_of(body: dict[str, Any]) -> Actor:
         return Actor(str(body["user_id"]), body.get("user_name"))
     user = body.get("user") or {}
     return Actor(str(user.get("id", "")), user.get("username") or user.get("name"))
+
+
+def response_url_of(deps: Deps, body: dict[str, Any]) -> str | None:
+    """The payload's `response_url`, if it is one of Slack's (or the stand-in Slack's): the bot posts outcomes
+    there, so a forged one must not aim it at another host."""
+    url = body.get("response_url")
+    return url if isinstance(url, str) and is_response_url(url, deps.settings.slack_api_url) else None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.actions.targets import TargetKind, read_target
 from bot.audit import parse_since
 from bot.cards.lookups import audit_card, customer_card
+from bot.cards.text import Mrkdwn, md, mention
 from bot.deps import Deps
 from bot.errors import cut, quoted
 from bot.handlers.guard import permitted
@@ -46,8 +47,10 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
     async with deps.db.transaction(read_only=True) as session:
         customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if customer is None:
-            text = f"No customer with the email {quoted(target.value)} is on record."
-            await respond(response_type="ephemeral", text=text)
+            await respond(
+                response_type="ephemeral",
+                text=md("No customer with the email {} is on record.", quoted(target.value)),
+            )
             return
         payments = list(
             await session.scalars(
@@ -82,7 +85,7 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
         await respond(response_type="ephemeral", text=text)
         return
     query = select(AuditRecord)
-    scope = []
+    scope: list[Mrkdwn] = []
     now = deps.clock.now()
     async with deps.db.transaction(read_only=True) as session:
         for word in words:
@@ -90,25 +93,31 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
             if target.kind == TargetKind.EMAIL:
                 customer_id = await session.scalar(select(Customer.id).where(Customer.email == target.value))
                 query = query.where(AuditRecord.customer_id == (customer_id or -1))
-                scope.append(f"for {cut(target.value)}")
+                scope.append(md("for {}", cut(target.value)))
                 continue
             if target.kind == TargetKind.USER:
                 query = query.where(AuditRecord.actor_id == target.value)
-                scope.append(f"by <@{target.value}>")
+                scope.append(md("by {}", mention(target.value)))
                 continue
             try:
                 since = parse_since(word, now)
             except ValueError:
                 ticket_id = await session.scalar(select(Ticket.id).where(Ticket.external_id == target.value))
                 if ticket_id is None:
-                    what = f"{quoted(word)} is not an email, @person, ticket or time."
-                    await respond(response_type="ephemeral", text=f"{what} Usage: `{USAGE[Command.AUDIT]}`")
+                    await respond(
+                        response_type="ephemeral",
+                        text=md(
+                            "{} is not an email, @person, ticket or time. Usage: `{}`",
+                            quoted(word),
+                            USAGE[Command.AUDIT],
+                        ),
+                    )
                     return
                 query = query.where(AuditRecord.ticket_id == ticket_id)
-                scope.append(f"on ticket {cut(target.value)}")
+                scope.append(md("on ticket {}", cut(target.value)))
             else:
                 query = query.where(AuditRecord.at >= since)
                 scope.append(f"since {since:%Y-%m-%d %H:%M} UTC")
         records = list(await session.scalars(query.order_by(AuditRecord.seq.desc()).limit(AUDIT_SHOWN)))
-    card = audit_card(records, " ".join(scope) or "(latest)")
+    card = audit_card(records, Mrkdwn(" ".join(scope)) or "(latest)")
     await respond(response_type="ephemeral", text=card.text, blocks=card.blocks)

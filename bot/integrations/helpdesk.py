@@ -22,6 +22,7 @@ import aiohttp
 from bot.errors import ProviderError
 from bot.integrations.contracts import TicketUpdate
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.policies.urls import may_call_back
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,18 @@ class SignedCallbackWriteBack:
     applies it once. `timeout` bounds the whole request, answer included.
     """
 
-    def __init__(self, secret: str, timeout: float = 10.0, *, now: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        secret: str,
+        timeout: float = 10.0,
+        *,
+        now: Callable[[], datetime] | None = None,
+        allowed_hosts: tuple[str, ...] = (),
+    ):
         if not secret:
             raise ValueError("the write-back is signed with the tickets webhook secret, which must not be empty")
         self._secret = secret
+        self._allowed_hosts = allowed_hosts
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._now = now or (lambda: datetime.now(UTC))
         self._session: aiohttp.ClientSession | None = None
@@ -65,6 +74,9 @@ class SignedCallbackWriteBack:
     async def send(self, callback_url: str, update: TicketUpdate) -> str:
         """POST `update` to `callback_url`; returns the help desk's reference, or the idempotency key."""
         host = _checked_host(callback_url)
+        if not (decision := may_call_back(callback_url, self._allowed_hosts)).allowed:
+            # Permanent: the same URL will never become a help desk, so the step fails visibly, once.
+            raise ProviderError(PROVIDER, decision.reason)
         at = self._now()
         raw = encode_update(update, at)
         if len(raw) > MAX_BODY_BYTES:

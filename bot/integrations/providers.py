@@ -70,7 +70,7 @@ def build_providers(settings: Settings, paypal: PayPalClient | None) -> Provider
         )
     if settings.tickets_webhook_secret is not None:
         providers.helpdesk = SignedCallbackWriteBack(
-            settings.tickets_webhook_secret.get_secret_value(), timeout=timeout
+            settings.tickets_webhook_secret.get_secret_value(), timeout=timeout, allowed_hosts=settings.helpdesk_hosts
         )
     if settings.smtp_host:
         settings.require("smtp_from", reason="to send replies by email")

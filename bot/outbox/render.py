@@ -23,6 +23,7 @@ from bot.cards.outcomes import done_marks
 from bot.cards.quarantine import quarantine_notice
 from bot.cards.replies import refund_reply, ticket_message_reply
 from bot.cards.sale import sale_card
+from bot.cards.text import Mrkdwn, escape
 from bot.cards.ticket import ticket_card
 from bot.cards.tone import abuse_alert_body, abusive_message_reply, flags_note, is_abusive, warning_card
 from bot.cards.waiting import (
@@ -365,7 +366,8 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
             return warning_card(message, ticket, trend, record.get("oncall"), record.get("marker") or "")
     if record.get("type") == "tone_flags":
         return flags_note(frozenset(Flag(flag) for flag in record["flags"]))
-    text = item.payload.get("text") or "(no details)"
+    # Queued by our own builders (outcomes, reminders, escalations) with every outside part already escaped.
+    text = Mrkdwn(item.payload.get("text") or "(no details)")
     return Card(text, item.payload.get("blocks") or [section(text)])
 
 
@@ -404,7 +406,7 @@ async def _risk_summary(session: AsyncSession, customer_id: int | None, drawing:
 
 async def _with_risk(session: AsyncSession, card: Card, customer_id: int | None, drawing: Drawing) -> Card:
     if summary := await _risk_summary(session, customer_id, drawing):
-        card.blocks.append(context(summary))
+        card.blocks.append(context(escape(summary)))
     return card
 
 

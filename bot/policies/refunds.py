@@ -8,6 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 STRIPE_REASONS = ("requested_by_customer", "duplicate", "fraudulent")
 _AMOUNT = re.compile(r"[^\d.,]*(\d[\d,]*(?:\.\d+)?|\.\d+)[^\d]*")
+# Any minus sign a keyboard or a paste can give: "-700" is a mistake, never a refund of 700.
+_NEGATIVE = re.compile(r"[-\u2212\u2010-\u2015\ufe63\uff0d(]")
+_TYPED_LIMIT = 32
+# No provider refunds more in one go (Stripe's own limit is 99,999,999 minor units); more is a slip of the finger.
+MAX_REFUND_MINOR = 10**12
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,10 @@ def decide_refund_amount(
         return AmountDecision(
             None, "The sale's currency is unknown: refund it in full, or in the provider's dashboard."
         )
+    if len(typed.strip()) > _TYPED_LIMIT:
+        return AmountDecision(None, "Type an amount like 12.50 (a dot for decimals).")
+    if _NEGATIVE.search(typed):
+        return AmountDecision(None, "The amount must be more than zero.")
     match = _AMOUNT.fullmatch(typed.strip())
     if match is None or ("," in match.group(1) and "." not in match.group(1) and re.search(r",\d{1,2}$", typed)):
         return AmountDecision(None, "Type an amount like 12.50 (a dot for decimals).")
@@ -50,6 +59,8 @@ def decide_refund_amount(
     amount = int(minor)
     if amount <= 0:
         return AmountDecision(None, "The amount must be more than zero.")
+    if amount > MAX_REFUND_MINOR:
+        return AmountDecision(None, "That amount is too large to be a refund.")
     if remaining is not None and amount > remaining:
         return AmountDecision(None, "That is more than what is left to refund.")
     if remaining is not None and amount == remaining:

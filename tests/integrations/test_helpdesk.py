@@ -241,3 +241,18 @@ async def test_an_update_the_code_got_wrong_is_a_bug_not_a_provider_error(
         await writeback.send(fake.callback_url, update)
 
     assert fake.requests == []
+
+
+async def test_a_callback_to_a_metadata_address_or_an_unlisted_host_is_refused_before_any_request(
+    fake: FakeHelpDesk,
+) -> None:
+    async with SignedCallbackWriteBack(SECRET, now=lambda: AT) as open_to_any:
+        with pytest.raises(ProviderError, match="169.254.169.254 is not a help desk") as refused:
+            await open_to_any.send("http://169.254.169.254/latest/meta-data/iam", reply())
+        assert not refused.value.retryable
+    async with SignedCallbackWriteBack(SECRET, now=lambda: AT, allowed_hosts=(".zendesk.com",)) as pinned:
+        with pytest.raises(ProviderError, match="not one of SUPPORTBOT_HELPDESK_HOSTS"):
+            await pinned.send(fake.callback_url, reply())
+    async with SignedCallbackWriteBack(SECRET, now=lambda: AT, allowed_hosts=("127.0.0.1",)) as local:
+        assert await local.send(fake.callback_url, reply()) == "HD-1001"
+    assert len(fake.requests) == 1
