@@ -80,7 +80,7 @@ class Runtime:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
         self.paypal = _paypal_client(settings)
-        self.providers = providers or build_providers(settings, self.paypal)
+        self.providers = providers or build_providers(settings, self.paypal, self.clock)
         channels = Channels(
             settings.channel_sales,
             settings.channel_support,
