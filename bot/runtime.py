@@ -85,7 +85,7 @@ class Runtime:
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
         self.paypal = _paypal_client(settings)
         self.paypal_verification = PayPalVerification(self.paypal.verify_webhook) if self.paypal else None
-        self.providers = providers or build_providers(settings, self.paypal)
+        self.providers = providers or build_providers(settings, self.paypal, self.clock)
         channels = Channels(
             settings.channel_sales,
             settings.channel_support,

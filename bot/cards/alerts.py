@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from bot.cards.blocks import Card, actions, archive_link, button, context, escape, humanise, section, slack_date
+from bot.cards.blocks import (
+    Card,
+    actions,
+    archive_link,
+    button,
+    context,
+    escape,
+    humanise,
+    provider_name,
+    section,
+    slack_date,
+)
 from bot.cards.text import Mrkdwn, link, md, mention
 from bot.models import Alert, AlertStatus, Customer, Dispute
 from bot.money import format_money
@@ -25,7 +36,7 @@ def dispute_alert_body(dispute: Dispute, customer: Customer | None, alert: Alert
         lines.append(f"Reason: {escape(humanise(dispute.reason) or '')}")
     if dispute.evidence_due_at:
         lines.append(f"Evidence due {slack_date(dispute.evidence_due_at)}")
-    about = [dispute.provider.capitalize()]
+    about = [provider_name(dispute.provider)]
     if where := archive_link(dispute.slack_channel, dispute.slack_ts):
         about.append(link(where, "open the dispute"))
     if dispute.provider_url:

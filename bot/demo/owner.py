@@ -9,19 +9,28 @@ import asyncio
 
 import aiohttp
 
-from bot.demo.blockkit_text import render_blocks
+from bot.demo.blockkit_text import Viewer, render_blocks
 from bot.fakes.slack import FakeSlack, Message
 from bot.fakes.slack_requests import button_value, click_body, signed, submission_body
 from bot.slack_ids import ActionId
 
 
 class SlackPerson:
-    def __init__(self, http: aiohttp.ClientSession, bot_url: str, slack: FakeSlack, user: tuple[str, str], secret: str):
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        bot_url: str,
+        slack: FakeSlack,
+        user: tuple[str, str],
+        secret: str,
+        viewer: Viewer | None = None,
+    ):
         self.http = http
         self.bot_url = bot_url
         self.slack = slack
-        self.user_id, self.name = user
+        self.user_id, self.name = user  # the name is their Slack username, which the bot shows and audits
         self.secret = secret
+        self.viewer = viewer
 
     async def click(self, card: Message, action_id: ActionId) -> None:
         body = click_body(self.slack, action_id, button_value(card, action_id), user=self.user_id, user_name=self.name)
@@ -31,7 +40,7 @@ class SlackPerson:
         """Wait for the modal the click opened (and for its update, if `settled_when` names a block it gains),
         print what it shows, and confirm it as shown; returns what it showed."""
         view = await self._newest_view(settled_when)
-        shown = render_blocks(view["blocks"], view["title"]["text"])
+        shown = render_blocks(view["blocks"], view["title"]["text"], self.viewer)
         await self._post(submission_body(view, user=self.user_id, user_name=self.name))
         return shown
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import random
 import secrets
 import string
 import time
@@ -104,11 +105,21 @@ class FakeStripe(LoopbackServer):
     `rate_limited` counts the 429s answered.
     """
 
-    def __init__(self, api_key: str = "sk_test_fake51supportbot0000000000"):
+    def __init__(
+        self,
+        api_key: str = "sk_test_fake51supportbot0000000000",
+        *,
+        now: Callable[[], float] = time.time,
+        seed: int | None = None,
+    ):
+        """`now` dates what it creates (a refund's `created`); with a `seed`, the ids it makes are the same on
+        every run (the demo prints them), otherwise random as Stripe's."""
         self.api_key = api_key
+        self._now = now
+        self._ids: random.Random | secrets.SystemRandom = random.Random(seed) if seed is not None else _SYSTEM
         # What GET /v1/account answers (a setup check reads it); a test may change it.
         self.account: dict[str, Any] = {
-            **{"id": f"acct_{_token(16)}", "object": "account", "type": "standard", "country": "US"},
+            **{"id": f"acct_{self._token(16)}", "object": "account", "type": "standard", "country": "US"},
             **{"business_profile": {"name": "Fake Shop"}, "settings": {"dashboard": {"display_name": "Fake Shop"}}},
             **{"charges_enabled": True, "payouts_enabled": True, "default_currency": "usd"},
             "email": "owner@shop.example",
@@ -144,16 +155,19 @@ class FakeStripe(LoopbackServer):
         charge_id: str | None = None,
     ) -> None:
         """A succeeded payment of `amount` minor units; refundable by its id or by its charge's id."""
-        charge_id = charge_id or f"ch_{_token(24)}"
+        charge_id = charge_id or f"ch_{self._token(24)}"
         self._payments[payment_intent_id] = _Payment(
-            payment_intent_id, amount, currency.lower(), charge_id, customer, int(time.time())
+            payment_intent_id, amount, currency.lower(), charge_id, customer, int(self._now())
         )
 
     def add_customer(self, customer_id: str, email: str | None, name: str | None = None) -> None:
         self._customers[customer_id] = {
-            **{"id": customer_id, "object": "customer", "created": int(time.time()), "livemode": False},
+            **{"id": customer_id, "object": "customer", "created": int(self._now()), "livemode": False},
             **{"email": email, "name": name, "metadata": {}},
         }
+
+    def _token(self, length: int) -> str:
+        return "".join(self._ids.choice(_ID_CHARACTERS) for _ in range(length))
 
     def decline_refunds_for(self, payment_intent_id: str, reason: str = "declined") -> None:
         """Refunds of this payment come back with status `failed` and this `failure_reason`."""
@@ -289,12 +303,12 @@ class FakeStripe(LoopbackServer):
             name[len("metadata[") : -1]: value for name, value in params.items() if name.startswith("metadata[")
         }
         refund: dict[str, Any] = {
-            "id": f"re_{_token(24)}",
+            "id": f"re_{self._token(24)}",
             "object": "refund",
             "amount": amount,
-            "balance_transaction": f"txn_{_token(24)}",
+            "balance_transaction": f"txn_{self._token(24)}",
             "charge": payment.charge_id,
-            "created": int(time.time()),
+            "created": int(self._now()),
             "currency": payment.currency,
             "destination_details": {"type": "card", "card": {"type": "refund"}},
             "metadata": metadata,
@@ -309,7 +323,7 @@ class FakeStripe(LoopbackServer):
             # A failed refund returns the money to the balance: the payment stays refundable.
             refund["status"] = "failed"
             refund["failure_reason"] = payment.decline_reason
-            refund["failure_balance_transaction"] = f"txn_{_token(24)}"
+            refund["failure_balance_transaction"] = f"txn_{self._token(24)}"
         else:
             payment.refunded += amount
         self.refunds.append(refund)
@@ -394,5 +408,9 @@ def _mask(key: str) -> str:
     return prefix + "*" * max(len(key) - len(prefix) - 4, 4) + key[-4:]
 
 
+_ID_CHARACTERS = string.ascii_letters + string.digits
+_SYSTEM = secrets.SystemRandom()
+
+
 def _token(length: int) -> str:
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
+    return "".join(_SYSTEM.choice(_ID_CHARACTERS) for _ in range(length))

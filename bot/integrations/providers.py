@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.clock import Clock, SystemClock
 from bot.integrations.contracts import HelpDeskWriteBack, LicenceServer, Mailer, MailingList, PaymentGateway
 from bot.integrations.email import SmtpMailer
 from bot.integrations.helpdesk import SignedCallbackWriteBack
@@ -29,8 +30,11 @@ class Providers:
                 await close()
 
 
-def build_providers(settings: Settings, paypal: PayPalClient | None) -> Providers:
-    """Whatever is configured; a service configured by halves stops start-up naming the missing setting."""
+def build_providers(settings: Settings, paypal: PayPalClient | None, clock: Clock | None = None) -> Providers:
+    """Whatever is configured; a service configured by halves stops start-up naming the missing setting.
+
+    `clock` dates and signs what is sent to the help desk."""
+    clock = clock or SystemClock()
     timeout = settings.provider_timeout_seconds
     providers = Providers()
     if settings.stripe_api_key is not None:
@@ -70,7 +74,10 @@ def build_providers(settings: Settings, paypal: PayPalClient | None) -> Provider
         )
     if settings.tickets_webhook_secret is not None:
         providers.helpdesk = SignedCallbackWriteBack(
-            settings.tickets_webhook_secret.get_secret_value(), timeout=timeout, allowed_hosts=settings.helpdesk_hosts
+            settings.tickets_webhook_secret.get_secret_value(),
+            timeout=timeout,
+            allowed_hosts=settings.helpdesk_hosts,
+            now=clock.now,
         )
     if settings.smtp_host:
         settings.require("smtp_from", reason="to send replies by email")

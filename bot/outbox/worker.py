@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
@@ -69,9 +70,26 @@ class OutboxWorker:
         self._stopping = False
         self.lead = Leadership(db, "outbox", clock.monotonic)
         self._leading = False
+        self._open = asyncio.Event()  # cleared while held()
+        self._open.set()
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """Deliver nothing while the block runs, then catch up on everything queued meanwhile.
+
+        For a caller that wants the outbox to see a batch of changes as one: the demo's story has a launch's
+        sales arrive in one instant, and what Slack shows then must not depend on how fast this machine applied
+        them. A lane already delivering an item finishes it first.
+        """
+        self._open.clear()
+        try:
+            yield
+        finally:
+            self._open.set()
+            self.wake()
 
     async def run(self) -> None:
         while not self._stopping:
@@ -92,6 +110,7 @@ class OutboxWorker:
         """Let messages in flight land, then stop; anything left is picked up on the next start."""
         self._stopping = True
         self._wakeup.set()
+        self._open.set()
         lanes = [lane for lane in self._lanes.values() if not lane.done()]
         if lanes:
             _done, pending = await asyncio.wait(lanes, timeout=grace_seconds)
@@ -114,7 +133,10 @@ class OutboxWorker:
 
     async def _drain(self, channel: str) -> None:
         try:
-            while not self._stopping and self._leading:  # a replica that lost the lead stops after this item
+            while True:
+                await self._open.wait()
+                if self._stopping or not self._leading:  # a replica that lost the lead stops after this item
+                    return
                 item = await self._next(channel)
                 if item is None:
                     return

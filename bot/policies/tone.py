@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-from bot.policies.tone_rules import ENGLISH_STOPWORDS, Analysis, analyse
+from bot.policies.tone_rules import COMPANY, ENGLISH_STOPWORDS, STAFF, Analysis, analyse
 
 MODEL_PATH = Path(__file__).with_name("tone_model.json")
 
@@ -25,8 +25,12 @@ MODEL_ONLY_ABUSE = 0.9
 # How sure a fired rule makes us, as a floor under the model's probability.
 RULE_CONFIDENCE = {"threat": 0.95, "insult": 0.9, "profanity": 0.9, "scam": 0.85, "theft": 0.85, "lying": 0.8}
 _CUES_SHOWN = 3
-# Words too common to explain anything to a human reading the verdict.
-_UNINFORMATIVE = ENGLISH_STOPWORDS | {"<num>", "quote", "a", "in", "as", "so", "if", "or", "no", "all", "are"}
+# Words too common to explain anything to a human reading the verdict; and the words for whom a message is
+# about ("staff", "team", "company"): the model learnt that abuse names them, but naming the staff is not
+# abusive wording, and showing "abusive wording: staff" as a reason reads as nonsense.
+_UNINFORMATIVE = (
+    ENGLISH_STOPWORDS | {"<num>", "quote", "a", "in", "as", "so", "if", "or", "no", "all", "are"} | STAFF | COMPANY
+)
 
 
 class Tone(StrEnum):

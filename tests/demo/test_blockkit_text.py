@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from bot.demo.blockkit_text import DIVIDER_WIDTH, mrkdwn_to_text, render_blocks
+from bot.demo.blockkit_text import DIVIDER_WIDTH, Viewer, mrkdwn_to_text, render_blocks
 
 
 def mrkdwn(text: str) -> dict:
@@ -86,3 +89,35 @@ def test_section_with_odd_fields_and_an_accessory() -> None:
 
 def test_unknown_blocks_show_their_text() -> None:
     assert render_blocks([{"type": "markdown", "text": "**hi**"}, {"type": "unknown"}], None) == "**hi**"
+
+
+BERLIN = Viewer(
+    ZoneInfo("Europe/Berlin"),
+    lambda: datetime(2026, 11, 25, 17, 0, tzinfo=UTC),
+    people={"U0SAM": "Sam"},
+    channels={"C0ONCALL": "oncall"},
+)
+PAID = int(datetime(2026, 11, 25, 9, 12, tzinfo=UTC).timestamp())  # 10:12 in Berlin
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (f"paid <!date^{PAID}^{{date_short_pretty}} at {{time}}|2026-11-25 09:12 UTC>", "paid today at 10:12"),
+        (f"<!date^{PAID}^{{date_short_pretty}} at {{time}}|x>", "Today at 10:12"),
+        (
+            f"<!date^{PAID - 86400}^{{date_pretty}}|x> · <!date^{PAID + 86400}^{{date_pretty}}|x>",
+            "Yesterday · tomorrow",
+        ),
+        (f"due <!date^{PAID + 9 * 86400}^{{date_short_pretty}} at {{time}}|x>", "due Dec 4, 2026 at 10:12"),
+        (f"<!date^{PAID}^{{date_long}} {{time_secs}}|x>", "Wednesday, November 25th, 2026 10:12:00"),
+        (f"<!date^{PAID}^{{date_num}} {{date}}|x>", "2026-11-25 November 25th, 2026"),
+        ("ping <@U0SAM> in <#C0ONCALL>, not <@U0BOB>", "ping @Sam in #oncall, not @U0BOB"),
+    ],
+)
+def test_a_viewer_sees_dates_in_their_zone_and_people_by_name(source: str, expected: str) -> None:
+    assert mrkdwn_to_text(source, BERLIN) == expected
+
+
+def test_without_a_viewer_dates_show_their_fallback() -> None:
+    assert mrkdwn_to_text(f"<!date^{PAID}^{{time}}|09:12 UTC>") == "09:12 UTC"

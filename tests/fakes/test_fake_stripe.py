@@ -130,3 +130,22 @@ async def test_unknown_urls_and_parameters_are_refused(fake: FakeStripe, session
 
     assert (unknown_param.status, error["code"], error["param"]) == (400, "parameter_unknown", "amuont")
     assert fake.refunds == []
+
+
+async def test_a_seeded_fake_makes_the_same_ids_and_dates_by_the_clock_it_is_given() -> None:
+    # The demo prints refund ids and its story's dates: the same every run, whatever the day.
+    story = 1_795_600_000  # 2026-11-25
+
+    async def refund_made() -> dict:
+        async with FakeStripe(now=lambda: story, seed=7) as fake:
+            fake.add_payment_intent(INTENT, 2500, "eur")
+            headers = {"Authorization": f"Bearer {fake.api_key}"}
+            async with aiohttp.ClientSession(fake.base_url, headers=headers) as http:
+                async with http.post(REFUNDS_PATH, data={"payment_intent": INTENT}) as answer:
+                    return await answer.json()
+
+    first, second = await refund_made(), await refund_made()
+    assert first["id"] == second["id"] and first["id"].startswith("re_")
+    assert first["created"] == story
+    async with FakeStripe() as unseeded, FakeStripe() as other:
+        assert unseeded.account["id"] != other.account["id"]

@@ -202,6 +202,21 @@ def test_verdict_shape() -> None:
     assert {str(f) for f in Flag} == {"chargeback", "legal", "public", "threat"}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not doing your job for you. Your programmer is a liar and your support staff are useless.",
+        "Your support team are a bunch of useless idiots.",
+        "Your company is run by clowns and your staff are morons.",
+    ],
+)
+def test_whom_a_message_is_about_is_not_its_wording(text: str) -> None:
+    # The model learnt that abuse names the staff; "abusive wording: \"staff\"" would read as nonsense.
+    wording = [reason for reason in classify_tone(text).reasons if " wording: " in reason]
+    named = {word.strip('"') for reason in wording for word in reason.split(": ", 1)[1].split(", ")}
+    assert not named & {"staff", "team", "support team", "programmer", "company", "developers"}
+
+
 def test_ignored_insults_are_explained() -> None:
     reasons = classify_tone("My boss called me an idiot. Can I get a second licence?").reasons
     assert any(reason.startswith("not counted") and "idiot" in reason for reason in reasons)
