@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -28,3 +28,4 @@ class Deps:
     providers: Providers
     wake_actions: Callable[[], None]  # a new action is recorded: carry it out now, not at the next poll
     wake_outbox: Callable[[], None]  # something new to show in Slack: post it now, not at the next poll
+    open_home: Callable[[str], Awaitable[None]]  # a person opened the Home tab: draw it for them now

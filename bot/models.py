@@ -291,6 +291,21 @@ class Preference(Base):
     set_at: Mapped[datetime]
 
 
+class HomeViewer(Base):
+    """Someone who opened supportbot's Home tab, and the view last published to them.
+
+    `published_hash` is the publisher's claim: a process publishes only after moving it from the value it read to
+    the new view's, so two replicas never publish the same change twice, and a failed publish puts it back.
+    """
+
+    __tablename__ = "home_viewers"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opened_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    published_hash: Mapped[str | None] = mapped_column(String(64))
+
+
 class SaleDigest(SlackPlaced, Base):
     """One message that stands for a rush of sales, updated in place as more arrive."""
 

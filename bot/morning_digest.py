@@ -35,7 +35,6 @@ from bot.outbox.queue import Subject
 from bot.policies.hours import BusinessHours
 from bot.policies.oncall import ResponseTargets, digest_due, night_window
 from bot.policies.tone import Tone
-from bot.store import ticket_messages
 from bot.waiting_watch import waiting_for
 
 # Disputes whose evidence is due within this long are listed with their deadline.
@@ -91,8 +90,8 @@ async def night_figures(
 ) -> dict[str, Any]:
     """Everything the digest shows, as plain JSON."""
     return {
-        "sales": await _sales(session, since, until),
-        "refunds": await _refunds(session, since, until),
+        "sales": await sales_between(session, since, until),
+        "refunds": await refunds_between(session, since, until),
         "tickets": await _tickets(session, since, until, targets),
         "disputes": await _disputes(session, since, until),
         "abuse": await _abuse(session, since, until),
@@ -101,11 +100,11 @@ async def night_figures(
     }
 
 
-async def _sales(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+async def sales_between(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
     return await _per_currency(session, Payment.currency, Payment.amount_minor, Payment.paid_at, since, until)
 
 
-async def _refunds(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
+async def refunds_between(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:
     return await _per_currency(session, Refund.currency, Refund.amount_minor, Refund.refunded_at, since, until)
 
 
@@ -131,7 +130,12 @@ async def _per_currency(
 
 async def _tickets(session: AsyncSession, since: datetime, until: datetime, targets: ResponseTargets) -> dict[str, Any]:
     opened = await session.scalar(select(func.count()).where(Ticket.opened_at >= since, Ticket.opened_at < until))
-    # Open tickets whose customer wrote last: the ones somebody should answer first this morning.
+    waiting = await waiting_customers(session, targets, until)
+    return {"opened": opened or 0, "waiting_count": len(waiting), "waiting": waiting[:LISTED]}
+
+
+async def waiting_customers(session: AsyncSession, targets: ResponseTargets, now: datetime) -> list[dict[str, Any]]:
+    """Open tickets whose customer wrote last, the urgent first, then the longest waiting: who to answer first."""
     last_customer = (
         select(TicketMessage.ticket_id, func.max(TicketMessage.sent_at).label("at"))
         .where(TicketMessage.sender == "customer")
@@ -153,25 +157,42 @@ async def _tickets(session: AsyncSession, since: datetime, until: datetime, targ
             .order_by(Ticket.opened_at)
         )
     )
+    # Two queries for all of them, not two per ticket: the Home tab draws this list on every change.
+    ids = [ticket.id for ticket in unanswered]
+    messages: dict[int, list[Any]] = defaultdict(list)
+    for row in await session.execute(
+        select(TicketMessage.ticket_id, TicketMessage.sender, TicketMessage.sent_at)
+        .where(TicketMessage.ticket_id.in_(ids))
+        .order_by(TicketMessage.sent_at, TicketMessage.id)
+    ):
+        messages[row.ticket_id].append(row)
+    customer_ids = {ticket.customer_id for ticket in unanswered if ticket.customer_id}
+    customers = {
+        row.id: row.email or row.name
+        for row in await session.execute(
+            select(Customer.id, Customer.email, Customer.name).where(Customer.id.in_(customer_ids))
+        )
+    }
     waiting = []
     for ticket in unanswered:
-        state = waiting_for(ticket, await ticket_messages(session, ticket.id), targets, until)
+        state = waiting_for(ticket, messages[ticket.id], targets, now)
         if state.since is None:
             continue
-        customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
         waiting.append(
             {
                 "ticket": ticket.external_id,
                 "subject": ticket.subject,
-                "customer": (customer.email or customer.name) if customer else None,
+                "customer": customers.get(ticket.customer_id) if ticket.customer_id else None,
+                "assignee": ticket.assignee_id,
                 "since": state.since.isoformat(),
+                "due": (state.since + state.target).isoformat(),
                 "describe": state.describe(),
                 "urgent": state.urgent,
                 "link": archive_link(ticket.slack_channel, ticket.slack_ts),
             }
         )
     waiting.sort(key=lambda item: (not item["urgent"], item["since"]))
-    return {"opened": opened or 0, "waiting_count": len(waiting), "waiting": waiting[:LISTED]}
+    return waiting
 
 
 async def _disputes(session: AsyncSession, since: datetime, until: datetime) -> dict[str, Any]:

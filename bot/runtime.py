@@ -27,6 +27,8 @@ from bot.handlers.doors import MAX_BODY_BYTES
 from bot.handlers.metrics import handle_metrics
 from bot.handlers.request_context import request_context
 from bot.handlers.slack_events import slack_endpoint
+from bot.home.publisher import HomePublisher
+from bot.home.snapshot import HomeSettings
 from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.paypal import PayPalClient
@@ -107,6 +109,21 @@ class Runtime:
             trouble=DeliveryTrouble(self.clock.monotonic, channel_settings(asdict(channels))),
         )
         self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)
+        self.home = HomePublisher(
+            self.db,
+            self.clock,
+            SlackPoster(self.slack, self.metrics),
+            HomeSettings(
+                owners=settings.owners,
+                agents=settings.agents,
+                hours=settings.hours,
+                targets=settings.response_targets,
+                rotation=settings.rotation,
+                currency=settings.currency,
+                risk=settings.risk_thresholds,
+            ),
+            debounce_seconds=min(2.0, poll_seconds),
+        )
         self.processor = EventProcessor(
             self.db,
             Applier(
@@ -118,7 +135,7 @@ class Runtime:
             ),
             self._parsers(),
             self.clock,
-            on_applied=self.outbox.wake,
+            on_applied=self._shown_changed,
             under_load=lambda: self.inbound.busy(),
             poll_seconds=poll_seconds,
             alert_channel=channels.oncall,
@@ -130,7 +147,7 @@ class Runtime:
             self.oncall,
             channels,
             settings.hours,
-            self.outbox.wake,
+            self._shown_changed,
             targets=settings.response_targets,
             poll_seconds=poll_seconds,
         )
@@ -143,7 +160,7 @@ class Runtime:
             poll_seconds=poll_seconds,
             backoff_base=backoff_base,
             call_timeout=settings.provider_timeout_seconds * 4,
-            on_recorded=self.outbox.wake,
+            on_recorded=self._shown_changed,
         )
         self.deps = Deps(
             settings=settings,
@@ -155,11 +172,17 @@ class Runtime:
             channels=channels,
             providers=self.providers,
             wake_actions=self.actions.wake,
-            wake_outbox=self.outbox.wake,
+            wake_outbox=self._shown_changed,
+            open_home=self.home.opened,
         )
         # Erases old message bodies now and then; off (None) while SUPPORTBOT_RETENTION_DAYS is 0.
         self.retention = Retention(self.db, self.clock, settings.retention_days) if settings.retention_days else None
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _shown_changed(self) -> None:
+        """Something new to show: cards and threads go out now, Home tabs are redrawn after a short pause."""
+        self.outbox.wake()
+        self.home.wake()
 
     def _parsers(self) -> dict[str, Parser]:
         sandbox = "sandbox" in self.settings.paypal_api_base
@@ -183,6 +206,7 @@ class Runtime:
                 ("outbox", self.outbox.run),
                 ("actions", self.actions.run),
                 ("timers", self.timers.run),
+                ("home", self.home.run),
             )
         ]
         if self.retention is not None:

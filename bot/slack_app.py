@@ -16,6 +16,7 @@ from bot.handlers import (
     alert_buttons,
     card_buttons,
     confirmations,
+    home,
     lookup_commands,
     support_command,
     tone_buttons,
@@ -59,6 +60,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     confirmations.register(app)
     tone_buttons.register(app)
     alert_buttons.register(app)
+    home.register(app)
     return app
 
 

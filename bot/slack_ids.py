@@ -18,6 +18,7 @@ class Command(StrEnum):
 
 class Event(StrEnum):
     APP_MENTION = "app_mention"
+    APP_HOME_OPENED = "app_home_opened"
 
 
 class ActionId(StrEnum):

@@ -62,6 +62,11 @@ _HTTP_ERRORS = {429: "ratelimited", 503: "service_unavailable"}
 _TS = re.compile(r"(\d+)(?:\.(\d{1,6}))?")
 
 
+# views.publish refuses a Home view of more blocks or bytes than these.
+HOME_MAX_BLOCKS = 100
+HOME_MAX_BYTES = 250_000
+
+
 @dataclass
 class Message:
     """A message as Slack stores it; fields change in place on chat.update."""
@@ -201,6 +206,7 @@ class FakeSlack:
             str, list[dict[str, Any]]
         ] = {}  # response_url name -> what the app sent there  # never in history, as in Slack
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as last opened or updated
+        self.homes: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)  # user -> Home views published
         self.base_url: str | None = None
         self.socket_url: str | None = None
 
@@ -235,6 +241,7 @@ class FakeSlack:
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
+            "views.publish": self._views_publish,
             "apps.connections.open": self._apps_connections_open,
         }
 
@@ -621,6 +628,24 @@ class FakeSlack:
         if p.get("hash") and p["hash"] != current["hash"]:
             raise _ApiError("hash_conflict")
         return {"view": self._save_view(current["id"], p)}
+
+    def _views_publish(self, p: Params) -> Params:
+        view = p.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        user = str(p.get("user_id") or "")
+        if not user or not isinstance(view, dict) or view.get("type") != "home":
+            raise _ApiError("invalid_arguments")
+        if len(view.get("blocks") or []) > HOME_MAX_BLOCKS:
+            raise _ApiError("invalid_arguments")  # "must be less than 101 items", as Slack words it
+        if len(json.dumps(view).encode()) > HOME_MAX_BYTES:
+            raise _ApiError("view_too_large")
+        self.homes[user].append(view)
+        return {"view": {"id": f"VHOME{user}", "type": "home", "blocks": view.get("blocks") or []}}
+
+    def home_of(self, user: str) -> dict[str, Any] | None:
+        """The Home view last published to `user`, if any."""
+        return self.homes[user][-1] if self.homes.get(user) else None
 
     def response_url(self, name: str) -> str:
         """A `response_url` to put in a command or action payload; what the app sends there lands in `responses`."""

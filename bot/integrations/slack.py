@@ -31,6 +31,7 @@ _MESSAGE_ERRORS = frozenset(
         "edit_window_closed",
         "message_not_found",
         "thread_not_found",
+        "view_too_large",
     }
 )
 
@@ -70,6 +71,9 @@ class SlackPoster:
             blocks=card.blocks,
             metadata=_metadata(outbox_id),
         )
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        await self._call(self.client.views_publish, user_id=user_id, view=view)
 
     async def find_posted(self, channel: str, outbox_id: int, *, thread_ts: str | None, since: datetime) -> str | None:
         """The ts of a message an earlier attempt posted for `outbox_id`, if that attempt reached Slack."""

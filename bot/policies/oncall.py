@@ -114,6 +114,19 @@ def handover(rotation: Rotation, number: int) -> datetime:
     return to_utc(rotation.zone, base + number * rotation.shift)
 
 
+def next_shift(rotation: Rotation, person: str, now: datetime) -> datetime | None:
+    """When `person`'s next scheduled shift begins after `now` (overrides aside); None if not in the rotation."""
+    if person not in rotation.people or not rotation.people:
+        return None
+    number = 0
+    if now >= rotation.starts:
+        base = rotation.starts.astimezone(rotation.zone).replace(tzinfo=None)
+        number = max((now.astimezone(rotation.zone).replace(tzinfo=None) - base) // rotation.shift - 1, 0)
+    while handover(rotation, number) <= now or rotation.people[number % len(rotation.people)] != person:
+        number += 1
+    return handover(rotation, number)
+
+
 def _scheduled(rotation: Rotation, now: datetime) -> str | None:
     if not rotation.people or now < rotation.starts:
         return None

@@ -1,0 +1,296 @@
+"""What one person's Home tab shows, read from the database in one transaction as plain frozen values.
+
+Reading is kept apart from drawing (bot/cards/home.py) so the view can be tested from values, and so the
+publisher can tell a changed Home from an unchanged one before it calls Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards.blocks import archive_link
+from bot.cards.dispute import CLOSED_STATUSES
+from bot.models import (
+    Alert,
+    AlertStatus,
+    Customer,
+    Dispute,
+    OutboxMessage,
+    OutboxStatus,
+    Payment,
+    Refund,
+    Ticket,
+    TicketMessage,
+)
+from bot.morning_digest import refunds_between, sales_between, waiting_customers
+from bot.policies.hours import BusinessHours, opened_at
+from bot.policies.oncall import ResponseTargets, Rotation, next_in_line, next_shift, on_call
+from bot.policies.permissions import Role
+from bot.policies.risk import RiskThresholds, assess_risk
+from bot.store import risk_record, ticket_messages
+from bot.waiting_watch import waiting_for
+
+# A customer "nearly" past the response target: within this long of it.
+NEAR_TARGET = timedelta(hours=1)
+# How many items a section lists; the rest are counted. Five sections of these stay far below Slack's 100 blocks.
+LISTED = 8
+# Customers looked at for the "consider parting ways" list: those with a refund, dispute or abusive message lately.
+RISK_LOOKBACK = timedelta(days=90)
+RISK_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    external_id: str
+    subject: str | None
+    customer: str | None
+    waiting: str  # "waiting 2 h 10 min, within the 4 h first-response target", or "answered, nobody waiting"
+    urgent: bool
+    last_message_at: datetime | None
+    link: str | None
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    alert_id: int
+    kind: str
+    raised_at: datetime
+    link: str | None
+
+
+@dataclass(frozen=True)
+class DisputeLine:
+    provider: str
+    amount_minor: int | None
+    currency: str | None
+    reason: str | None
+    status: str | None
+    due_at: datetime | None
+    link: str | None
+
+
+@dataclass(frozen=True)
+class OnCallLine:
+    now: str | None
+    next: str | None
+    my_next_shift: datetime | None
+    zone: str
+
+
+@dataclass(frozen=True)
+class Today:
+    since: datetime
+    sales: dict[str, Any]  # {"count": n, "totals": {currency: minor}}
+    refunds: dict[str, Any]
+    new_tickets: int
+
+
+@dataclass(frozen=True)
+class Health:
+    outbox_waiting: int
+    oldest_waiting: timedelta | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    customer: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class HomeSnapshot:
+    user: str
+    role: Role
+    now: datetime
+    mine: tuple[TicketLine, ...] = ()
+    mine_count: int = 0
+    oncall: OnCallLine | None = None
+    alerts: tuple[AlertLine, ...] = ()
+    waiting: tuple[dict[str, Any], ...] = ()
+    waiting_count: int = 0
+    disputes: tuple[DisputeLine, ...] = ()
+    disputes_count: int = 0
+    today: Today | None = None
+    health: Health | None = None  # owners only
+    risky: tuple[RiskLine, ...] = ()  # owners only
+
+
+@dataclass(frozen=True)
+class HomeSettings:
+    """What the Home tab needs beyond the database: who is who, the team's hours and targets."""
+
+    owners: tuple[str, ...]
+    agents: tuple[str, ...]
+    hours: BusinessHours
+    targets: ResponseTargets
+    rotation: Rotation | None
+    currency: str
+    risk: RiskThresholds = RiskThresholds()
+
+
+async def read_home(
+    session: AsyncSession, user: str, role: Role, settings: HomeSettings, now: datetime
+) -> HomeSnapshot:
+    """Everything `user` may see on their Home tab; a person who is neither owner nor agent sees no customer data."""
+    if role == Role.OUTSIDER:
+        return HomeSnapshot(user=user, role=role, now=now)
+    mine, mine_count = await _mine(session, user, settings.targets, now)
+    waiting = [item for item in await waiting_customers(session, settings.targets, now) if _near(item, now)]
+    disputes, disputes_count = await _disputes(session)
+    owner = role == Role.OWNER
+    return HomeSnapshot(
+        user=user,
+        role=role,
+        now=now,
+        mine=mine,
+        mine_count=mine_count,
+        oncall=_oncall(settings, user, now),
+        alerts=await _open_alerts(session),
+        waiting=tuple(waiting[:LISTED]),
+        waiting_count=len(waiting),
+        disputes=disputes,
+        disputes_count=disputes_count,
+        today=await _today(session, settings.hours, now),
+        health=await _health(session, now) if owner else None,
+        risky=await _risky(session, settings, now) if owner else (),
+    )
+
+
+async def _mine(
+    session: AsyncSession, user: str, targets: ResponseTargets, now: datetime
+) -> tuple[tuple[TicketLine, ...], int]:
+    last_customer = (
+        select(TicketMessage.ticket_id, func.max(TicketMessage.sent_at).label("at"))
+        .where(TicketMessage.sender == "customer")
+        .group_by(TicketMessage.ticket_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Ticket, last_customer.c.at)
+            .outerjoin(last_customer, last_customer.c.ticket_id == Ticket.id)
+            .where(Ticket.assignee_id == user, Ticket.status != "closed")
+            .order_by(last_customer.c.at.desc().nulls_last(), Ticket.id.desc())
+        )
+    ).all()
+    lines = []
+    for ticket, last_at in rows[:LISTED]:
+        state = waiting_for(ticket, await ticket_messages(session, ticket.id), targets, now)
+        customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+        lines.append(
+            TicketLine(
+                external_id=ticket.external_id,
+                subject=ticket.subject,
+                customer=(customer.email or customer.name) if customer else None,
+                waiting=state.describe(),
+                urgent=state.urgent,
+                last_message_at=last_at,
+                link=archive_link(ticket.slack_channel, ticket.slack_ts),
+            )
+        )
+    return tuple(lines), len(rows)
+
+
+def _near(item: dict[str, Any], now: datetime) -> bool:
+    return bool(item["urgent"]) or datetime.fromisoformat(item["due"]) - now <= NEAR_TARGET
+
+
+def _oncall(settings: HomeSettings, user: str, now: datetime) -> OnCallLine | None:
+    rotation = settings.rotation
+    if rotation is None:
+        return None
+    current = on_call(rotation, now)
+    return OnCallLine(
+        now=current,
+        next=next_in_line(rotation, now, current) if current else None,
+        my_next_shift=next_shift(rotation, user, now),
+        zone=str(rotation.zone),
+    )
+
+
+async def _open_alerts(session: AsyncSession) -> tuple[AlertLine, ...]:
+    alerts = await session.scalars(
+        select(Alert).where(Alert.status == AlertStatus.OPEN).order_by(Alert.raised_at).limit(LISTED)
+    )
+    return tuple(
+        AlertLine(alert.id, alert.kind, alert.raised_at, archive_link(alert.slack_channel, alert.slack_ts))
+        for alert in alerts
+    )
+
+
+async def _disputes(session: AsyncSession) -> tuple[tuple[DisputeLine, ...], int]:
+    still_open = func.lower(func.coalesce(Dispute.status, "")).not_in(CLOSED_STATUSES)
+    count = await session.scalar(select(func.count()).select_from(Dispute).where(still_open)) or 0
+    disputes = await session.scalars(
+        select(Dispute).where(still_open).order_by(Dispute.evidence_due_at.asc().nulls_last(), Dispute.id).limit(LISTED)
+    )
+    lines = tuple(
+        DisputeLine(
+            provider=dispute.provider,
+            amount_minor=dispute.amount_minor,
+            currency=dispute.currency,
+            reason=dispute.reason,
+            status=dispute.status,
+            due_at=dispute.evidence_due_at,
+            link=archive_link(dispute.slack_channel, dispute.slack_ts),
+        )
+        for dispute in disputes
+    )
+    return lines, count
+
+
+async def _today(session: AsyncSession, hours: BusinessHours, now: datetime) -> Today:
+    local = now.astimezone(hours.zone)
+    since = opened_at(hours, now) or local.replace(hour=0, minute=0, second=0, microsecond=0)
+    new_tickets = await session.scalar(select(func.count()).select_from(Ticket).where(Ticket.opened_at >= since))
+    return Today(
+        since=since,
+        sales=await sales_between(session, since, now + timedelta(seconds=1)),
+        refunds=await refunds_between(session, since, now + timedelta(seconds=1)),
+        new_tickets=new_tickets or 0,
+    )
+
+
+async def _health(session: AsyncSession, now: datetime) -> Health:
+    waiting = OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+    count, oldest = (
+        await session.execute(select(func.count(), func.min(OutboxMessage.created_at)).where(waiting))
+    ).one()
+    last_error = await session.scalar(
+        select(OutboxMessage.last_error)
+        .where(OutboxMessage.last_error.is_not(None))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return Health(outbox_waiting=count or 0, oldest_waiting=(now - oldest) if oldest else None, last_error=last_error)
+
+
+async def _risky(session: AsyncSession, settings: HomeSettings, now: datetime) -> tuple[RiskLine, ...]:
+    """Customers whose record suggests parting ways; a suggestion only, as on the cards."""
+    recent = now - RISK_LOOKBACK
+    refunded = (
+        select(Payment.customer_id).join(Refund, Refund.payment_id == Payment.id).where(Refund.refunded_at >= recent)
+    )
+    disputed = select(Dispute.customer_id).where(Dispute.opened_at >= recent)
+    abusive = (
+        select(Ticket.customer_id)
+        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+        .where(TicketMessage.tone == "abusive", TicketMessage.sent_at >= recent)
+    )
+    candidates = await session.scalars(
+        select(Customer).where(Customer.id.in_(refunded.union(disputed, abusive))).limit(RISK_CANDIDATES)
+    )
+    lines = []
+    for customer in candidates:
+        risk = assess_risk(await risk_record(session, customer.id, settings.currency), settings.risk)
+        if risk.consider_parting:
+            lines.append(
+                RiskLine(customer=customer.email or customer.name or "unknown customer", summary=risk.summary())
+            )
+    return tuple(lines[:LISTED])
