@@ -58,19 +58,16 @@ class BotServer:
             raise ConfigError(_cannot_listen(host, port, exc)) from None
         if self.socket_mode:
             assert self.settings.slack_app_token is not None
-            # Built in a context bound to the runtime's metrics: the task that runs Slack's requests inherits it.
-            self._socket = bound_context(self.runtime.metrics).run(
-                AsyncSocketModeHandler, slack_app, self.settings.slack_app_token.get_secret_value()
-            )
+            app_token = self.settings.slack_app_token.get_secret_value()
             # Ask for the socket's address first: the SDK's connect() retries a refused token every 10 s for ever,
             # with a traceback each time, where a wrong token needs one line and a stop.
-            client = self._socket.client
             try:
-                client.wss_uri = await client.issue_new_wss_url()
+                opened = await self.runtime.slack.apps_connections_open(app_token=app_token)
             except SlackApiError as exc:
-                socket, self._socket = self._socket, None
-                await socket.close_async()
                 raise ConfigError(_app_token_refused(exc)) from None
+            # Built in a context bound to the runtime's metrics: the task that runs Slack's requests inherits it.
+            self._socket = bound_context(self.runtime.metrics).run(AsyncSocketModeHandler, slack_app, app_token)
+            self._socket.client.wss_uri = str(opened["url"])
             await self._socket.connect_async()
 
     async def stop(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +17,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import settings_problems as problems
 from bot import settings_values as values
 from bot.errors import ConfigError
 from bot.money import exponent
@@ -28,8 +27,8 @@ from bot.policies.hours import BusinessHours, parse_hours
 from bot.policies.oncall import EscalationPolicy, ResponseTargets, Rotation, parse_rotation
 from bot.policies.refund_requests import BigRefundRule
 from bot.policies.risk import RiskThresholds
+from bot.settings_problems import ENV_PREFIX, SettingsError, problem
 
-ENV_PREFIX = "SUPPORTBOT_"
 STRIPE_API_BASE = "https://api.stripe.com"
 KEYGEN_API_BASE = "https://api.keygen.sh"
 KIT_API_BASE = "https://api.kit.com"
@@ -176,13 +175,13 @@ class Settings(BaseSettings):
     @field_validator("owners", "agents")
     @classmethod
     def _user_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
-        _each(ids, values.user_id)
+        problems.each(ids, values.user_id)
         return ids
 
     @field_validator("oncall_people")
     @classmethod
     def _oncall_user_ids(cls, people: str) -> str:
-        _each([part.strip() for part in people.split(",") if part.strip()], values.user_id)
+        problems.each([part.strip() for part in people.split(",") if part.strip()], values.user_id)
         return people
 
     @field_validator(*CHANNEL_SETTINGS)
@@ -206,13 +205,13 @@ class Settings(BaseSettings):
     @classmethod
     def _every_problem_at_once(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
         """Settings configured by halves are reported with the fields' own problems, not on a later run."""
-        halves = _halves(data) if isinstance(data, dict) else []
+        halves = problems.halves(data, SETTING_GROUPS) if isinstance(data, dict) else []
         try:
             settings = handler(data)
         except ValidationError as exc:
             if not halves:
                 raise
-            raise ValidationError.from_exception_data(exc.title, [*_again(exc), *halves]) from None
+            raise ValidationError.from_exception_data(exc.title, [*problems.again(exc), *halves]) from None
         if halves:
             raise ValidationError.from_exception_data(cls.__name__, halves)
         return settings
@@ -312,91 +311,9 @@ class Settings(BaseSettings):
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()} is not set; it is needed {reason}.")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the settings: which one (None when a check names several itself), what, the fix."""
-
-    field: str | None
-    what: str
-    fix: str | None = None
-
-    @property
-    def setting(self) -> str | None:
-        return f"{ENV_PREFIX}{self.field.upper()}" if self.field else None
-
-    def __str__(self) -> str:
-        said = f"{self.what}; {self.fix}" if self.fix else self.what
-        return f"{self.setting} is invalid: {said}." if self.setting else f"{said}."
-
-
-class SettingsError(ConfigError):
-    """Every problem with the settings at once: one line each."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        if len(problems) == 1:
-            super().__init__(str(problems[0]))
-        else:
-            listed = "\n".join(f"  - {problem}" for problem in problems)
-            super().__init__(f"{len(problems)} settings need fixing (in .env or the environment):\n{listed}")
-
-
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's report into the lines a person needs: every problem, at once."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise SettingsError([_problem(error) for error in exc.errors()]) from None
-
-
-def _problem(error: Any) -> Problem:
-    field = str(error["loc"][0]) if error["loc"] else None
-    context = error.get("ctx") or {}
-    if error["type"] == "setting":
-        return Problem(field, context["what"], context["fix"])
-    return Problem(field, str(error["msg"]).removeprefix("Value error, "))
-
-
-def _each(items: list[str] | tuple[str, ...], check: Any) -> None:
-    """Check every id of a list, so that all the bad ones are named in one go."""
-    wrong = []
-    for item in items:
-        try:
-            check(item)
-        except PydanticCustomError as error:
-            wrong.append(error.context or {})
-    if wrong:
-        raise values.invalid("; ".join(str(w["what"]) for w in wrong), str(wrong[0]["fix"]))
-
-
-def _halves(data: dict[str, Any]) -> list[InitErrorDetails]:
-    def given(name: str) -> bool:
-        value = data.get(name)
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        return value is not None and str(value).strip() != ""
-
-    found: list[InitErrorDetails] = []
-    for label, names in SETTING_GROUPS:
-        present = [name for name in names if given(name)]
-        if present and len(present) < len(names):
-            missing = [f"{ENV_PREFIX}{name.upper()}" for name in names if name not in present]
-            error = values.invalid(
-                f"{label} needs {' and '.join(missing)} too",
-                f"set {', '.join(missing)}, or unset {', '.join(f'{ENV_PREFIX}{n.upper()}' for n in present)}",
-            )
-            found.append({"type": error, "loc": (names[names.index(present[0])],), "input": None})
-    return found
-
-
-def _again(exc: ValidationError) -> list[InitErrorDetails]:
-    """Pydantic's errors, in the form that raises them again (with the halves found beside them)."""
-    again: list[InitErrorDetails] = []
-    for error in exc.errors():
-        context = error.get("ctx") or {}
-        if error["type"] == "setting":
-            kind = values.invalid(context["what"], context["fix"])
-        else:
-            kind = PydanticCustomError(error["type"], str(error["msg"]).replace("{", "{{").replace("}", "}}"))
-        again.append({"type": kind, "loc": error["loc"], "input": error["input"]})
-    return again
+        raise SettingsError([problem(error) for error in exc.errors()]) from None

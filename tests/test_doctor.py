@@ -478,3 +478,11 @@ async def test_each_setting_group_configured_by_halves_is_refused_naming_the_res
 
     missing = " and ".join(f"SUPPORTBOT_{name.upper()}" for name in names[:-1])
     assert f"✗ SUPPORTBOT_{names[-1].upper()}: {label} needs {missing} too" in out.getvalue()
+
+
+async def test_a_database_url_as_hosts_give_it_is_checked_not_a_crash(database_url, slack, environment):
+    plain = database_url.replace("+asyncpg", "").replace("+aiosqlite", "")  # postgresql://… and sqlite:///…
+    code, printed = await doctor_from(environment, settings_for(database_url, slack), database_url=plain)
+
+    assert code == 0, printed
+    assert f"schema at {known_revisions()[0]} (current)" in printed

@@ -19,7 +19,8 @@ from bot.integrations.probes import (
     SlackIdentity,
     StripeAccount,
 )
-from bot.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, SETTING_GROUPS, Problem, Settings
+from bot.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, SETTING_GROUPS, Settings
+from bot.settings_problems import Problem
 from bot.slack_scopes import BOT_SCOPES
 
 # oauth_config.scopes.bot of manifest.yaml; a test keeps the two the same.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 from urllib.parse import urlencode
 
@@ -152,3 +154,26 @@ async def test_socket_mode_with_an_app_token_slack_refuses_stops_with_one_line_n
     assert message.startswith("Slack refused SUPPORTBOT_SLACK_APP_TOKEN for Socket Mode (invalid_auth)")
     assert "connections:write" in message and "\n" not in message
     assert "xapp-1-revoked" not in message
+
+
+async def test_supportbot_socket_with_a_refused_app_token_says_one_line_and_exits(tmp_path):
+    async with FakeSlack(channels=CHANNELS) as slack:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")} | {
+            "SUPPORTBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'socket.db'}",
+            "SUPPORTBOT_HOST": "127.0.0.1",
+            "SUPPORTBOT_PORT": "0",
+            "SUPPORTBOT_SLACK_BOT_TOKEN": slack.token,
+            "SUPPORTBOT_SLACK_APP_TOKEN": "xapp-1-revoked",
+            "SUPPORTBOT_SLACK_API_URL": str(slack.base_url),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "socket", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
+        async with asyncio.timeout(60):  # it used to retry, with a traceback every 10 s, for ever
+            _, stderr = await process.communicate()
+
+    assert process.returncode == 2, stderr.decode()
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    [line] = lines
+    assert line.startswith("supportbot: Slack refused SUPPORTBOT_SLACK_APP_TOKEN for Socket Mode (invalid_auth)")
