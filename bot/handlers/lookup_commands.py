@@ -46,7 +46,7 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
     async with deps.db.transaction(read_only=True) as session:
         customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if customer is None:
-            text = f"No customer with the email {quoted(target.value)} is on record."
+            text = f"No customer with the email {cut(target.value)} is on record."
             await respond(response_type="ephemeral", text=text)
             return
         payments = list(
