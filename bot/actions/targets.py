@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.modals import Refundable
-from bot.errors import UsageError, quoted
+from bot.errors import UsageError, cut, quoted
 from bot.models import Customer, Dispute, Payment, Ticket
 from bot.outbox.queue import Subject
 from bot.policies.refunds import remaining_minor
@@ -98,7 +98,7 @@ async def scope_of_words(session: AsyncSession, target: Target) -> Scope:
     if target.kind == TargetKind.EMAIL:
         scope.customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if scope.customer is None:
-            raise UsageError(f"No customer with the email {quoted(target.value)} is on record.")
+            raise UsageError(f"No customer with the email {cut(target.value)} is on record.")
         scope.label = f"customer {target.value}"
         scope.ticket = await latest_open_ticket(session, scope.customer.id)
     elif target.kind in (TargetKind.PAYMENT, TargetKind.OTHER) and (payment := await _payment(session, target.value)):

@@ -48,8 +48,7 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
         customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if customer is None:
             await respond(
-                response_type="ephemeral",
-                text=md("No customer with the email {} is on record.", quoted(target.value)),
+                response_type="ephemeral", text=md("No customer with the email {} is on record.", cut(target.value))
             )
             return
         payments = list(

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
-# Slack refuses to be believed about requests older than five minutes, and so do we (as Bolt does).
+# A signed request is good for five minutes (Slack says so, and Bolt checks the same).
 TOLERANCE_SECONDS = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
