@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.fakes.slack_limits import MESSAGE_TEXT, block_errors, view_errors
+
 Params = dict[str, Any]
 
 DEFAULT_TOKEN = "xoxb-test"
@@ -39,7 +41,6 @@ DEFAULT_SCOPES = (
 
 _BOT_ID = "B0BOT"
 _APP_ID = "A0APP"
-_MAX_BLOCKS = 50
 _MAX_TEXT = 40_000
 _MAX_LIMIT = 999
 _HISTORY_SCOPES = ("channels:history", "groups:history", "im:history", "mpim:history")
@@ -539,7 +540,8 @@ class FakeSlack:
         user = str(p.get("user") or "")
         if not user.startswith(("U", "W")):
             raise _ApiError("user_not_found")
-        text, blocks = _content(p)
+        # An ephemeral message's text is cut at 40,000 characters rather than refused.
+        text, blocks = str(p.get("text") or "")[:MESSAGE_TEXT], _blocks(p.get("blocks"))
         if not text and not blocks:
             raise _ApiError("no_text")
         thread_ts = self._thread_parent(channel, p.get("thread_ts"))
@@ -653,7 +655,14 @@ class FakeSlack:
         return self.base_url.removesuffix("api/") + f"response/{name}"
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
-        self.responses.setdefault(request.match_info["id"], []).append(await request.json())
+        answer = await request.json()
+        blocks = answer.get("blocks")
+        if blocks is not None and (not isinstance(blocks, list) or block_errors(blocks)):
+            # What hooks.slack.com answers: a 400 with the error as plain text; nothing is shown.
+            return web.Response(status=400, text="invalid_blocks")
+        if isinstance(answer.get("text"), str):
+            answer["text"] = answer["text"][:MESSAGE_TEXT]
+        self.responses.setdefault(request.match_info["id"], []).append(answer)
         return web.Response(text="ok")
 
     def _apps_connections_open(self, _: Params) -> Params:
@@ -701,6 +710,8 @@ class FakeSlack:
         view = p.get("view")
         if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
             raise _ApiError("invalid_arguments")
+        if errors := view_errors(view):
+            raise _ApiError("invalid_arguments", response_metadata={"messages": errors})
         saved = {
             **view,
             "id": view_id,
@@ -809,8 +820,10 @@ def _blocks(value: Any) -> list[dict[str, Any]] | None:
         return None
     if not isinstance(value, list):
         raise _ApiError("invalid_blocks_format")
-    if len(value) > _MAX_BLOCKS or not all(isinstance(b, dict) and "type" in b for b in value):
+    if not all(isinstance(b, dict) and "type" in b for b in value):
         raise _ApiError("invalid_blocks")
+    if errors := block_errors(value):
+        raise _ApiError("invalid_blocks", errors=errors, response_metadata={"messages": errors})
     return value
 
 
