@@ -306,6 +306,19 @@ class HomeViewer(Base):
     published_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class HomeChart(Base):
+    """The owners' 30-day chart as uploaded to Slack, at most one an hour: the row for an hour is the claim to draw
+    it, so two replicas never upload the same hour's chart; `file_id` is set once Slack has the file."""
+
+    __tablename__ = "home_charts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hour: Mapped[datetime] = mapped_column(unique=True)
+    drawn_at: Mapped[datetime]
+    figures_hash: Mapped[str] = mapped_column(String(64))  # what it shows: unchanged figures are not redrawn
+    file_id: Mapped[str | None] = mapped_column(String(32))
+
+
 class SaleDigest(SlackPlaced, Base):
     """One message that stands for a rush of sales, updated in place as more arrive."""
 

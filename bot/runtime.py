@@ -216,6 +216,7 @@ class Runtime:
         await self.processor.stop()
         await self.actions.stop()
         await self.outbox.stop()
+        await self.home.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -21,9 +21,13 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.info": ("channels:read", "groups:read"),  # `supportbot doctor` checks each channel
     "views.open": (),
     "views.update": (),
+    "views.publish": (),  # the Home tab
+    # files.uploadV2 is these two calls (and a plain upload between them): the owners' 30-day chart
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 # Every event the bot subscribes to (settings.event_subscriptions.bot_events), with the scope Slack requires.
-EVENT_SCOPES: dict[Event, tuple[str, ...]] = {Event.APP_MENTION: ("app_mentions:read",)}
+EVENT_SCOPES: dict[Event, tuple[str, ...]] = {Event.APP_MENTION: ("app_mentions:read",), Event.APP_HOME_OPENED: ()}
 # Slash commands and shortcuts.
 COMMANDS_SCOPE = "commands"
 

@@ -175,7 +175,7 @@ def _today(snapshot: HomeSnapshot) -> list[Block]:
 
 
 def _owners(snapshot: HomeSnapshot) -> list[Block]:
-    blocks = _title("🛠 Delivery to Slack")
+    blocks = _chart(snapshot) + _title("🛠 Delivery to Slack")
     health = snapshot.health
     if health is not None:
         if health.outbox_waiting == 0:
@@ -189,6 +189,20 @@ def _owners(snapshot: HomeSnapshot) -> list[Block]:
     if not snapshot.risky:
         return [*blocks, context("No customer's record suggests parting ways.")]
     return blocks + [section(f"{escape(line.customer)}: {escape(line.summary)}") for line in snapshot.risky]
+
+
+def _chart(snapshot: HomeSnapshot) -> list[Block]:
+    if snapshot.chart_file_id is None:
+        return []
+    return [
+        divider(),
+        {
+            "type": "image",
+            "slack_file": {"id": snapshot.chart_file_id},
+            "alt_text": "Sales and refunds per day in the main currency, and disputes opened, over the last 30 days",
+            "title": {"type": "plain_text", "text": "📊 The last 30 days"},
+        },
+    ]
 
 
 def _within_limits(blocks: list[Block]) -> list[Block]:

@@ -37,6 +37,7 @@ DEFAULT_SCOPES = (
     "groups:read",
     "users:read",
     "commands",
+    "files:write",
 )
 
 _BOT_ID = "B0BOT"
@@ -54,6 +55,8 @@ REQUIRED_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.replies": _HISTORY_SCOPES,
     "conversations.info": _READ_SCOPES,
     "users.info": ("users:read",),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # Form-encoded and GET callers send these as JSON strings; JSON callers may too.
@@ -208,6 +211,7 @@ class FakeSlack:
         ] = {}  # response_url name -> what the app sent there  # never in history, as in Slack
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as last opened or updated
         self.homes: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)  # user -> Home views published
+        self.files: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "title", "content", "complete"}
         self.base_url: str | None = None
         self.socket_url: str | None = None
 
@@ -243,6 +247,8 @@ class FakeSlack:
             "views.push": self._views_open,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
             "apps.connections.open": self._apps_connections_open,
         }
 
@@ -256,6 +262,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/socket", self._handle_socket)
         app.router.add_post("/response/{id}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         # A short shutdown timeout because close() has already ended every long-running handler.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -642,8 +649,41 @@ class FakeSlack:
             raise _ApiError("invalid_arguments")  # "must be less than 101 items", as Slack words it
         if len(json.dumps(view).encode()) > HOME_MAX_BYTES:
             raise _ApiError("view_too_large")
+        for block in view.get("blocks") or []:
+            shown = (block.get("slack_file") or {}).get("id") if block.get("type") == "image" else None
+            if shown is not None and not (self.files.get(shown) or {}).get("complete"):
+                raise _ApiError("invalid_blocks")  # Slack cannot show a file it does not have
         self.homes[user].append(view)
         return {"view": {"id": f"VHOME{user}", "type": "home", "blocks": view.get("blocks") or []}}
+
+    def _files_upload_url(self, p: Params) -> Params:
+        if not p.get("filename") or not str(p.get("length") or "").isdigit():
+            raise _ApiError("invalid_arguments")
+        file_id = f"F{len(self.files) + 1:08X}"
+        self.files[file_id] = {"filename": p["filename"], "title": None, "content": None, "complete": False}
+        assert self.base_url is not None
+        return {"upload_url": self.base_url.removesuffix("api/") + f"upload/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        file = self.files.get(request.match_info["file_id"])
+        if file is None or file["content"] is not None:
+            return web.Response(status=404, text="upload url unknown or used")
+        file["content"] = await request.read()
+        return web.Response(text=f"OK - {len(file['content'])}")
+
+    def _files_complete_upload(self, p: Params) -> Params:
+        listed = p.get("files")
+        listed = json.loads(listed) if isinstance(listed, str) else listed
+        if not isinstance(listed, list) or not listed:
+            raise _ApiError("invalid_arguments")
+        done = []
+        for item in listed:
+            file = self.files.get(str(item.get("id")))
+            if file is None or file["content"] is None:
+                raise _ApiError("file_not_found")
+            file["title"], file["complete"] = item.get("title"), True
+            done.append({"id": item["id"], "name": file["filename"], "title": file["title"], "mimetype": "image/png"})
+        return {"files": done}
 
     def home_of(self, user: str) -> dict[str, Any] | None:
         """The Home view last published to `user`, if any."""

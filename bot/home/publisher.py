@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,10 +25,11 @@ from bot.cards.home import home_view
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.errors import ProviderError
+from bot.home.charts import MonthChart
 from bot.home.snapshot import HomeSettings, read_home
 from bot.integrations.slack import SlackPoster
 from bot.models import HomeViewer
-from bot.policies.permissions import role_of
+from bot.policies.permissions import Role, role_of
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ class HomePublisher:
         self.debounce_seconds = debounce_seconds
         self.refresh_seconds = refresh_seconds  # times shown ("waiting 2 h 10 min") move even when nothing happens
         self._wakeup = asyncio.Event()
+        self.chart = MonthChart(db, slack, settings)
+        self._charting: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Something a Home tab may show has changed."""
@@ -73,6 +77,8 @@ class HomePublisher:
                 viewer.opened_at = now
                 viewer.published_hash = None  # Slack may show an older view: publish whatever it is
         await self.publish(user_id)
+        if role_of(user_id, self.settings.owners, self.settings.agents) == Role.OWNER:
+            self._redraw_chart()
 
     async def run(self) -> None:
         while True:
@@ -81,7 +87,8 @@ class HomePublisher:
             await asyncio.sleep(self.debounce_seconds)
             self._wakeup.clear()
             try:
-                await self.publish_all()
+                if await self.publish_all() and self.settings.owners:
+                    self._redraw_chart()
             except DatabaseUnavailableError as exc:
                 log.warning("home: database unavailable (%s); will retry", exc)
 
@@ -99,10 +106,12 @@ class HomePublisher:
         """Publish `user_id`'s Home view if it changed since the last one; True if it was published."""
         now = self.clock.now()
         role = role_of(user_id, self.settings.owners, self.settings.agents)
+        chart = await self.chart.shown() if role == Role.OWNER else None
         async with self.db.transaction(read_only=True) as session:
             snapshot = await read_home(session, user_id, role, self.settings, now)
             viewer = await session.get(HomeViewer, user_id)
             before = viewer.published_hash if viewer else None
+        snapshot = replace(snapshot, chart_file_id=chart)
         view = home_view(snapshot)
         digest = _digest(view)
         if digest == before or not await self._claim(user_id, before, digest, now):
@@ -114,6 +123,25 @@ class HomePublisher:
             await self._claim(user_id, digest, before, now)
             return False
         return True
+
+    async def stop(self) -> None:
+        if self._charting is not None and not self._charting.done():
+            self._charting.cancel()
+            await asyncio.gather(self._charting, return_exceptions=True)
+
+    def _redraw_chart(self) -> None:
+        """Redraw the owners' chart in the background if it is due; their tabs are published again once it is up."""
+        if self._charting is None or self._charting.done():
+            self._charting = asyncio.create_task(self._chart_then_wake(), name="home-chart")
+
+    async def _chart_then_wake(self) -> None:
+        try:
+            if await self.chart.refresh(self.clock.now()):
+                self.wake()
+        except DatabaseUnavailableError as exc:
+            log.warning("home: database unavailable while drawing the chart (%s)", exc)
+        except Exception:
+            log.exception("home: drawing the 30-day chart failed")
 
     async def _claim(self, user_id: str, before: str | None, after: str | None, now: datetime) -> bool:
         async with self.db.transaction() as session:

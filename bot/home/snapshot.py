@@ -119,6 +119,7 @@ class HomeSnapshot:
     today: Today | None = None
     health: Health | None = None  # owners only
     risky: tuple[RiskLine, ...] = ()  # owners only
+    chart_file_id: str | None = None  # owners only: the 30-day chart, once Slack has it
 
 
 @dataclass(frozen=True)

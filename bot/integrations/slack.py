@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.blocks import Card
@@ -74,6 +74,14 @@ class SlackPoster:
 
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         await self._call(self.client.views_publish, user_id=user_id, view=view)
+
+    async def upload_png(self, filename: str, content: bytes, title: str) -> str:
+        """Upload an image to Slack, shared nowhere, and return its file id (for an image block's slack_file)."""
+        try:
+            response = await self._call(self.client.files_upload_v2, filename=filename, content=content, title=title)
+        except SlackRequestError as exc:  # the bytes' own upload (step 2 of 3) failed
+            raise ProviderError("slack", f"file upload failed ({exc})", retryable=True) from None
+        return str(response["file"]["id"])
 
     async def find_posted(self, channel: str, outbox_id: int, *, thread_ts: str | None, since: datetime) -> str | None:
         """The ts of a message an earlier attempt posted for `outbox_id`, if that attempt reached Slack."""

@@ -1,4 +1,4 @@
-"""home: the people who opened the App Home tab, and the view last published to each
+"""home: the people who opened the App Home tab, the view last published to each, and the owners' chart
 
 Revision ID: 0012
 Revises: 0009
@@ -27,7 +27,18 @@ def upgrade() -> None:
         sa.Column("published_hash", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("user_id"),
     )
+    op.create_table(
+        "home_charts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("hour", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("drawn_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("figures_hash", sa.String(length=64), nullable=False),
+        sa.Column("file_id", sa.String(length=32), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("hour"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("home_charts")
     op.drop_table("home_viewers")
