@@ -36,6 +36,10 @@ def sdk_methods() -> dict[str, str]:
     return found
 
 
+# SDK helpers that make several Web API calls: files_upload_v2 asks for an upload URL, uploads, then completes.
+COMPOSITE_HELPERS = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+
+
 def web_api_methods_called(root: Path) -> dict[str, set[str]]:
     """Every Web API method named in the code under `root` (an SDK client method, api_call("…") or Bolt's `say`),
     with the files naming it. A method passed along (`self.client.chat_update`) counts as much as one called."""
@@ -54,6 +58,9 @@ def web_api_methods_called(root: Path) -> dict[str, set[str]]:
                 method = BOLT_HELPERS[node.arg]
             if method:
                 found.setdefault(method, set()).add(str(path.relative_to(root.parent)))
+            if isinstance(node, ast.Attribute) and node.attr in COMPOSITE_HELPERS:
+                for part in COMPOSITE_HELPERS[node.attr]:
+                    found.setdefault(part, set()).add(str(path.relative_to(root.parent)))
     return found
 
 
