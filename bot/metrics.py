@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Info
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import Database
 from bot.errors import Rejection
 from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+from bot.tone import model_version
 
 PROVIDERS = ("stripe", "paypal", "tickets")
 SLACK_METHODS = ("chat.postMessage", "chat.update", "conversations.history", "conversations.replies")
@@ -158,6 +159,9 @@ class Metrics:
             ["tone"],
             registry=self.registry,
         )
+        # Which tone model judged the verdicts counted above: a retrained or rebuilt model shows as a new version.
+        self.tone_model = Info("supportbot_tone_model", "The tone model in use", registry=self.registry)
+        self.tone_model.info({"version": model_version()})
         self._queues = _QueueCollector()
         self.registry.register(self._queues)
         # Every series that can appear starts at 0, so a rate() over a fresh process is not blind.

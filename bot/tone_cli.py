@@ -8,7 +8,8 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from bot.policies.tone import ToneVerdict, classify_tone
+from bot.policies.tone import ToneVerdict
+from bot.tone import classify_tone
 
 EXAMPLES = """\
 examples:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -14,9 +15,10 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall import AlertKind, route
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.policies.tone import Flag, Tone, classify_tone
+from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import Said, tone_turn
 from bot.store import ticket_messages
+from bot.tone import classify_tone
 
 
 def warning_key(message_id: int) -> str:
@@ -41,7 +43,9 @@ async def judge_message(
     open_now: bool = False,
 ) -> None:
     """Classify a customer's message and queue the warning, threat note and on-call alert it calls for."""
-    verdict = classify_tone(message.body)
+    # The model takes tens of milliseconds of CPU (more for a long email, and its first use loads it): off the
+    # event loop, so webhooks and Slack keep being answered meanwhile.
+    verdict = await asyncio.to_thread(classify_tone, message.body)
     metrics.count_tone(session, verdict.tone)
     message.tone = verdict.tone
     message.tone_verdict = {

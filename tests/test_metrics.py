@@ -19,6 +19,7 @@ from bot.metrics import PROVIDERS, WebhookOutcome
 from bot.policies.tone import Tone
 from bot.runtime import Runtime
 from bot.slack_ids import Command
+from bot.tone import model_version
 from tests.builders import TICKETS_SECRET, stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
 from tests.harness import CHANNELS, BotUnderTest, bot_settings, running_bot, unpaced
 
@@ -140,7 +141,9 @@ async def test_slack_429s_are_counted(database_url):
 
 async def test_tone_verdicts_and_audited_actions_are_counted_once_committed(database_url, slack: FakeSlack):
     async with running_bot(bot_settings(database_url, slack), pacer=unpaced()) as bot:
-        for number, body in enumerate(["The download link has expired.", "You are idiots, fix this now you morons"]):
+        for number, body in enumerate(
+            ["Third email about this: the download link has expired AGAIN.", "You are idiots, fix this now you morons"]
+        ):
             event = ticket_event("ticket.created", ticket_id=f"T-{number}", message_id=f"M-{number}", body=body)
             assert (await bot.tickets(event))[0] == 200
         await bot.settle()
@@ -154,6 +157,8 @@ async def test_tone_verdicts_and_audited_actions_are_counted_once_committed(data
     assert value(samples, "supportbot_actions_total", action="view-audit", outcome="refused") == 1
     tones = {tone: value(samples, "supportbot_tone_verdicts_total", tone=tone) for tone in Tone}
     assert tones == {Tone.NEUTRAL: 0, Tone.FRUSTRATED: 1, Tone.ABUSIVE: 1}
+    # The verdicts say which model judged them.
+    assert value(samples, "supportbot_tone_model_info", version=model_version()) == 1
 
 
 async def test_without_a_database_the_counters_are_still_served(slack: FakeSlack):

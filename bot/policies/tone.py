@@ -54,9 +54,31 @@ class ToneVerdict:
     flags: frozenset[Flag]
 
 
-def classify_tone(text: str, model: ToneModel | None = None) -> ToneVerdict:
-    """The tone of one customer message; `model` defaults to the shipped one (training passes its own)."""
+@dataclass(frozen=True)
+class WindowScores:
+    """The language model's probabilities for one window of a message's own text."""
+
+    tone: tuple[float, float, float]  # neutral, frustrated, abusive
+    flags: dict[str, float]  # chargeback, legal, public, threat
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    version: str
+    windows: tuple[WindowScores, ...]
+
+
+def classify_tone(text: str, model: ToneModel | None = None, scores: ModelScores | None = None) -> ToneVerdict:
+    """The tone of one customer message.
+
+    With `scores` (the language model's, from bot.tone) the model decides and the rules can only raise its
+    verdict; without, the rules and the small word model (`model`, default the shipped one) decide.
+    """
     analysis = analyse(text)
+    if scores is not None:
+        word_model = model or load_model()
+        return judge(analysis, scores, word_model.probabilities(word_model.contributions(model_features(analysis))))
     model = model or load_model()
     contributions = model.contributions(model_features(analysis))
     probabilities = model.probabilities(contributions)
@@ -65,6 +87,92 @@ def classify_tone(text: str, model: ToneModel | None = None) -> ToneVerdict:
     if any(hit.kind == "threat" for hit in analysis.abuse):
         flags |= {Flag.THREAT}
     return ToneVerdict(tone, round(score, 4), _reasons(analysis, tone, contributions, model), flags)
+
+
+# The language model's probability at or above which it calls a window abusive, or raises a flag. The
+# threat flag pages on-call at night: it is raised at a lower probability than the others.
+MODEL_ABUSE = 0.5
+MODEL_FLAG = 0.5
+MODEL_THREAT = 0.35
+# Neutral against frustrated is the language model's weakest call (a curt "Fix it today." read as calm); the
+# word model, trained on the same label guide, is averaged in with this weight for that call only.
+WORD_MODEL_WEIGHT = 0.5
+_EXCERPT_CHARS = 80
+_SEVERITY = {Tone.NEUTRAL: 0, Tone.FRUSTRATED: 1, Tone.ABUSIVE: 2}
+
+
+def judge(analysis: Analysis, scores: ModelScores, words: dict[Tone, float] | None = None) -> ToneVerdict:
+    """The language model decides; a rule that fired can raise the verdict or add a flag, never lower it.
+
+    A long message is judged window by window, and its worst window counts: abuse or a threat buried in
+    the middle of a long email is not averaged away by the polite paragraphs around it.
+    """
+    windows = scores.windows or (WindowScores((1.0, 0.0, 0.0), {}, ""),)
+    if words:
+        w = WORD_MODEL_WEIGHT
+        windows = tuple(
+            WindowScores(
+                (
+                    (1 - w) * window.tone[0] + w * words[Tone.NEUTRAL],
+                    (1 - w) * window.tone[1] + w * words[Tone.FRUSTRATED],
+                    window.tone[2],
+                ),
+                window.flags,
+                window.excerpt,
+            )
+            for window in windows
+        )
+    english = not analysis.non_english
+    tone, score, worst = _model_tone(windows, english)
+    reasons = [_describe(hit.kind, hit.phrase) for hit in analysis.abuse]
+    reasons += [_describe(hit.kind, hit.phrase) for hit in analysis.flags]
+    reasons += [f'not counted ({hit.why}): "{hit.phrase}"' for hit in analysis.ignored]
+    flags = {Flag(hit.kind) for hit in analysis.flags}
+    if any(hit.kind == "threat" for hit in analysis.abuse):
+        flags.add(Flag.THREAT)
+    for flag in Flag:
+        threshold = MODEL_THREAT if flag is Flag.THREAT else MODEL_FLAG
+        window = max(windows, key=lambda w, f=flag: w.flags.get(f.value, 0.0))
+        probability = window.flags.get(flag.value, 0.0)
+        if probability >= threshold:
+            if flag not in flags:
+                reasons.append(f"model: {_DESCRIPTIONS[flag.value]} ({probability:.2f}){_where(window, windows)}")
+            flags.add(flag)
+    if english and (analysis.abuse or Flag.THREAT in flags) and tone is not Tone.ABUSIVE:
+        floor = max((RULE_CONFIDENCE.get(hit.kind, 0.8) for hit in analysis.abuse), default=RULE_CONFIDENCE["threat"])
+        tone, score = Tone.ABUSIVE, floor
+        reasons.append("raised to abusive by the rules" if analysis.abuse else "raised to abusive: a threat of harm")
+    else:
+        reasons.append(f"model: {tone} ({score:.2f}){_where(worst, windows)}")
+    if analysis.quoted_lines:
+        reasons.append(f"quoted text ignored ({analysis.quoted_lines} lines)")
+    if len(windows) > 1:
+        reasons.append(f"long message: judged in {len(windows)} overlapping parts, the worst counts")
+    if analysis.non_english:
+        reasons.append("not English: never called abusive, flags still raised")
+    return ToneVerdict(tone, round(score, 4), tuple(reasons), frozenset(flags))
+
+
+def _model_tone(windows: tuple[WindowScores, ...], english: bool) -> tuple[Tone, float, WindowScores]:
+    verdicts = []
+    for window in windows:
+        neutral, frustrated, abusive = window.tone
+        if english and abusive >= MODEL_ABUSE:
+            verdicts.append((Tone.ABUSIVE, abusive, window))
+        elif frustrated >= neutral:
+            verdicts.append((Tone.FRUSTRATED, frustrated / (neutral + frustrated or 1.0), window))
+        else:
+            verdicts.append((Tone.NEUTRAL, neutral / (neutral + frustrated or 1.0), window))
+    return max(verdicts, key=lambda v: (_SEVERITY[v[0]], v[1]))
+
+
+def _where(window: WindowScores, windows: tuple[WindowScores, ...]) -> str:
+    if len(windows) == 1 or not window.excerpt:
+        return ""
+    excerpt = " ".join(window.excerpt.split())
+    if len(excerpt) > _EXCERPT_CHARS:
+        excerpt = excerpt[: _EXCERPT_CHARS - 1] + "…"
+    return f' in "{excerpt}"'
 
 
 def model_features(analysis: Analysis) -> list[str]:

@@ -17,6 +17,7 @@ from bot.errors import ConfigError
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import signed
 from bot.server import BotServer
+from bot.tone import model_version
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import CHANNELS, bot_settings, running_bot
 
@@ -52,6 +53,7 @@ async def test_support_status_answers_privately_with_what_is_waiting(database_ur
     [answer] = slack.responses["cmd"]
     assert answer["response_type"] == "ephemeral"
     assert "1 message(s) waiting" in answer["text"]
+    assert f"*Tone model*: {model_version()}" in answer["text"]
 
 
 async def test_requests_without_a_valid_slack_signature_are_refused(database_url):

@@ -1,0 +1,124 @@
+"""The fine-tuned MiniLM tone model: load the shipped int8 ONNX file once, score a text window by window.
+
+Built by scripts/train_tone_model.py. `model.json` beside the ONNX file records each file's SHA-256; a file
+that does not match is refused (ModelIntegrityError) rather than run. The session is loaded on first use,
+not at import, and runs on one thread: tone is judged after the acknowledgement, and the bot shares its
+machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.policies.tone import ModelScores, WindowScores
+from bot.policies.tone_text import windows
+
+TONES = ["neutral", "frustrated", "abusive"]
+FLAGS = ["chargeback", "legal", "public", "threat"]
+# Tokens per window, [CLS] and [SEP] included; long messages are read in overlapping windows of this size.
+MAX_TOKENS = 128
+OVERLAP = 32
+BATCH = 8
+MODEL_DIR = Path(__file__).with_name("model")
+_CLS, _SEP = "[CLS]", "[SEP]"
+
+
+class ModelIntegrityError(RuntimeError):
+    """A shipped model file is missing or does not match its recorded checksum."""
+
+
+@dataclass(frozen=True)
+class _Runner:
+    session: object
+    tokenizer: object
+    version: str
+    cls_id: int
+    sep_id: int
+
+
+def score(text: str) -> ModelScores:
+    """The model's probabilities for each window of `text` (the customer's own words)."""
+    import numpy as np
+
+    runner = load()
+    encoding = runner.tokenizer.encode(text, add_special_tokens=False)
+    ids, offsets = encoding.ids, encoding.offsets
+    spans = windows(len(ids), MAX_TOKENS - 2, OVERLAP)
+    results: list[WindowScores] = []
+    for first in range(0, len(spans), BATCH):
+        group = spans[first : first + BATCH]
+        width = max(end - start for start, end in group) + 2
+        input_ids = np.zeros((len(group), width), dtype=np.int64)
+        mask = np.zeros((len(group), width), dtype=np.int64)
+        for row, (start, end) in enumerate(group):
+            piece = [runner.cls_id, *ids[start:end], runner.sep_id]
+            input_ids[row, : len(piece)] = piece
+            mask[row, : len(piece)] = 1
+        tone_logits, flag_logits = runner.session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+        tone = np.exp(tone_logits - tone_logits.max(axis=1, keepdims=True))
+        tone /= tone.sum(axis=1, keepdims=True)
+        flags = 1.0 / (1.0 + np.exp(-flag_logits))
+        for row, (start, end) in enumerate(group):
+            excerpt = text[offsets[start][0] : offsets[end - 1][1]] if end > start else ""
+            results.append(
+                WindowScores(
+                    tone=tuple(float(p) for p in tone[row]),
+                    flags={flag: float(flags[row, k]) for k, flag in enumerate(FLAGS)},
+                    excerpt=excerpt,
+                )
+            )
+    return ModelScores(version=runner.version, windows=tuple(results))
+
+
+def model_version() -> str:
+    """The shipped model's version (from its card; does not load the session)."""
+    return _card(MODEL_DIR)["version"]
+
+
+_loading = threading.Lock()
+
+
+def load(directory: Path = MODEL_DIR) -> _Runner:
+    # Verdicts are given from worker threads: the first ones to arrive wait for one load, not one each.
+    with _loading:
+        return _load(directory)
+
+
+@cache
+def _load(directory: Path) -> _Runner:
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    card = _card(directory)
+    for name, expected in card["sha256"].items():
+        verify(directory / name, expected)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = onnxruntime.InferenceSession(str(directory / "tone.onnx"), options, providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return _Runner(session, tokenizer, card["version"], tokenizer.token_to_id(_CLS), tokenizer.token_to_id(_SEP))
+
+
+def verify(path: Path, expected: str) -> None:
+    if not path.is_file():
+        raise ModelIntegrityError(f"tone model file missing: {path}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != expected:
+        raise ModelIntegrityError(f"tone model file {path.name} has SHA-256 {digest}, expected {expected}")
+
+
+@cache
+def _card(directory: Path) -> dict:
+    path = directory / "model.json"
+    if not path.is_file():
+        raise ModelIntegrityError(f"tone model card missing: {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
