@@ -118,7 +118,9 @@ async def _rounds(
 
     async def timed(kind: str, body: str) -> dict:
         started = time.perf_counter()
-        async with http.post(f"{url}/slack/events", data=body, headers=signed(body, SLACK_SECRET)) as r:
+        async with http.post(
+            f"{url}/slack/events", data=body, headers=signed(body, SLACK_SECRET, timestamp=int(time.time()))
+        ) as r:
             answer = await r.text()
             if r.status != 200:
                 raise RuntimeError(f"{kind}: HTTP {r.status} {answer[:200]}")

@@ -275,7 +275,9 @@ class Runtime:
         if slack_app is not None:
             signing = self.settings.slack_signing_secret
             secret = signing.get_secret_value() if signing else None
-            app.router.add_post("/slack/events", slack_endpoint(slack_app, secret))
+            app.router.add_post(
+                "/slack/events", slack_endpoint(slack_app, secret, wall_clock=lambda: self.clock.now().timestamp())
+            )
         return app
 
 

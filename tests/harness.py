@@ -164,23 +164,23 @@ class BotUnderTest:
 
     async def slash(self, slack: FakeSlack, command: str, text: str, *, user: str, reply_to: str = "cmd") -> int:
         body = command_body(slack, command, text, user=user, reply_to=reply_to)
-        status, _ = await self.post("/slack/events", body.encode(), signed(body))
+        status, _ = await self.post("/slack/events", body.encode(), signed(body, timestamp=self.now()))
         return status
 
     async def click(self, slack: FakeSlack, action_id: str, value: str, *, user: str, reply_to: str = "click") -> int:
         body = click_body(slack, action_id, value, user=user, reply_to=reply_to)
-        status, _ = await self.post("/slack/events", body.encode(), signed(body))
+        status, _ = await self.post("/slack/events", body.encode(), signed(body, timestamp=self.now()))
         return status
 
     async def shortcut(self, slack: FakeSlack, callback_id: str, message: Any, *, user: str) -> int:
         body = shortcut_body(slack, callback_id, message.channel, message.ts, user=user)
-        status, _ = await self.post("/slack/events", body.encode(), signed(body))
+        status, _ = await self.post("/slack/events", body.encode(), signed(body, timestamp=self.now()))
         return status
 
     async def submit(self, view: dict[str, Any], *, user: str, **values: Any) -> tuple[int, dict[str, Any]]:
         """Submit a modal; the answer is what Bolt acked: {} (closed), or errors, or a view to show instead."""
         body = submission_body(view, user=user, **values)
-        return await self.post("/slack/events", body.encode(), signed(body))
+        return await self.post("/slack/events", body.encode(), signed(body, timestamp=self.now()))
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until every stored event is applied and every message it asked for is in Slack."""

@@ -9,6 +9,7 @@ import asyncio
 
 import aiohttp
 
+from bot.clock import Clock, SystemClock
 from bot.demo.blockkit_text import Viewer, render_blocks
 from bot.fakes.slack import FakeSlack, Message
 from bot.fakes.slack_requests import button_value, click_body, signed, submission_body
@@ -24,6 +25,7 @@ class SlackPerson:
         user: tuple[str, str],
         secret: str,
         viewer: Viewer | None = None,
+        clock: Clock | None = None,
     ):
         self.http = http
         self.bot_url = bot_url
@@ -31,6 +33,8 @@ class SlackPerson:
         self.user_id, self.name = user  # the name is their Slack username, which the bot shows and audits
         self.secret = secret
         self.viewer = viewer
+        # The demo bot checks signatures against the story's clock, as a real bot does against Slack's.
+        self.clock = clock or SystemClock()
 
     async def click(self, card: Message, action_id: ActionId) -> None:
         body = click_body(self.slack, action_id, button_value(card, action_id), user=self.user_id, user_name=self.name)
@@ -48,7 +52,7 @@ class SlackPerson:
         """Type into the newest modal and submit it; returns what the bot answered (e.g. a view pushed over it)."""
         view = await self._newest_view(None)
         body = submission_body(view, user=self.user_id, user_name=self.name, **typed)
-        async with self.http.post(f"{self.bot_url}/slack/events", data=body, headers=signed(body, self.secret)) as r:
+        async with self.http.post(f"{self.bot_url}/slack/events", data=body, headers=self._signed(body)) as r:
             r.raise_for_status()
             return await r.json() if r.content_length else {}
 
@@ -63,8 +67,11 @@ class SlackPerson:
             await asyncio.sleep(0.05)
         raise TimeoutError("the modal did not open")
 
+    def _signed(self, body: str) -> dict[str, str]:
+        return signed(body, self.secret, timestamp=int(self.clock.now().timestamp()))
+
     async def _post(self, body: str) -> None:
-        async with self.http.post(f"{self.bot_url}/slack/events", data=body, headers=signed(body, self.secret)) as r:
+        async with self.http.post(f"{self.bot_url}/slack/events", data=body, headers=self._signed(body)) as r:
             r.raise_for_status()
 
 

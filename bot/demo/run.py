@@ -88,7 +88,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             try:
                 async with aiohttp.ClientSession() as http:
                     people = {
-                        user: SlackPerson(http, base, slack, (user, name), SIGNING_SECRET, terminal.viewer)
+                        user: SlackPerson(http, base, slack, (user, name), SIGNING_SECRET, terminal.viewer, clock)
                         for user, name in PEOPLE.items()
                     }
                     signing = Signing(STRIPE_SECRET, TICKETS_SECRET, PAYPAL_WEBHOOK_ID, paypal)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from typing import Any
@@ -17,9 +18,10 @@ SIGNING_SECRET = "slack-signing-secret"
 TEAM = {"id": "T0TEAM", "domain": "fake"}
 
 
-def signed(body: str | bytes, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """Slack's headers for `body`; bytes are signed as they are, even when they are not UTF-8 (the SDK decodes)."""
-    ts = str(timestamp or int(time.time()))
+def signed(body: str | bytes, secret: str = SIGNING_SECRET, *, timestamp: int) -> dict[str, str]:
+    """Slack's headers for `body`, signed at `timestamp` (the time of the bot that checks it); bytes are signed as
+    they are, even when they are not UTF-8 (the SDK decodes)."""
+    ts = str(timestamp)
     if isinstance(body, bytes):
         digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
         signature = f"v0={digest}"
@@ -66,7 +68,7 @@ def click_body(
                 "action_id": action_id,
                 "block_id": "actions",
                 "value": value,
-                "action_ts": str(time.time()),
+                "action_ts": _action_ts(),
             }
         ],
     }
@@ -87,7 +89,7 @@ def shortcut_body(
         "message_ts": message_ts,
         "trigger_id": f"trigger-{time.monotonic_ns()}",
         "response_url": slack.response_url(reply_to),
-        "action_ts": str(time.time()),
+        "action_ts": _action_ts(),
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -157,3 +159,11 @@ def button_value(message: Any, action_id: str) -> str:
             if element.get("action_id") == action_id:
                 return element["value"]
     raise LookupError(f"no {action_id} button on {message.text!r}")
+
+
+_actions = itertools.count(1)
+
+
+def _action_ts() -> str:
+    """A distinct `action_ts` for each click: the bot never reads it as a date, so it need not be one."""
+    return f"1700000000.{next(_actions):06d}"

@@ -41,7 +41,9 @@ async def open_home(bot: BotUnderTest, slack: FakeSlack, user: str, *, tab: str 
             "event": {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab},
         }
     )
-    status, _ = await bot.post("/slack/events", body.encode(), signed(body) | {"Content-Type": "application/json"})
+    status, _ = await bot.post(
+        "/slack/events", body.encode(), signed(body, timestamp=bot.now()) | {"Content-Type": "application/json"}
+    )
     assert status == 200
     if tab != "home":
         return None

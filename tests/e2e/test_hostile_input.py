@@ -89,7 +89,7 @@ def tickets_headers(raw: bytes) -> dict[str, str]:
 
 
 def slack_json_headers(raw: bytes) -> dict[str, str]:
-    return signed(raw) | {"Content-Type": "application/json"}
+    return signed(raw, timestamp=int(NOW.timestamp())) | {"Content-Type": "application/json"}
 
 
 def a_capture(event_id: str = "WH-HOSTILE-1") -> dict[str, Any]:
@@ -147,7 +147,7 @@ async def test_the_signature_is_checked_before_the_body_is_read_as_json(bot: Bot
 @pytest.mark.parametrize("timestamp", ["", "abc", "1.5", "²³", "١٧٠٠٠٠٠٠٠٠", "9" * 5_000, "0x6553f100", "-1700000000"])
 async def test_a_garbage_slack_timestamp_answers_401(bot: BotUnderTest, slack: FakeSlack, timestamp: str) -> None:
     body = command_body(slack, "/support", "help", user="U0AGENT")
-    headers = signed(body) | {"X-Slack-Request-Timestamp": timestamp}
+    headers = signed(body, timestamp=bot.now()) | {"X-Slack-Request-Timestamp": timestamp}
     status, answer = await bot.post("/slack/events", body.encode(), headers)
     assert status == 401 and "X-Slack-Request-Timestamp" in answer["error"]
 
@@ -168,7 +168,7 @@ async def test_slack_bodies_bolt_could_not_parse_answer_400_once_signed(bot: Bot
     a_list = b'[{"type": "url_verification"}]'
     assert (await bot.post("/slack/events", a_list, slack_json_headers(a_list)))[0] == 400
     deep_payload = urlencode({"payload": DEEP.decode()}).encode()
-    status, answer = await bot.post("/slack/events", deep_payload, signed(deep_payload))
+    status, answer = await bot.post("/slack/events", deep_payload, signed(deep_payload, timestamp=bot.now()))
     assert status == 400 and "nested deeper" in answer["error"]
     unsigned_bytes = await bot.post("/slack/events", NOT_UTF8, {"Content-Type": "application/x-www-form-urlencoded"})
     assert unsigned_bytes[0] == 401
@@ -177,7 +177,9 @@ async def test_slack_bodies_bolt_could_not_parse_answer_400_once_signed(bot: Bot
 
 async def test_a_slack_body_over_1_mib_answers_413(bot: BotUnderTest) -> None:
     big = b"text=" + b"x" * (1024 * 1024)
-    async with bot.http.post(bot.url + "/slack/events", data=io.BytesIO(big), headers=signed(big)) as response:
+    async with bot.http.post(
+        bot.url + "/slack/events", data=io.BytesIO(big), headers=signed(big, timestamp=bot.now())
+    ) as response:
         assert response.status == 413
 
 
@@ -195,7 +197,7 @@ async def test_a_rejected_slack_body_never_reaches_the_log(
 ) -> None:
     body = command_body(slack, "/refund", "pi_zebra-quartz dana%40example.org", user="U0STRANGER")
     forged = body + "&forged=1\n2026-12-02 10:00:00,000 ERROR   bot.audit: the audit chain is broken"
-    status, _ = await bot.post("/slack/events", forged.encode(), signed(body))
+    status, _ = await bot.post("/slack/events", forged.encode(), signed(body, timestamp=bot.now()))
     assert status == 401
     written = served_log.getvalue()
     assert "slack request rejected (401)" in written

@@ -80,7 +80,7 @@ async def test_a_forged_response_url_is_never_posted_to(database_url, slack: Fak
         body = parse_qs(click_body(slack, ActionId.REFUND, button_value(card, ActionId.REFUND), user=OWNER))
         payload = json.loads(body["payload"][0]) | {"response_url": elsewhere.response_url("stolen")}
         raw = urlencode({"payload": json.dumps(payload)})
-        status, _ = await bot.post("/slack/events", raw.encode(), signed(raw))
+        status, _ = await bot.post("/slack/events", raw.encode(), signed(raw, timestamp=bot.now()))
         assert status == 200
         await slack.wait_for(lambda s: bool(s.views))
         modal = newest_view(slack)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import sys
-import time
 from urllib.parse import urlencode
 
 import aiohttp
@@ -46,7 +45,7 @@ async def test_support_status_answers_privately_with_what_is_waiting(database_ur
             body = _command(slack, "status")
             slack.set_down(False)
             slack.fail_next("chat.postMessage", times=50, status=503)
-            status, _ = await bot.post("/slack/events", body.encode(), signed(body))
+            status, _ = await bot.post("/slack/events", body.encode(), signed(body, timestamp=bot.now()))
             assert status == 200
             await slack.wait_for(lambda s: "cmd" in s.responses)
 
@@ -60,8 +59,10 @@ async def test_requests_without_a_valid_slack_signature_are_refused(database_url
     async with FakeSlack(channels=CHANNELS) as slack:
         async with running_bot(bot_settings(database_url, slack)) as bot:
             body = _command(slack, "help")
-            forged = await bot.post("/slack/events", body.encode(), signed(body, secret="not-the-secret"))
-            stale = await bot.post("/slack/events", body.encode(), signed(body, timestamp=int(time.time()) - 600))
+            forged = await bot.post(
+                "/slack/events", body.encode(), signed(body, secret="not-the-secret", timestamp=bot.now())
+            )
+            stale = await bot.post("/slack/events", body.encode(), signed(body, timestamp=bot.now() - 600))
             unsigned = await bot.post(
                 "/slack/events", body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
             )
@@ -75,7 +76,7 @@ async def test_url_verification_and_a_mention_are_answered(database_url):
         asked = await someone.chat_postMessage(channel="C0SUPPORT", text="<@U0BOT> help")
         async with running_bot(bot_settings(database_url, slack)) as bot:
             challenge = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"})
-            headers = signed(challenge) | {"Content-Type": "application/json"}
+            headers = signed(challenge, timestamp=bot.now()) | {"Content-Type": "application/json"}
             status, answer = await bot.post("/slack/events", challenge.encode(), headers)
             assert status == 200 and answer.get("challenge", answer.get("raw")) == "abc123"
             mention = json.dumps(
@@ -84,7 +85,7 @@ async def test_url_verification_and_a_mention_are_answered(database_url):
                     "team_id": "T0TEAM",
                     "api_app_id": "A0APP",
                     "event_id": "Ev1",
-                    "event_time": int(time.time()),
+                    "event_time": bot.now(),
                     "event": {
                         "type": "app_mention",
                         "user": "U0AGENT",
@@ -95,11 +96,13 @@ async def test_url_verification_and_a_mention_are_answered(database_url):
                 }
             )
             status, _ = await bot.post(
-                "/slack/events", mention.encode(), signed(mention) | {"Content-Type": "application/json"}
+                "/slack/events",
+                mention.encode(),
+                signed(mention, timestamp=bot.now()) | {"Content-Type": "application/json"},
             )
             assert status == 200
             await slack.wait_for(lambda s: bool(s.replies("C0SUPPORT", asked["ts"])))
-            retry = signed(mention) | {
+            retry = signed(mention, timestamp=bot.now()) | {
                 "Content-Type": "application/json",
                 "X-Slack-Retry-Num": "1",
                 "X-Slack-Retry-Reason": "http_timeout",
