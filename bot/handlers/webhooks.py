@@ -93,9 +93,14 @@ async def handle_healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # a health check reports; it does not raise
         return web.json_response({"ok": False, "database": f"unreachable: {type(exc).__name__}"}, status=503)
     ok = current == head
-    return web.json_response(
-        {"ok": ok, "database": "ok" if ok else f"schema {current}, needs {head}"}, status=200 if ok else 503
-    )
+    body: dict[str, Any] = {"ok": ok, "database": "ok" if ok else f"schema {current}, needs {head}"}
+    if deps.mailbox is not None:
+        # A refused mailbox login stops intake silently otherwise: it makes the bot unhealthy.
+        status = deps.mailbox.status
+        body["mailbox"] = status.state if status.detail is None else f"{status.state}: {status.detail}"
+        ok = ok and status.ok
+        body["ok"] = ok
+    return web.json_response(body, status=200 if ok else 503)
 
 
 async def _accept(

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 PROVIDER = "email"
 TlsMode = Literal["starttls", "tls", "none"]
 _TEXT_LIMIT = 200
+MAX_REFERENCES = 20
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
 _MESSAGE_ID = re.compile(r"[^\s<>]+")
 
@@ -119,7 +120,10 @@ class SmtpMailer:
         parent = _parent_id(email.in_reply_to)
         if parent:
             message["In-Reply-To"] = parent
-            message["References"] = parent
+            chain = [ref for ref in (_parent_id(value) for value in email.references) if ref and ref != parent]
+            # The parent last, as RFC 5322 3.6.4 builds References; the oldest kept first when it is long.
+            chain = (chain[:1] + chain[1:][-(MAX_REFERENCES - 2) :]) if len(chain) >= MAX_REFERENCES else chain
+            message["References"] = " ".join([*chain, parent])
         # Quoted-printable keeps every line 7-bit and short, whatever the server supports, and stays readable.
         message.set_content(email.body, charset="utf-8", cte="quoted-printable")
         return message
