@@ -13,10 +13,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
-from email.headerregistry import Address, HeaderRegistry, MessageIDHeader
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import aiosmtplib
 
@@ -33,12 +33,29 @@ _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
 _MESSAGE_ID = re.compile(r"[^\s<>]+")
 
 
+class _MessageIdList:
+    """In-Reply-To and References: msg-ids kept whole, one per folded line.
+
+    The email package folds a long In-Reply-To or References as encoded text, which mail programs do not thread
+    on, and its Message-ID header class keeps only the first id of a list.
+    """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        kwds["decoded"] = " ".join(str(value).split())
+        kwds["parse_tree"] = None
+
+    def fold(self, *, policy: policy.Policy) -> str:
+        name = self.name  # type: ignore[attr-defined]
+        return f"{name}: " + f"{policy.linesep} ".join(str(self).split()) + policy.linesep
+
+
 def _policy() -> policy.EmailPolicy:
-    # The email package folds a long In-Reply-To or References as encoded text, which mail programs do not
-    # thread on; Message-ID's header class folds it intact, so the two threading headers use it too.
     headers = HeaderRegistry()
-    headers.map_to_type("in-reply-to", MessageIDHeader)
-    headers.map_to_type("references", MessageIDHeader)
+    headers.map_to_type("in-reply-to", _MessageIdList)
+    headers.map_to_type("references", _MessageIdList)
     return policy.default.clone(header_factory=headers)
 
 

@@ -170,7 +170,8 @@ def event_id_for(message_id: str) -> str:
 
 
 def ticket_key_for(message_id: str) -> str:
-    return "mail:" + (message_id if len(message_id) <= 240 else hashlib.sha256(message_id.encode()).hexdigest())
+    """A short, stable ticket id from the first mail's Message-ID: cards show it, so it must read well."""
+    return "mail-" + hashlib.sha256(message_id.encode()).hexdigest()[:10]
 
 
 def payload(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db import Database
 from bot.integrations.imap import ImapMailbox, MailboxLoginError
-from bot.mailbox.store import MailStore
+from bot.mailbox.store import MailStore, ticket_key_for
 from bot.mailbox.watcher import MailboxWatcher
 from bot.models import InboundEvent, InboundStatus, MailboxMark
 from tests.mail.conftest import MailFolder, sample
@@ -133,9 +133,9 @@ async def test_replies_thread_by_references_and_by_sender_and_subject(mail_folde
     assert await catch_up(watcher(mail_folder, db, clock)) == 5
 
     keys = {e.payload["message_id"]: e.payload["ticket_key"] for e in await stored(db)}
-    assert keys["<CAJx8Qm0pZ3kT5u+Yh2Lw8vN4cR1eG7sDq@mail.gmail.com>"] == f"mail:{parent}"
-    assert keys["<q7@example.com>"] == keys["<q6@example.com>"] == "mail:<q6@example.com>"
-    assert keys["<q8@example.com>"] == "mail:<q8@example.com>"
+    assert keys["<CAJx8Qm0pZ3kT5u+Yh2Lw8vN4cR1eG7sDq@mail.gmail.com>"] == keys[parent] == ticket_key_for(parent)
+    assert keys["<q7@example.com>"] == keys["<q6@example.com>"] == ticket_key_for("<q6@example.com>")
+    assert keys["<q8@example.com>"] == ticket_key_for("<q8@example.com>") != keys["<q6@example.com>"]
 
 
 async def test_a_refused_login_is_said_once_and_retried(mail_folder: MailFolder, tmp_path, caplog):
