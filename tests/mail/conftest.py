@@ -36,7 +36,8 @@ class MailFolder:
         client.login(self.server.user, self.server.password)
         return client
 
-    def append(self, raw: bytes, when: datetime, flags: tuple[bytes, ...] = ()) -> None:
+    def append(self, raw: bytes, when: datetime | None, flags: tuple[bytes, ...] = ()) -> None:
+        """`when` None: the server stamps its own arrival time, as for mail that is delivered now."""
         client = self.client()
         try:
             client.append(self.name, raw, flags=flags, msg_time=when)
