@@ -80,6 +80,39 @@ async def test_mail_becomes_a_card_a_reply_goes_back_threaded_and_the_answer_joi
             assert health.status == 200 and (await health.json())["mailbox"] == "watching"
 
 
+async def test_a_reply_the_mail_server_refuses_is_shown_with_a_retry_that_sends_it_once(
+    database_url, slack: FakeSlack, smtp: FakeSmtp, mail_folder: MailFolder
+):
+    mail_folder.append(sample("gmail_new.eml"), NOW - timedelta(minutes=20))
+    settings = bot_settings(database_url, slack, **provider_settings(smtp=smtp), **mail_folder.settings())
+    smtp.refuse_recipient("dana.whitfield@gmail.com", reply="550 5.2.1 Mailbox disabled")
+    async with running_bot(settings, pacer=unpaced(), clock=FakeClock(NOW)) as bot:
+        await slack.wait_for(lambda s: bool(cards(s)), timeout=20)
+        [card] = cards(slack)
+        await bot.click(slack, ActionId.REPLY, button_value(card, ActionId.REPLY), user=AGENT)
+        await slack.wait_for(lambda s: bool(s.views))
+        [modal] = slack.views.values()
+        await bot.submit(modal, user=AGENT, body="Here is your new key.")
+        await bot.settle()
+        assert smtp.messages == []
+        [failure] = [m for m in slack.replies(card.channel, card.ts) if "failed" in shown(m)]
+        assert "550 5.2.1 Mailbox disabled" in shown(failure)
+
+        smtp.accept_recipient("dana.whitfield@gmail.com")
+        retry = button_value(failure, ActionId.RETRY_REPLY)
+        assert await bot.click(slack, ActionId.RETRY_REPLY, retry, user=AGENT, reply_to="first") == 200
+        await slack.wait_for(lambda s: any("replied by email" in r for r in thread(s, card)), timeout=10)
+        await bot.settle()
+        # A second click on the old button finds the reply sent: it does not go out twice.
+        await bot.click(slack, ActionId.RETRY_REPLY, retry, user=AGENT, reply_to="again")
+        await slack.wait_for(lambda s: "again" in s.responses)
+        await bot.settle()
+        assert "Sending the reply again" in str(slack.responses["first"])
+        assert "That was already done" in str(slack.responses["again"])
+    [sent] = smtp.messages
+    assert sent.message["In-Reply-To"] == FIRST and "Here is your new key." in sent.message.get_content()
+
+
 async def test_a_refused_mailbox_login_makes_the_bot_unhealthy_and_shows_on_metrics(
     database_url, slack: FakeSlack, mail_folder: MailFolder
 ):
