@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+from sqlalchemy import func, select
 
 from bot.clock import FakeClock
+from bot.db import Database
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
 from bot.fakes.smtp import FakeSmtp
+from bot.models import MailThreadEntry
+from bot.privacy import forget
 from bot.slack_ids import ActionId
 from tests.harness import SMTP_FROM, bot_settings, button_value, provider_settings, running_bot, shown, thread, unpaced
 from tests.mail.conftest import MailFolder, sample
@@ -125,3 +129,24 @@ async def test_a_refused_mailbox_login_makes_the_bot_unhealthy_and_shows_on_metr
         async with http.get(f"{bot.url}/metrics") as metrics:
             text = await metrics.text()
         assert "supportbot_mailbox_up 0.0" in text and 'supportbot_mailbox_state{state="login failed"} 1.0' in text
+
+
+async def test_forgetting_a_customer_erases_the_mailbox_threading_records_of_her_mail(
+    database_url, slack: FakeSlack, mail_folder: MailFolder
+):
+    mail_folder.append(sample("gmail_new.eml"), NOW - timedelta(minutes=20))
+    async with running_bot(
+        bot_settings(database_url, slack, **mail_folder.settings()), pacer=unpaced(), clock=FakeClock(NOW)
+    ) as bot:
+        await slack.wait_for(lambda s: bool(cards(s)), timeout=20)
+        await bot.settle()
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(MailThreadEntry)) == 1
+            erased = await forget(session, "Dana.Whitfield@gmail.com", NOW)
+        async with db.transaction(read_only=True) as session:
+            assert await session.scalar(select(func.count()).select_from(MailThreadEntry)) == 0
+    finally:
+        await db.dispose()
+    assert erased.counts["mail threading records"] == 1
