@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -14,6 +15,9 @@ from bot.integrations.paypal import PayPalClient
 from bot.integrations.providers import Providers
 from bot.policies.routing import Channels
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.mailbox.watcher import MailboxWatcher
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,4 @@ class Deps:
     wake_actions: Callable[[], None]  # a new action is recorded: carry it out now, not at the next poll
     wake_outbox: Callable[[], None]  # something new to show in Slack: post it now, not at the next poll
     open_home: Callable[[str], Awaitable[None]]  # a person opened the Home tab: draw it for them now
+    mailbox: MailboxWatcher | None = None  # the support mailbox's watcher, when SUPPORTBOT_IMAP_HOST is set

@@ -132,6 +132,26 @@ def _queue_families(
     yield age
 
 
+class _MailboxCollector(Collector):
+    """The support mailbox's state at scrape time: a refused login must show on a dashboard, not only in a log."""
+
+    def __init__(self, status: Callable[[], tuple[bool, str]]) -> None:
+        self.status = status
+
+    def collect(self) -> Iterable[Metric]:
+        ok, state = self.status()
+        up = GaugeMetricFamily(
+            "supportbot_mailbox_up", "1 while the support mailbox is watched; 0 when its login failed or it is down"
+        )
+        up.add_metric([], 1.0 if ok else 0.0)
+        yield up
+        info = GaugeMetricFamily(
+            "supportbot_mailbox_state", "The support mailbox's state (1 on the current one)", labels=["state"]
+        )
+        info.add_metric([state], 1.0)
+        yield info
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -173,6 +193,10 @@ class Metrics:
                 self.slack_calls.labels(method, slack_outcome)
         for tone in TONES:
             self.tone_verdicts.labels(tone)
+
+    def watch_mailbox(self, status: Callable[[], tuple[bool, str]]) -> None:
+        """Report the mailbox watcher's (ok, state) on every scrape."""
+        self.registry.register(_MailboxCollector(status))
 
     def webhook(self, provider: str, outcome: str) -> None:
         self.webhooks.labels(provider, outcome).inc()

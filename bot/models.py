@@ -61,6 +61,7 @@ class Provider(StrEnum):
     PAYPAL = "paypal"
     TICKETS = "tickets"
     SLACK = "slack"
+    MAILBOX = "mailbox"
 
 
 class InboundStatus(StrEnum):
@@ -459,3 +460,37 @@ class ActionRecord(Base):
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class MailboxMark(Base):
+    """How far the support mailbox has been read, per folder: advanced in the transaction that stores the mail."""
+
+    __tablename__ = "mailbox_marks"
+
+    folder: Mapped[str] = mapped_column(String(255), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    # INTERNALDATE of the newest mail stored: where a re-scan starts when the folder's UIDVALIDITY changes.
+    last_seen_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class MailThreadEntry(Base):
+    """A Message-ID known to belong to a ticket: the customer's mail, and the replies we sent.
+
+    A new mail whose In-Reply-To or References name one of these joins that ticket.
+    """
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_mail_messages_message_id"),
+        Index("ix_mail_messages_sender_subject", "sender", "subject_key", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998))
+    ticket_key: Mapped[str] = mapped_column(String(255), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # "in" from the customer, "out" from us
+    sender: Mapped[str | None] = mapped_column(String(320))  # lowercased; the customer's address for "in"
+    subject_key: Mapped[str | None] = mapped_column(String(500))  # the subject without Re:/Fwd: prefixes
+    at: Mapped[datetime]

@@ -32,6 +32,7 @@ from bot.models import (
     Dispute,
     InboundEvent,
     InboundStatus,
+    MailThreadEntry,
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
@@ -252,6 +253,7 @@ async def forget(session: AsyncSession, email: str, now: datetime) -> Erased:
     counts["outbox messages"] = sum(_erase_outbox(item, found.traces) for item in outbox)
     counts["audit records"] = await _erase_audit(session, found)
     counts["webhooks"] = sum(_erase_event(e, found.traces, now) for e in found.events)
+    counts["mail threading records"] = await _erase_mail_threads(session, email, found.tickets)
     await session.flush()
     erased.redraws = await _redraw(session, found, outbox, now)
     entry = audit.Entry(
@@ -264,6 +266,16 @@ async def forget(session: AsyncSession, email: str, now: datetime) -> Erased:
     )
     await audit.append(session, entry, now)
     return erased
+
+
+async def _erase_mail_threads(session: AsyncSession, email: str, tickets: list[Ticket]) -> int:
+    """The support mailbox's record of their mail (address, subject): a new mail from them opens a new ticket."""
+    keys = [t.external_id for t in tickets]
+    condition = MailThreadEntry.sender == normalise_email(email)
+    if keys:
+        condition = or_(condition, MailThreadEntry.ticket_key.in_(keys))
+    result = await session.execute(delete(MailThreadEntry).where(condition))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _actions(

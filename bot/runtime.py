@@ -31,10 +31,14 @@ from bot.home.publisher import HomePublisher
 from bot.home.snapshot import HomeSettings
 from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
+from bot.integrations.imap import ImapMailbox
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.paypal_verification import PayPalVerification
 from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
+from bot.mailbox import events as mailbox_events
+from bot.mailbox.store import MailStore
+from bot.mailbox.watcher import MailboxWatcher
 from bot.metrics import Metrics, bound_context
 from bot.models import (
     ActionRecord,
@@ -141,6 +145,10 @@ class Runtime:
             alert_channel=channels.oncall,
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
+        self.mailbox = _mailbox_watcher(settings, MailStore(self.db), self.clock, self.processor.wake)
+        if self.mailbox is not None:
+            watcher = self.mailbox
+            self.metrics.watch_mailbox(lambda: (watcher.status.ok, watcher.status.state))
         self.timers = Timers(
             self.db,
             self.clock,
@@ -174,6 +182,7 @@ class Runtime:
             wake_actions=self.actions.wake,
             wake_outbox=self._shown_changed,
             open_home=self.home.opened,
+            mailbox=self.mailbox,
         )
         # Erases old message bodies now and then; off (None) while SUPPORTBOT_RETENTION_DAYS is 0.
         self.retention = Retention(self.db, self.clock, settings.retention_days) if settings.retention_days else None
@@ -194,6 +203,7 @@ class Runtime:
             "stripe": stripe_webhooks.parse_event,
             "paypal": paypal,
             "tickets": tickets_webhooks.parse_event,
+            "mailbox": mailbox_events.parse_event,
         }
 
     async def start(self, *, create_schema: bool = True) -> None:
@@ -211,8 +221,12 @@ class Runtime:
         ]
         if self.retention is not None:
             self._tasks.append(asyncio.create_task(_supervised("retention", self.retention.run), name="retention"))
+        if self.mailbox is not None:
+            self._tasks.append(asyncio.create_task(_supervised("mailbox", self.mailbox.run), name="mailbox"))
 
     async def stop(self) -> None:
+        if self.mailbox is not None:
+            await self.mailbox.stop()
         await self.processor.stop()
         await self.actions.stop()
         await self.outbox.stop()
@@ -287,6 +301,30 @@ def _offered(providers: Providers) -> Offered:
         licences=providers.licences is not None,
         mailing_list=providers.mailing_list is not None,
         replies=providers.mailer is not None,
+    )
+
+
+def _mailbox_watcher(
+    settings: Settings, store: MailStore, clock: Clock, on_stored: Callable[[], None]
+) -> MailboxWatcher | None:
+    if not settings.imap_host:
+        return None
+    settings.require("imap_user", "imap_password", reason="to read the support mailbox")
+    assert settings.imap_user is not None and settings.imap_password is not None
+    host, port, tls, user = settings.imap_host, settings.imap_port, settings.imap_tls, settings.imap_user
+    password = settings.imap_password.get_secret_value()
+
+    def connect() -> ImapMailbox:
+        return ImapMailbox(host, port, tls=tls, user=user, password=password)
+
+    return MailboxWatcher(
+        connect,
+        store,
+        clock,
+        folder=settings.imap_folder,
+        backfill_days=settings.imap_backfill_days,
+        shop_address=settings.smtp_from,
+        on_stored=on_stored,
     )
 
 

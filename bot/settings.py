@@ -45,6 +45,7 @@ SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("your licence server", ("licence_url", "licence_secret")),
     ("Mailchimp", ("mailchimp_api_key", "mailchimp_list_id")),
     ("email replies", ("smtp_host", "smtp_from")),
+    ("support mailbox", ("imap_host", "imap_user", "imap_password")),
 )
 CHANNEL_SETTINGS = ("channel_sales", "channel_support", "channel_disputes", "channel_oncall")
 
@@ -101,6 +102,17 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str | None = None
     smtp_from_name: str | None = None
+
+    # The support mailbox: when the IMAP host is set, `serve` and `socket` turn its mail into tickets. Replies go
+    # out through the SMTP settings above; SMTP_FROM is the shop's own address (its mail is never a ticket).
+    imap_host: str | None = None
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_tls: Literal["tls", "starttls", "none"] = "tls"
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    # On first start, mail that arrived within this many days becomes tickets; older mail is left alone.
+    imap_backfill_days: float = Field(default=3.0, ge=0, le=365)
 
     # How long the bot waits for Stripe, PayPal, licence servers, mailing lists and help desks.
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)

@@ -31,6 +31,7 @@ class ActionId(StrEnum):
     UNSUBSCRIBE = "unsubscribe-open"
     PART_WAYS = "part-ways-open"
     RETRY_STEPS = "retry-failed-steps"
+    RETRY_REPLY = "retry-reply"  # value: the failed reply's action id
     # On warnings and hidden messages; each value is a ticket message's id.
     SHOW_MESSAGE = "tone-show-message"
     NOT_ABUSIVE = "tone-not-abusive"

@@ -371,6 +371,23 @@ async def retry_failed_steps(session: AsyncSession, parent_id: int, actor: Actor
     return len(failed)
 
 
+async def retry_reply(session: AsyncSession, action_id: int, actor: Actor, now: datetime) -> Answer:
+    """Ask again for a reply that failed, with the same text and key (so it cannot go out twice)."""
+    failed = await session.get(ActionRecord, action_id)
+    if failed is None or failed.kind != Kind.REPLY or failed.parent_id is not None:
+        raise UsageError("That reply is no longer on record.")
+    request = Ask(
+        Kind.REPLY,
+        failed.key,
+        failed.report.get("subject_label") or "the ticket",
+        {k: v for k, v in failed.params.items() if k != "retry_of_error"},
+        customer_id=failed.customer_id,
+        ticket_id=failed.ticket_id,
+        report=failed.report,
+    )
+    return _answer(await ask(session, request, actor, now))
+
+
 async def take_over(
     session: AsyncSession,
     ticket: Ticket,

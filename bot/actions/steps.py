@@ -22,6 +22,7 @@ from bot.cards.outcomes import masked
 from bot.errors import ProviderError
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
+from bot.mailbox.store import remember, thread_ids
 from bot.models import ActionRecord, Customer, Payment, Refund, Ticket, TicketMessage
 from bot.money import format_money
 from bot.outbox.queue import Subject
@@ -44,6 +45,9 @@ class Facts:
     payment: Payment | None = None
     ticket: Ticket | None = None
     customer: Customer | None = None
+    # A mail ticket's thread: the customer's latest Message-ID and all of them, for the reply's headers.
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
 
 class Steps:
@@ -63,7 +67,8 @@ class Steps:
         ticket = await session.get(Ticket, action.ticket_id) if action.ticket_id else None
         customer_id = action.customer_id or (ticket.customer_id if ticket else None)
         customer = await session.get(Customer, customer_id) if customer_id else None
-        return Facts(payment, ticket, customer)
+        in_reply_to, references = await thread_ids(session, ticket.external_id) if ticket else (None, ())
+        return Facts(payment, ticket, customer, in_reply_to, references)
 
     async def call(self, action: ActionRecord, facts: Facts) -> Done:
         return await self._calls[action.kind](action, facts)
@@ -76,6 +81,10 @@ class Steps:
         if action.kind == Kind.REFUND:
             await _record_refund(session, action, done, now)
         elif action.kind == Kind.REPLY:
+            if done.result.get("via") == "email" and done.reference:
+                # Our Message-ID, so the customer's answer to this reply joins the ticket.
+                ticket = await session.get_one(Ticket, action.ticket_id)
+                await remember(session, done.reference, ticket.external_id, "out", None, ticket.subject, now)
             return await _record_reply(session, action, now)
         elif action.kind == Kind.CLOSE_TICKET:
             await _close_ticket(session, action.ticket_id, now)
@@ -170,9 +179,12 @@ class Steps:
             OutgoingEmail(
                 to=email,
                 to_name=facts.customer.name if facts.customer else None,
-                subject=f"Re: {ticket.subject}" if ticket.subject else f"Your request {ticket.external_id}",
+                subject=reply_subject(ticket.subject) if ticket.subject else f"Your request {ticket.external_id}",
                 body=body,
-                message_id=f"<{action.key.replace(':', '.')}@supportbot>",
+                # Without a domain: the mailer adds the shop's (SUPPORTBOT_SMTP_FROM's), as mail clients expect.
+                message_id=f"reply.{action.key.replace(':', '.')}",
+                in_reply_to=facts.in_reply_to,
+                references=facts.references,
             )
         )
         return Done(
@@ -202,6 +214,11 @@ class Steps:
             body=body,
         )
         return await self.providers.helpdesk.send(ticket.callback_url, update)
+
+
+def reply_subject(subject: str) -> str:
+    """`Re: <subject>`, once: mail clients (Gmail) thread a reply only when the subject matches."""
+    return subject if subject[:3].lower() == "re:" else f"Re: {subject}"
 
 
 def _ticket(facts: Facts) -> Ticket:

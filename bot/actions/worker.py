@@ -21,10 +21,11 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
+from bot.actions.kinds import Kind
 from bot.actions.record import public_params
 from bot.actions.steps import Done, Steps
 from bot.audit import Outcome
-from bot.cards.outcomes import failed_text, part_ways_card, succeeded_text
+from bot.cards.outcomes import failed_reply_blocks, failed_text, part_ways_card, succeeded_text
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.errors import BotError, ProviderError
@@ -218,7 +219,8 @@ class ActionWorker:
         await self._audit(session, action, outcome, now, reference=reference, note=note)
         if action.parent_id is not None:
             return await self._settle_parent(session, action.parent_id, now)
-        await self._post_in_thread(session, action, text, now)
+        blocks = failed_reply_blocks(action, text) if outcome is Outcome.FAILED and action.kind == Kind.REPLY else None
+        await self._post_in_thread(session, action, text, now, blocks=blocks)
         url = action.report.get("response_url")
         return (url, text) if url else None
 

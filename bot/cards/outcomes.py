@@ -47,6 +47,12 @@ def failed_text(action: ActionRecord, reason: str) -> str:
     return f"❌ The {NOUNS.get(action.kind, action.kind)} asked by {who(action)} failed: {escape(reason)}"
 
 
+def failed_reply_blocks(action: ActionRecord, text: str) -> list[Block]:
+    """A reply that could not be sent, with a button to send the same text again (nobody retypes it)."""
+    retry = button(ActionId.RETRY_REPLY, "Retry sending", str(action.id), "primary")
+    return [section(text), actions(retry)]
+
+
 def already_text(action: ActionRecord) -> Mrkdwn:
     """What a second request for the same thing is told."""
     noun = NOUNS.get(action.kind, action.kind)

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import SecretStr
 
+from bot.errors import ProviderError
+from bot.integrations.imap import FolderState, MailboxLoginError
 from bot.integrations.probes import (
     Failure,
     ProbeError,
@@ -304,6 +306,26 @@ def paypal_credentials(outcome: ProbeError | None, *, api_base: str) -> Check:
             "SUPPORTBOT_PAYPAL_API_BASE=sandbox, live ones live",
         )
     return _unanswered(name, outcome, "PayPal", "SUPPORTBOT_PAYPAL_API_BASE", "live or sandbox")
+
+
+def mailbox(outcome: FolderState | ProviderError, settings: Settings) -> Check:
+    """The support mailbox's login and folder, as the watcher will see them."""
+    name = "support mailbox"
+    where = f"{settings.imap_user} at {settings.imap_host}:{settings.imap_port}"
+    if isinstance(outcome, FolderState):
+        return passed(name, f"{where}: folder {settings.imap_folder!r} opened (read-only)")
+    if isinstance(outcome, MailboxLoginError):
+        return failed(
+            name,
+            outcome.reason,
+            "set SUPPORTBOT_IMAP_PASSWORD to a current password; Gmail and Microsoft 365 need an app password "
+            "(see docs/setup.md, 'A support mailbox')",
+        )
+    return failed(
+        name,
+        f"{where}: {outcome.reason}",
+        "check SUPPORTBOT_IMAP_HOST, _PORT (993 for tls, 143 for starttls or none), _TLS and _FOLDER",
+    )
 
 
 def not_configured(name: str, consequence: str) -> Check:

@@ -12,8 +12,9 @@ from typing import TextIO
 
 from bot.doctor import checks
 from bot.doctor.checks import Check
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ProviderError
 from bot.integrations import probes
+from bot.integrations.imap import FolderState, ImapMailbox
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.probes import ProbeError
 from bot.settings import Settings, SettingsError, load_settings
@@ -52,6 +53,7 @@ async def diagnose(settings: Settings, *, refused: frozenset[str] = frozenset())
         _slack(settings, probe),
         _stripe(settings, probe),
         _paypal(settings, probe),
+        _mailbox(settings),
     )
     return [*checks.configuration(settings, refused), *(c for section in sections for c in section)]
 
@@ -141,3 +143,31 @@ async def _paypal(settings: Settings, probe: probes.Probes) -> list[Check]:
     finally:
         await client.close()
     return [checks.paypal_credentials(outcome, api_base=settings.paypal_api_base)]
+
+
+async def _mailbox(settings: Settings) -> list[Check]:
+    if not settings.imap_host:
+        return [checks.not_configured("support mailbox", "tickets come only from webhooks")]
+    if not (settings.imap_user and settings.imap_password):
+        return []  # the configuration check already says what is missing
+    mailbox = ImapMailbox(
+        settings.imap_host,
+        settings.imap_port,
+        tls=settings.imap_tls,
+        user=settings.imap_user,
+        password=settings.imap_password.get_secret_value(),
+        timeout=settings.provider_timeout_seconds,
+    )
+
+    def look() -> FolderState:
+        try:
+            mailbox.connect()
+            return mailbox.open(settings.imap_folder)  # a harmless read: EXAMINE, nothing marked
+        finally:
+            mailbox.close()
+
+    try:
+        outcome: FolderState | ProviderError = await asyncio.to_thread(look)
+    except ProviderError as exc:
+        outcome = exc
+    return [checks.mailbox(outcome, settings)]

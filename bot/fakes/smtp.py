@@ -121,6 +121,10 @@ class FakeSmtp:
     def refuse_recipient(self, address: str, *, reply: str = "550 5.1.1 No such user here") -> None:
         self._refusals[address.lower()] = reply
 
+    def accept_recipient(self, address: str) -> None:
+        """Stop refusing `address` (the mailbox was fixed)."""
+        self._refusals.pop(address.lower(), None)
+
     def fail_next(self, times: int = 1, *, reply: str = "451 4.3.0 Try again later", delay: float = 0.0) -> None:
         """Answer the end of the next `times` messages with `reply` after `delay` seconds, keeping none."""
         self._faults.append(_Fault(times, reply, delay))

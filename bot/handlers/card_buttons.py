@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions.confirm import Answer, retry_failed_steps, take_over
+from bot.actions.confirm import Answer, retry_failed_steps, retry_reply, take_over
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import scope_of_button
@@ -34,6 +34,7 @@ def register(app: AsyncApp) -> None:
         app.action(action_id)(handle_card_button)
     app.action(ActionId.TAKE_OVER)(handle_takeover_button)
     app.action(ActionId.RETRY_STEPS)(handle_retry_button)
+    app.action(ActionId.RETRY_REPLY)(handle_retry_reply_button)
 
 
 async def handle_card_button(
@@ -106,4 +107,24 @@ async def handle_retry_button(
         return
     deps.wake_actions()
     text = f"Retrying {retried} step(s); the outcome follows in the thread." if retried else "Nothing left to retry."
+    await respond(response_type="ephemeral", replace_original=False, text=text)
+
+
+async def handle_retry_reply_button(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+) -> None:
+    await ack()
+    if (refusal := await permitted(deps, body, PERMISSION[Kind.REPLY], subject="retry a reply")) is not None:
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    value = str(action.get("value") or "")
+    try:
+        if not value.isdigit():
+            raise UsageError("That retry button is from an unknown version of the bot.")
+        answer = await deps.db.run(lambda session: retry_reply(session, int(value), actor_of(body), deps.clock.now()))
+    except UsageError as exc:
+        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        return
+    deps.wake_actions()
+    text = answer.notice or "Sending the reply again; the outcome follows in the thread."
     await respond(response_type="ephemeral", replace_original=False, text=text)

@@ -108,9 +108,15 @@ async def handle_healthz(request: web.Request) -> web.Response:
         return web.json_response(body, status=503)
     trouble = request.app.get(DELIVERY)
     problems = trouble.problems() if trouble is not None else []
-    return web.json_response(
-        {"ok": True, "status": "degraded" if problems else "ok", "database": "ok", "slack": problems or "ok"}
-    )
+    body = {"ok": True, "status": "degraded" if problems else "ok", "database": "ok", "slack": problems or "ok"}
+    if deps.mailbox is not None:
+        # A refused mailbox login stops intake silently otherwise: it makes the bot unhealthy.
+        mailbox = deps.mailbox.status
+        body["mailbox"] = mailbox.state if mailbox.detail is None else f"{mailbox.state}: {mailbox.detail}"
+        if not mailbox.ok:
+            body |= {"ok": False, "status": "unavailable"}
+            return web.json_response(body, status=503)
+    return web.json_response(body)
 
 
 async def _accept(

@@ -93,6 +93,8 @@ class OutgoingEmail:
     message_id: str  # fixed per reply, so a resent message is recognisably the same one
     in_reply_to: str | None = None
     to_name: str | None = None
+    # The thread's earlier Message-IDs, oldest first (RFC 5322 References); empty: just In-Reply-To.
+    references: tuple[str, ...] = ()
 
 
 class Mailer(Protocol):

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
-from email.headerregistry import Address, HeaderRegistry, MessageIDHeader
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import aiosmtplib
 
@@ -28,16 +28,34 @@ log = logging.getLogger(__name__)
 PROVIDER = "email"
 TlsMode = Literal["starttls", "tls", "none"]
 _TEXT_LIMIT = 200
+MAX_REFERENCES = 20
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
 _MESSAGE_ID = re.compile(r"[^\s<>]+")
 
 
+class _MessageIdList:
+    """In-Reply-To and References: msg-ids kept whole, one per folded line.
+
+    The email package folds a long In-Reply-To or References as encoded text, which mail programs do not thread
+    on, and its Message-ID header class keeps only the first id of a list.
+    """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        kwds["decoded"] = " ".join(str(value).split())
+        kwds["parse_tree"] = None
+
+    def fold(self, *, policy: policy.Policy) -> str:
+        name = self.name  # type: ignore[attr-defined]
+        return f"{name}: " + f"{policy.linesep} ".join(str(self).split()) + policy.linesep
+
+
 def _policy() -> policy.EmailPolicy:
-    # The email package folds a long In-Reply-To or References as encoded text, which mail programs do not
-    # thread on; Message-ID's header class folds it intact, so the two threading headers use it too.
     headers = HeaderRegistry()
-    headers.map_to_type("in-reply-to", MessageIDHeader)
-    headers.map_to_type("references", MessageIDHeader)
+    headers.map_to_type("in-reply-to", _MessageIdList)
+    headers.map_to_type("references", _MessageIdList)
     return policy.default.clone(header_factory=headers)
 
 
@@ -119,7 +137,10 @@ class SmtpMailer:
         parent = _parent_id(email.in_reply_to)
         if parent:
             message["In-Reply-To"] = parent
-            message["References"] = parent
+            chain = [ref for ref in (_parent_id(value) for value in email.references) if ref and ref != parent]
+            # The parent last, as RFC 5322 3.6.4 builds References; the oldest kept first when it is long.
+            chain = (chain[:1] + chain[1:][-(MAX_REFERENCES - 2) :]) if len(chain) >= MAX_REFERENCES else chain
+            message["References"] = " ".join([*chain, parent])
         # Quoted-printable keeps every line 7-bit and short, whatever the server supports, and stays readable.
         message.set_content(email.body, charset="utf-8", cte="quoted-printable")
         return message

@@ -79,6 +79,9 @@ def build_providers(settings: Settings, paypal: PayPalClient | None, clock: Cloc
             allowed_hosts=settings.helpdesk_hosts,
             now=clock.now,
         )
+    if settings.imap_host:
+        # The watcher itself is built by the runtime; a half-configured mailbox stops start-up here, with the rest.
+        settings.require("imap_user", "imap_password", reason="to read the support mailbox")
     if settings.smtp_host:
         settings.require("smtp_from", reason="to send replies by email")
         assert settings.smtp_from is not None

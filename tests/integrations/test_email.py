@@ -77,6 +77,17 @@ async def test_a_reply_is_delivered_as_threaded_utf8_plain_text(fake: FakeSmtp) 
     assert received.raw.isascii()  # 7-bit on the wire, so any server relays it unchanged
 
 
+async def test_references_carry_the_whole_thread_literally_with_the_parent_last(fake: FakeSmtp) -> None:
+    earlier = ("<first@mail.gmail.example.jp>", "<reply-T-1042-0@shop.example>", PARENT_ID)
+    await mailer_for(fake).send(reply(references=earlier))
+
+    [received] = fake.messages
+    assert str(received.message["References"]).split() == list(earlier)
+    assert received.message["In-Reply-To"] == PARENT_ID
+    # One msg-id per folded line, never encoded text and never only the first id.
+    assert f"\nReferences: {earlier[0]}\r\n {earlier[1]}\r\n {PARENT_ID}\r\n".encode() in received.raw
+
+
 async def test_non_ascii_names_and_subjects_are_encoded_and_read_back(fake: FakeSmtp) -> None:
     await mailer_for(fake, from_name="Équipe Support").send(reply(to_name="森 カルラ", subject="Re: ダウンロード"))
 
