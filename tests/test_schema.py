@@ -78,3 +78,35 @@ async def test_events_given_up_on_before_0009_become_quarantined_with_their_last
     assert row[0] == "quarantined"
     assert row[1] == "failed 12 times; the last error: ValueError: no"
     assert row[2] is not None
+
+
+async def test_amounts_sqlite_kept_that_are_no_whole_number_become_unknown_in_0009(tmp_path):
+    # Only SQLite ever kept them (a Stripe "amount": 1e400 as infinity); PostgreSQL refused them from the start.
+    from alembic import command
+
+    from bot.db import _alembic_config
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "0008"))
+            for pi, amount in (("pi_inf", float("inf")), ("pi_half", 4900.5), ("pi_ok", 4900)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO payments (provider, provider_payment_id, amount_minor, currency, "
+                        "amount_refunded_minor, livemode, paid_at) VALUES ('stripe', :pi, :amount, 'USD', :amount, 1, "
+                        "'2026-11-20 10:00:00')"
+                    ),
+                    {"pi": pi, "amount": amount},
+                )
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+        async with db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT provider_payment_id, amount_minor, amount_refunded_minor FROM payments ORDER BY id")
+                )
+            ).all()
+    finally:
+        await db.dispose()
+    assert [tuple(row) for row in rows] == [("pi_inf", None, 0), ("pi_half", None, 0), ("pi_ok", 4900, 4900)]

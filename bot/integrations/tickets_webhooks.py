@@ -58,7 +58,8 @@ def event_identity(event: dict[str, Any]) -> tuple[str, str]:
 
 def parse_event(event: dict[str, Any], received_at: datetime) -> list[TicketMessageSeen]:
     """The message the event brings; raises PayloadError for what is missing or could not be kept."""
-    if event.get("type") not in EVENT_TYPES:
+    event_type = event.get("type")
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
         return []
     ticket = event.get("ticket")
     if not isinstance(ticket, dict):
@@ -91,7 +92,7 @@ def parse_event(event: dict[str, Any], received_at: datetime) -> list[TicketMess
             author=display_text(message.get("author"), TicketMessage.author),
             body=storable(body),
             at=iso_time(message.get("created_at")) or received_at,
-            opens_ticket=event["type"] == "ticket.created",
+            opens_ticket=event_type == "ticket.created",
             callback_url=_callback_url(callback_url),
         )
     ]

@@ -119,7 +119,7 @@ def decimal_amount(value: Any, code: str | None, field: str, *, signed: bool = F
         return None  # "ten", "10.00 USD": not a number, so no amount, as if missing
     if not amount.is_finite():
         raise PayloadError(field, "is not a finite amount")
-    if abs(amount) > BIGINT_MAX:
+    if amount.copy_abs() > BIGINT_MAX:  # copy_abs, unlike abs(), never rounds: 1e999999999 would overflow
         raise PayloadError(field, "is more than an amount column holds")
     try:
         minor = to_minor(amount, code)

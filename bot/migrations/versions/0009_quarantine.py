@@ -1,7 +1,9 @@
 """quarantine: an inbound event that can never be applied is set aside (why, when, and its on-call notice)
 
 Events that the processor had given up on (status "failed") become quarantined, with their last error as the
-reason, so that `supportbot doctor` lists them too.
+reason, so that `supportbot doctor` lists them too. On SQLite, amounts that earlier releases let in but that are
+no whole number (a Stripe "amount": 1e400 was kept as infinity, and broke every card of that customer) become
+unknown: PostgreSQL never accepted them.
 
 Revision ID: 0009
 Revises: 0008
@@ -34,6 +36,11 @@ def upgrade() -> None:
         "COALESCE(error, 'not recorded'), 1, 500) "
         "WHERE status = 'failed'"
     )
+    if op.get_bind().dialect.name == "sqlite":
+        # An INTEGER column keeps whatever it is given that is not a whole number as REAL (or TEXT).
+        for table, column in (("payments", "amount_minor"), ("refunds", "amount_minor"), ("disputes", "amount_minor")):
+            op.execute(f"UPDATE {table} SET {column} = NULL WHERE typeof({column}) NOT IN ('integer', 'null')")  # noqa: S608
+        op.execute("UPDATE payments SET amount_refunded_minor = 0 WHERE typeof(amount_refunded_minor) != 'integer'")
 
 
 def downgrade() -> None:
