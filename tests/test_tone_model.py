@@ -103,6 +103,12 @@ def test_what_is_not_abuse(text: str, tone: Tone) -> None:
     assert verdict.tone is tone, verdict
 
 
+@pytest.mark.parametrize("text", ["hi", "Hello?", "Hello??", "ok", "Any news?", "Is anyone there?", "Thanks"])
+def test_a_greeting_or_a_nudge_is_never_abusive(text: str) -> None:
+    # The model read "hi" and "Hello?" as abusive: a few words give it nothing to go on, so alone it may not.
+    assert classify_tone(text).tone is not Tone.ABUSIVE
+
+
 def test_other_languages_are_never_abusive() -> None:
     assert classify_tone("Ihr seid Betrüger und Idioten, ich will mein Geld zurück.").tone is not A
 

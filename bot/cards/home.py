@@ -24,6 +24,7 @@ from bot.cards.blocks import (
     section,
     slack_date,
 )
+from bot.cards.text import mention
 from bot.home.snapshot import AlertLine, DisputeLine, HomeSnapshot, TicketLine
 from bot.money import format_money, format_totals
 from bot.policies.permissions import Role
@@ -105,8 +106,8 @@ def _oncall(snapshot: HomeSnapshot) -> list[Block]:
             context("No on-call rotation is set (`SUPPORTBOT_ONCALL_PEOPLE`): owners are paged out of hours.")
         )
     else:
-        now = f"<@{who.now}>" if who.now else "nobody"
-        later = f" · next: <@{who.next}>" if who.next else ""
+        now = mention(who.now) if who.now else "nobody"
+        later = f" · next: {mention(who.next)}" if who.next else ""
         mine = f" · your next shift starts {slack_date(who.my_next_shift)}" if who.my_next_shift else ""
         blocks.append(section(f"Now: {now}{later}{mine}"))
     if not snapshot.alerts:
@@ -130,7 +131,7 @@ def _waiting(snapshot: HomeSnapshot) -> list[Block]:
         mark = "🚨 " if item["urgent"] else ""
         about = f": {escape(item['subject'])}" if item.get("subject") else ""
         who = f" · {escape(item['customer'])}" if item.get("customer") else ""
-        taken = f" · <@{item['assignee']}> has it" if item.get("assignee") else ""
+        taken = f" · {mention(item['assignee'])} has it" if item.get("assignee") else ""
         ticket = link(item.get("link"), f"Ticket {item['ticket']}")
         blocks.append(section(f"{mark}{ticket}{about}{who}{taken}\n{escape(item['describe'])}"))
     return blocks + _more(len(snapshot.waiting), snapshot.waiting_count, "waiting")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from bot.cards.blocks import Card, context, escape, section, slack_date
+from bot.cards.blocks import Card, context, escape, provider_name, section, slack_date
+from bot.cards.text import md
 from bot.models import InboundEvent
 
-PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal", "tickets": "help desk"}
+# The generic tickets webhook is "the help desk" to the person reading; the others go by their own names.
+PROVIDER_NAMES = {"tickets": "help desk"}
 
 
 def quarantine_notice(event: InboundEvent) -> Card:
     """Everything in it came from outside (ids, types, the reason quotes the payload's field): all escaped."""
-    provider = PROVIDER_NAMES.get(event.provider, escape(event.provider))
+    provider = escape(PROVIDER_NAMES.get(event.provider) or provider_name(event.provider))
     event_id, event_type = escape(event.event_id), escape(event.event_type)
     reason = escape(event.quarantine_reason or "not recorded")
-    headline = f"🚧 A {provider} event could not be applied and was set aside: {event_id}"
+    headline = md("🚧 A {} event could not be applied and was set aside: {}", provider, event_id)
     lines = [
         f"🚧 *A {provider} event could not be applied and was set aside*",
         f"Event `{event_id}` ({event_type}), received {slack_date(event.received_at)}",

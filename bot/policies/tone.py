@@ -92,6 +92,9 @@ def classify_tone(text: str, model: ToneModel | None = None, scores: ModelScores
 # The language model's probability at or above which it calls a window abusive, or raises a flag. The
 # threat flag pages on-call at night: it is raised at a lower probability than the others.
 MODEL_ABUSE = 0.5
+# The model alone may not call a message of fewer words than this abusive: "hi" or "Hello?" gives it nothing to go
+# on, and it read such greetings as abusive. Short abuse ("morons", "f*** off") is the rules' to find.
+MODEL_ABUSE_MIN_WORDS = 4
 MODEL_FLAG = 0.5
 MODEL_THREAT = 0.35
 # Neutral against frustrated is the language model's weakest call (a curt "Fix it today." read as calm); the
@@ -123,7 +126,8 @@ def judge(analysis: Analysis, scores: ModelScores, words: dict[Tone, float] | No
             for window in windows
         )
     english = not analysis.non_english
-    tone, score, worst = _model_tone(windows, english)
+    words_enough = sum(any(c.isalnum() for c in token) for token in analysis.tokens) >= MODEL_ABUSE_MIN_WORDS
+    tone, score, worst = _model_tone(windows, english and words_enough)
     reasons = [_describe(hit.kind, hit.phrase) for hit in analysis.abuse]
     reasons += [_describe(hit.kind, hit.phrase) for hit in analysis.flags]
     reasons += [f'not counted ({hit.why}): "{hit.phrase}"' for hit in analysis.ignored]
@@ -153,11 +157,11 @@ def judge(analysis: Analysis, scores: ModelScores, words: dict[Tone, float] | No
     return ToneVerdict(tone, round(score, 4), tuple(reasons), frozenset(flags))
 
 
-def _model_tone(windows: tuple[WindowScores, ...], english: bool) -> tuple[Tone, float, WindowScores]:
+def _model_tone(windows: tuple[WindowScores, ...], may_be_abusive: bool) -> tuple[Tone, float, WindowScores]:
     verdicts = []
     for window in windows:
         neutral, frustrated, abusive = window.tone
-        if english and abusive >= MODEL_ABUSE:
+        if may_be_abusive and abusive >= MODEL_ABUSE:
             verdicts.append((Tone.ABUSIVE, abusive, window))
         elif frustrated >= neutral:
             verdicts.append((Tone.FRUSTRATED, frustrated / (neutral + frustrated or 1.0), window))

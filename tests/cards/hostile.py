@@ -21,10 +21,12 @@ from bot.cards import (
     buttons,
     digest,
     dispute,
+    home,
     lookups,
     modals,
     morning,
     outcomes,
+    quarantine,
     replies,
     sale,
     ticket,
@@ -32,6 +34,7 @@ from bot.cards import (
     waiting,
 )
 from bot.cards.blocks import Card
+from bot.home.snapshot import AlertLine, DisputeLine, Health, HomeSnapshot, OnCallLine, RiskLine, TicketLine, Today
 from bot.integrations.contracts import Licence
 from bot.models import (
     ActionRecord,
@@ -41,6 +44,7 @@ from bot.models import (
     AuditRecord,
     Customer,
     Dispute,
+    InboundEvent,
     MorningDigest,
     Payment,
     Refund,
@@ -49,6 +53,7 @@ from bot.models import (
     TicketMessage,
 )
 from bot.policies.oncall import AlertKind, EscalationStep, Waiting
+from bot.policies.permissions import Role
 from bot.policies.risk import Risk, RiskLevel, Signal
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import TicketTone
@@ -381,8 +386,50 @@ def draw_all(text: str) -> dict[str, Any]:  # noqa: PLR0915 - one table of every
         "outcomes.done_marks": lambda: outcomes.done_marks([action, refund_action]),
         "waiting.waiting_line": lambda: waiting.waiting_line(state),
         "tone.tone_badges": lambda: tone.tone_badges(trend),
+        "quarantine.quarantine_notice": lambda: quarantine.quarantine_notice(
+            InboundEvent(
+                provider=text,
+                event_id=text,
+                event_type=text,
+                payload={},
+                status="quarantined",
+                attempts=1,
+                received_at=NOW,
+                quarantine_reason=text,
+            )
+        ),
+        "home.home_view": lambda: home.home_view(hostile_home(text)),
     }
     return {name: build() for name, build in builders.items()}
+
+
+def hostile_home(text: str) -> HomeSnapshot:
+    """An owner's Home tab whose every outside field holds `text`."""
+    line = TicketLine(text, text, text, text, True, NOW, None)
+    waiting_item = {
+        "ticket": text,
+        "subject": text,
+        "customer": text,
+        "assignee": None,
+        "describe": text,
+        "urgent": True,
+    }
+    return HomeSnapshot(
+        user=OURS_USER,
+        role=Role.OWNER,
+        now=NOW,
+        mine=(line,),
+        mine_count=1,
+        oncall=OnCallLine(OURS_USER, text, NOW, "Europe/Berlin"),
+        alerts=(AlertLine(1, text, NOW, None),),
+        waiting=(waiting_item,),
+        waiting_count=1,
+        disputes=(DisputeLine("stripe", 100, "USD", text, text, NOW + timedelta(days=1), None),),
+        disputes_count=1,
+        today=Today(NOW, {"count": 1, "totals": {"USD": 100}}, {"count": 0, "totals": {}}, 1),
+        health=Health(1, timedelta(minutes=3), text),
+        risky=(RiskLine(text, text),),
+    )
 
 
 def all_problems(drawn: dict[str, Any]) -> dict[str, list[str]]:

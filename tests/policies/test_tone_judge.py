@@ -45,7 +45,8 @@ def test_a_rule_can_raise_the_verdict_but_never_lower_it() -> None:
 
 
 def test_the_worst_window_of_a_long_message_counts_and_is_quoted() -> None:
-    verdict = judged("long text", scores=scores((0.9, 0.1, 0.0), (0.1, 0.1, 0.8), (0.9, 0.1, 0.0)))
+    long_text = "A long email about my order, which the model reads in three overlapping parts."
+    verdict = judged(long_text, scores=scores((0.9, 0.1, 0.0), (0.1, 0.1, 0.8), (0.9, 0.1, 0.0)))
     assert verdict.tone is Tone.ABUSIVE
     assert 'model: abusive (0.80) in "part 1"' in verdict.reasons
     assert any(reason.startswith("long message: judged in 3") for reason in verdict.reasons)
