@@ -186,6 +186,13 @@ def _owners(snapshot: HomeSnapshot) -> list[Block]:
             blocks.append(section(f"{health.outbox_waiting} message(s) waiting to be shown{age}"))
         if health.last_error:
             blocks.append(context(f"Last Slack error: {escape(health.last_error[:300])}"))
+        if health.quarantined:
+            blocks.append(
+                section(
+                    f"🚧 {health.quarantined} webhook event(s) set aside as unusable: `supportbot doctor` names them, "
+                    "`supportbot events retry` applies one again once its cause is fixed"
+                )
+            )
     blocks += _title("🚩 Consider parting ways")
     if not snapshot.risky:
         return [*blocks, context("No customer's record suggests parting ways.")]

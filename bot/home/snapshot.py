@@ -20,6 +20,8 @@ from bot.models import (
     AlertStatus,
     Customer,
     Dispute,
+    InboundEvent,
+    InboundStatus,
     OutboxMessage,
     OutboxStatus,
     Payment,
@@ -95,6 +97,7 @@ class Health:
     outbox_waiting: int
     oldest_waiting: timedelta | None
     last_error: str | None
+    quarantined: int = 0  # webhook events set aside as unusable (`supportbot doctor` names them)
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,15 @@ async def _health(session: AsyncSession, now: datetime) -> Health:
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
-    return Health(outbox_waiting=count or 0, oldest_waiting=(now - oldest) if oldest else None, last_error=last_error)
+    quarantined = await session.scalar(
+        select(func.count()).select_from(InboundEvent).where(InboundEvent.status == InboundStatus.QUARANTINED)
+    )
+    return Health(
+        outbox_waiting=count or 0,
+        oldest_waiting=(now - oldest) if oldest else None,
+        last_error=last_error,
+        quarantined=quarantined or 0,
+    )
 
 
 async def _risky(session: AsyncSession, settings: HomeSettings, now: datetime) -> tuple[RiskLine, ...]:
