@@ -48,7 +48,6 @@ async def test_killed_mid_intake_then_restarted_each_mail_is_one_card(database_u
             slack,
             port,
             channel_support="C0SUPPORT",
-            smtp_from="support@shop.example",
             **{name: str(value) for name, value in mail_folder.settings().items()},
         )
         for n in range(MAILS // 2):
