@@ -244,7 +244,7 @@ async def test_a_replayed_forged_paypal_delivery_costs_one_verification(bot: Bot
 
 
 async def test_a_flood_of_forged_paypal_deliveries_is_bounded(bot: BotUnderTest, paypal: FakePayPal) -> None:
-    paypal.delay_next("/v1/notifications/verify-webhook-signature", times=100, delay=1.0)
+    paypal.delay_next("/v1/notifications/verify-webhook-signature", times=100, delay=3.0)
     loop = asyncio.get_running_loop()
 
     async def forged(n: int) -> tuple[int, float]:
@@ -257,6 +257,6 @@ async def test_a_flood_of_forged_paypal_deliveries_is_bounded(bot: BotUnderTest,
     answers = await asyncio.gather(*(forged(n) for n in range(20)))
     statuses = sorted(status for status, _ in answers)
     assert statuses == [400] * MAX_IN_FLIGHT + [503] * (20 - MAX_IN_FLIGHT)
-    assert all(took < 0.9 for status, took in answers if status == 503), "a refusal waited for the flood"
+    assert all(took < 2.0 for status, took in answers if status == 503), "a refusal waited for the flood"
     assert paypal.verifications == MAX_IN_FLIGHT
     assert await stored(bot) == 0
