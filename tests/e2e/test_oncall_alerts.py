@@ -126,7 +126,9 @@ async def test_a_dispute_at_night_pages_on_call_and_its_deadline_is_reminded_onc
     now = int(NIGHT.timestamp())
     due = now + 28 * 3600  # reminders at due - 24 h (07:00 in Berlin, still night) and due - 6 h (01:00)
     async with running_bot(on_call_settings(database_url, slack), pacer=unpaced(), clock=clock) as bot:
-        dispute = stripe_dispute(dispute_id="dp_1", pi="pi_1", amount=19900, reason="fraudulent", due_by=due)
+        dispute = stripe_dispute(
+            dispute_id="dp_1", pi="pi_1", amount=19900, reason="fraudulent", due_by=due, created=now
+        )
         status, _ = await bot.stripe(stripe_event("charge.dispute.created", dispute, created=now), timestamp=now)
         assert status == 200
         await bot.settle()
