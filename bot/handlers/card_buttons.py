@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -92,39 +93,48 @@ async def handle_retry_button(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
 ) -> None:
     await ack()
-    if (refusal := await permitted(deps, body, PERMISSION[Kind.PART_WAYS], subject="retry failed steps")) is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=refusal)
-        return
-    value = str(action.get("value") or "")
-    try:
-        if not value.isdigit():
-            raise UsageError("That retry button is from an unknown version of the bot.")
-        retried = await deps.db.run(
-            lambda session: retry_failed_steps(session, int(value), actor_of(body), deps.clock.now())
+
+    async def retry(session: AsyncSession, action_id: int) -> str:
+        retried = await retry_failed_steps(session, action_id, actor_of(body), deps.clock.now())
+        return (
+            f"Retrying {retried} step(s); the outcome follows in the thread." if retried else "Nothing left to retry."
         )
-    except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
-        return
-    deps.wake_actions()
-    text = f"Retrying {retried} step(s); the outcome follows in the thread." if retried else "Nothing left to retry."
-    await respond(response_type="ephemeral", replace_original=False, text=text)
+
+    await _retry(body, action, respond, deps, PERMISSION[Kind.PART_WAYS], "retry failed steps", retry)
 
 
 async def handle_retry_reply_button(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
 ) -> None:
     await ack()
-    if (refusal := await permitted(deps, body, PERMISSION[Kind.REPLY], subject="retry a reply")) is not None:
+
+    async def retry(session: AsyncSession, action_id: int) -> str:
+        answer = await retry_reply(session, action_id, actor_of(body), deps.clock.now())
+        return answer.notice or "Sending the reply again; the outcome follows in the thread."
+
+    await _retry(body, action, respond, deps, PERMISSION[Kind.REPLY], "retry a reply", retry)
+
+
+async def _retry(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    deps: Deps,
+    permission: Any,
+    subject: str,
+    retry: Callable[[AsyncSession, int], Awaitable[str]],
+) -> None:
+    """A retry button, whatever it retries: permission, the action id from the button, the retry, one answer."""
+    if (refusal := await permitted(deps, body, permission, subject=subject)) is not None:
         await respond(response_type="ephemeral", replace_original=False, text=refusal)
         return
     value = str(action.get("value") or "")
     try:
         if not value.isdigit():
             raise UsageError("That retry button is from an unknown version of the bot.")
-        answer = await deps.db.run(lambda session: retry_reply(session, int(value), actor_of(body), deps.clock.now()))
+        text = await deps.db.run(lambda session: retry(session, int(value)))
     except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
     deps.wake_actions()
-    text = answer.notice or "Sending the reply again; the outcome follows in the thread."
     await respond(response_type="ephemeral", replace_original=False, text=text)
