@@ -68,8 +68,9 @@ class Stage:
     async def play(self, scene: Scene) -> None:
         self.clock.set(scene.at.astimezone(UTC))
         self.terminal.heading(scene.at, scene.title)
-        # The timers notice the new time at once, as they would within the minute it took.
-        await self._beat(self.runtime.timers.tick)
+        # The timers (and the search for PayPal buyers) notice the new time at once, as they would within the
+        # minute it took.
+        await self._beat(self._tick)
         for beat in scene.beats:
             await self._beat(lambda beat=beat: self._deliver(beat))
         if scene.team_does == "answers-back":
@@ -82,6 +83,11 @@ class Stage:
             await self._click("take-over", self.people["U0OLIVIA"], ActionId.TAKE_OVER)
         elif scene.team_does == "part-ways":
             await self._part_ways(self.people["U0OLIVIA"])
+
+    async def _tick(self) -> None:
+        await self.runtime.timers.tick()
+        if self.runtime.buyer_search is not None:
+            await self.runtime.buyer_search.tick()
 
     async def _beat(
         self,

@@ -1,8 +1,15 @@
-"""PayPal's REST API through paypalrestsdk: webhook verification, refunds and disputes.
+"""PayPal's REST API through paypalrestsdk: webhook verification, refunds, disputes, orders, transaction search.
 
 The SDK is synchronous and has no timeouts, so every call runs in a worker thread through a subclass of its
 `Api` that adds timeouts. Every SDK, `requests` and decoding exception is translated here into our
 `ProviderError`, whose message is safe to show a person.
+
+Why not `paypal-server-sdk`, PayPal's current Python SDK (2.4.0, checked December 2026): it has controllers for
+orders, payments (captures, refunds), transaction search, subscriptions and the vault, but none for disputes
+(GET, provide-evidence, accept-claim) or for webhook signature verification, both of which the bot needs; its
+licence is PayPal's own SDK agreement, not an open-source one; and it is synchronous too. Moving to it would mean
+two PayPal clients, two token caches and two error translations. So one thin client stays: paypalrestsdk only
+fetches and renews the OAuth token and sends the request; paths, idempotency keys and errors are ours.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import paypalrestsdk
 import requests
@@ -102,6 +109,10 @@ class PayPalClient:
         path = f"/v2/payments/captures/{capture_id}/refund"
         answer = await self._call("refund", "POST", path, _refund_body(amount_value, currency, note), headers)
         return _refund_from(answer)
+
+    async def read(self, action: str, path: str, query: Mapping[str, str] | None = None) -> dict:
+        """A GET of `path` (ids already checked by the caller) with `query`; `action` names it in errors."""
+        return await self._call(action, "GET", f"{path}?{urlencode(query)}" if query else path)
 
     async def get_dispute(self, dispute_id: str) -> dict:
         _check_resource_id(dispute_id, "dispute")
