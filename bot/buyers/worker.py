@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from bot.buyers.lookups import Claimed, buyer_found, buyer_not_found, claim, due_lookups
 from bot.clock import Clock
@@ -79,7 +80,7 @@ class BuyerSearch:
                 due = await due_lookups(session, now)
             ended = 0
             for lookup_id in due:
-                claimed = await self.db.run(lambda s, i=lookup_id: claim(s, i, self.clock.now(), LEASE))
+                claimed = await self.db.run(partial(claim, lookup_id=lookup_id, now=self.clock.now(), lease=LEASE))
                 if claimed is not None:
                     ended += await self._attempt(claimed)
             return ended

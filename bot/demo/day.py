@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from bot.demo.night import the_night
 from bot.demo.script import Delivery, Scene, at, stripe_event, stripe_sale, ticket, unix
@@ -217,7 +218,12 @@ def _refund_and_disputes() -> Iterator[Scene]:
             ),
         ),
     )
-    paypal_dispute = {"value": "79.00", "currency": "EUR", "transaction_id": PAYPAL_CAPTURE, "at": at("16:40")}
+    paypal_dispute: dict[str, Any] = {
+        "value": "79.00",
+        "currency": "EUR",
+        "transaction_id": PAYPAL_CAPTURE,
+        "at": at("16:40"),
+    }
     yield Scene(
         at("16:40"),
         "PayPal: the buyer of the video course opens a dispute, then PayPal moves it to a chargeback",

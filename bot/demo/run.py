@@ -120,7 +120,7 @@ def _settings(
     mailchimp: FakeMailchimp,
 ) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=url,
         slack_bot_token=slack.token,
         slack_signing_secret=SIGNING_SECRET,

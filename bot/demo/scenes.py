@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 
 import aiohttp
 import stripe
@@ -72,7 +73,7 @@ class Stage:
         # minute it took.
         await self._beat(self._tick)
         for beat in scene.beats:
-            await self._beat(lambda beat=beat: self._deliver(beat))
+            await self._beat(partial(self._deliver, beat))
         if scene.team_does == "answers-back":
             await self._sam_answers_back()
         elif scene.team_does and scene.team_does.startswith("acknowledge:"):
@@ -146,7 +147,7 @@ class Stage:
         sent = await asyncio.gather(*(send_in_order(stream) for stream in streams.values()))
         answers = Counter(status for statuses in sent for status in statuses)
         who = PROVIDER_NAMES[beat[0].provider]
-        kinds = sorted({d.event.get("type") or d.event.get("event_type") for d in beat})
+        kinds = sorted({str(d.event.get("type") or d.event.get("event_type")) for d in beat})
         what = f"{len(beat)} events" if len(beat) > 1 else "an event"
         shown = ", ".join(kinds[:3]) + (", …" if len(kinds) > 3 else "")
         answered = ", ".join(f"{status} ×{count}" for status, count in sorted(answers.items()))

@@ -9,6 +9,7 @@ can take hours, and only if the feature is enabled on the app. Both are reads: r
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -32,7 +33,7 @@ class Buyer:
 
 
 class PayPalReads(Protocol):
-    async def read(self, action: str, path: str, query: dict[str, str] | None = None) -> dict: ...
+    async def read(self, action: str, path: str, query: Mapping[str, str] | None = None) -> dict[str, Any]: ...
 
 
 class PayPalBuyers:
