@@ -490,7 +490,8 @@ class RefundApproval(SlackPlaced, Base):
     status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.WAITING)
     requested_by: Mapped[str] = mapped_column(String(32))
     requested_by_name: Mapped[str | None] = mapped_column(String(200))
-    amount_minor: Mapped[int] = mapped_column(BigInteger)  # as shown to the approver: the rest, for a full refund
+    # As shown to the approver: the rest, for a full refund; None when the provider never told the sale's amount.
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     requested_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -158,6 +158,7 @@ class Runtime:
             self._shown_changed,
             targets=settings.response_targets,
             poll_seconds=poll_seconds,
+            on_actions=lambda: self.actions.wake(),
         )
         self.actions = ActionWorker(
             self.db,

@@ -1,5 +1,5 @@
 """The bot's timers: escalations of unacknowledged alerts, dispute deadline reminders, customers waiting past
-their response target, and the morning digest.
+their response target, big refunds nobody approved in time, and the morning digest.
 
 Their state is in the database (an alert's `next_due`, a dispute's `reminded_at`, a ticket's `respond_by`, the
 digest's row per opening), never in a sleeping task:
@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bot.actions.approvals import approvals_to_expire, expire
 from bot.alerts import OnCall, escalate_due
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
@@ -42,6 +43,7 @@ class Timers:
         *,
         targets: ResponseTargets | None = None,
         poll_seconds: float = 5.0,
+        on_actions: Callable[[], None] = lambda: None,
     ):
         self.db = db
         self.clock = clock
@@ -49,6 +51,7 @@ class Timers:
         self.channels = channels
         self.hours = hours
         self.on_work = on_work  # the outbox has something to post
+        self.on_actions = on_actions  # an expired refund approval left its refund to be recorded as not done
         self.watch = WaitWatch(targets or ResponseTargets(), channels, oncall)
         self.poll_seconds = poll_seconds
         self._wakeup = asyncio.Event()
@@ -80,6 +83,7 @@ class Timers:
             )
             disputes = await disputes_to_remind(session, now)
             tickets = await tickets_past_target(session, now)
+            approvals = await approvals_to_expire(session, now)
         taken = 0
         if (oncall_channel := self.oncall.channel) is not None:
             for alert_id in alerts:
@@ -89,6 +93,12 @@ class Timers:
             taken += await self.db.run(lambda s, d=dispute_id: remind(s, d, now, self.oncall, open_now, channel))
         for ticket_id in tickets:
             taken += await self.db.run(lambda s, t=ticket_id: target_passed(s, t, self.watch, open_now, now))
+        expired = 0
+        for approval_id in approvals:
+            expired += await self.db.run(lambda s, a=approval_id: expire(s, a, now))
+        if expired:
+            self.on_actions()
+        taken += expired
         if open_now and (digest_channel := channel_for(Topic.MORNING, self.channels)) is not None:
             made = await self.db.run(
                 lambda s: make_digest_if_due(s, self.hours, digest_channel, self.watch.targets, now)

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("requested_by", sa.String(length=32), nullable=False),
         sa.Column("requested_by_name", sa.String(length=200), nullable=True),
-        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=True),
         sa.Column("requested_at", bot.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", bot.models.UTCDateTime(timezone=True), nullable=False),
