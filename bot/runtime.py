@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from bot.actions.steps import Steps
 from bot.actions.worker import ActionWorker
@@ -262,10 +262,17 @@ class Runtime:
             .where(Ticket.respond_by <= self.clock.now(), Ticket.status != "closed")
             .scalar_subquery()
         )
-        # Retries waiting for later (not_before) count too: settled means nothing is left to do.
+        # Retries waiting for later (not_before) count too: settled means nothing is left to do. A part-ways is
+        # `running` without a lease while it gathers its steps, which count themselves; a refund waiting for a
+        # second owner is the owners' work, not the bot's.
         unfinished = (
             select(func.count())
-            .where(ActionRecord.status.in_([ActionStatus.PENDING, ActionStatus.RUNNING]))
+            .where(
+                or_(
+                    ActionRecord.status == ActionStatus.PENDING,
+                    and_(ActionRecord.status == ActionStatus.RUNNING, ActionRecord.lease_owner.is_not(None)),
+                )
+            )
             .scalar_subquery()
         )
         async with self.db.transaction(read_only=True) as session:

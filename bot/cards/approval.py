@@ -59,7 +59,7 @@ def approval_card(
         why = md("{}\nPart of parting ways: {}.", why, part_of)
     blocks.append(section(why))
     if approval.status == ApprovalStatus.WAITING:
-        blocks.append(approval_buttons(approval, amount))
+        blocks.append(approval_buttons(approval.id, amount))
         blocks.append(
             context(
                 md(
@@ -75,12 +75,15 @@ def approval_card(
     return Card(text, blocks)
 
 
-def approval_buttons(approval: RefundApproval, amount: str) -> Block:
-    """Approve (with Slack's own "are you sure?", since it moves money) and Decline; the value is the approval id."""
-    approve = button(ActionId.APPROVE_REFUND, "Approve", str(approval.id), "primary")
+def approval_buttons(approval_id: int, amount: str, *, requester: bool = False) -> Block:
+    """Approve (with Slack's own "are you sure?", since it moves money) and Decline; the value is the approval id.
+    Shown to the requester (their Home tab), only Decline, as "Withdraw": they cannot approve their own."""
+    decline = button(ActionId.DECLINE_REFUND, "Withdraw" if requester else "Decline", str(approval_id), "danger")
+    if requester:
+        return actions(decline, block_id=f"approval-{approval_id}")
+    approve = button(ActionId.APPROVE_REFUND, "Approve", str(approval_id), "primary")
     approve["confirm"] = _confirm(amount)
-    decline = button(ActionId.DECLINE_REFUND, "Decline", str(approval.id), "danger")
-    return actions(approve, decline, block_id=f"approval-{approval.id}")
+    return actions(approve, decline, block_id=f"approval-{approval_id}")
 
 
 def outcome_line(approval: RefundApproval, action: ActionRecord) -> Mrkdwn:

@@ -61,6 +61,7 @@ async def handle_confirmation_submission(ack: AsyncAck, body: dict[str, Any], vi
     await ack(**answer.ack_arguments())
     if answer.recorded:
         deps.wake_actions()
+    deps.wake_outbox()  # an approval card to post, a Home tab to redraw
 
 
 async def _record(

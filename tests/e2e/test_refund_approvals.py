@@ -7,12 +7,28 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from bot.fakes.helpdesk import FakeHelpDesk
+from bot.fakes.licences import FakeKeygen
+from bot.fakes.mailing_lists import FakeMailchimp
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value, view_text
 from bot.fakes.stripe import FakeStripe
 from bot.slack_ids import ActionId
 from tests.builders import stripe_charge, stripe_event
-from tests.harness import audit_trail, bot_settings, provider_settings, running_bot, shown, thread
+from tests.e2e.test_home import button_value_in, open_home, text_of
+from tests.e2e.test_part_ways import LICENCE, confirm_part_ways, customer_everywhere, summaries
+from tests.harness import (
+    audit_trail,
+    bot_settings,
+    open_ticket,
+    provider_settings,
+    running_bot,
+    shown,
+    thread,
+    unpaced,
+)
 
 OWNER, SECOND, AGENT = "U0OWNER", "U0OWNER2", "U0AGENT"
 
@@ -191,3 +207,67 @@ async def test_refunds_below_the_threshold_go_ahead_and_other_currencies_always_
     assert "waits for a second owner's approval" in view_text(answer["view"])
     [approval] = approval_cards(slack)
     assert "€20.00" in shown(approval) or "20.00 EUR" in shown(approval)
+
+
+async def test_a_part_ways_whose_refund_is_big_does_the_rest_and_refunds_once_approved(
+    database_url,
+    slack: FakeSlack,
+    stripe_api: FakeStripe,
+    keygen: FakeKeygen,
+    mailchimp: FakeMailchimp,
+    helpdesk: FakeHelpDesk,
+):
+    customer_everywhere(stripe_api, keygen, mailchimp)  # a $49.00 payment
+    providers = provider_settings(stripe=stripe_api, keygen=keygen, mailchimp=mailchimp, helpdesk=helpdesk)
+    settings = bot_settings(database_url, slack, owners=(OWNER, SECOND), refund_approval_at=Decimal(40), **providers)
+    async with running_bot(settings, pacer=unpaced()) as bot:
+        await bot.stripe(stripe_event("charge.succeeded", stripe_charge(pi="pi_partways1")))
+        card = await open_ticket(bot, slack, "T-60", callback_url=helpdesk.callback_url)
+        await confirm_part_ways(bot, slack, card)
+        await bot.settle()
+        await slack.wait_for(lambda s: bool(approval_cards(s)))
+        # Everything but the refund is done; the summary waits for it.
+        assert keygen.status_of(LICENCE) == "suspended" and not stripe_api.refunds
+        assert mailchimp.status_of("ann@example.com") == "unsubscribed"
+        assert not summaries(slack, card)
+        [approval_card] = approval_cards(slack)
+        assert "Part of parting ways" in shown(approval_card)
+        approval = button_value(approval_card, ActionId.APPROVE_REFUND)
+        await bot.click(slack, ActionId.APPROVE_REFUND, approval, user=SECOND)
+        await bot.settle()
+        await slack.wait_for(lambda s: bool(summaries(s, card)))
+
+    assert [(r["payment_intent"], r["amount"]) for r in stripe_api.refunds] == [("pi_partways1", 4900)]
+    [summary] = summaries(slack, card)
+    assert "every step done" in summary and "✅ Refund: refunded $49.00" in summary
+    trail = await audit_trail(database_url)
+    assert ("approve-refund", "succeeded", SECOND) in trail and ("part-ways", "succeeded", OWNER) in trail
+
+
+async def test_the_owners_home_tab_lists_refunds_awaiting_approval_with_the_cards_buttons(
+    database_url, slack: FakeSlack, stripe_api: FakeStripe
+):
+    stripe_api.add_payment_intent("pi_home01", 49000, "usd")
+    async with running_bot(approval_settings(database_url, slack, stripe_api), pacer=unpaced()) as bot:
+        empty = text_of(await open_home(bot, slack, SECOND))
+        await ask_for_refund(bot, slack, "pi_home01")
+        await slack.wait_for(lambda s: bool(approval_cards(s)))
+        second = await open_home(bot, slack, SECOND)
+        requester = await open_home(bot, slack, OWNER)
+        agent = text_of(await open_home(bot, slack, AGENT))
+        approval = button_value_in(second, ActionId.APPROVE_REFUND)
+        assert approval == button_value(approval_cards(slack)[0], ActionId.APPROVE_REFUND)
+        await bot.click(slack, ActionId.APPROVE_REFUND, approval, user=SECOND, reply_to="home")
+        await bot.settle()
+        await slack.wait_for(lambda s: "No refund is waiting" in text_of(s.home_of(SECOND)), timeout=15)
+
+    assert "No refund is waiting for a second owner." in empty
+    assert "Refunds awaiting approval" in text_of(second) and "$490.00" in text_of(second)
+    assert f"asked by <@{OWNER}>" in text_of(second) and "pi_home01" in text_of(second)
+    # The requester sees their own request with Withdraw only; an agent does not see the section.
+    assert "you asked; another owner approves it" in text_of(requester) and "Withdraw" in text_of(requester)
+    with pytest.raises(LookupError):
+        button_value_in(requester, ActionId.APPROVE_REFUND)
+    assert "Refunds awaiting approval" not in agent
+    assert [(r["payment_intent"], r["amount"]) for r in stripe_api.refunds] == [("pi_home01", 49000)]
+    assert f"Approved by <@{SECOND}>" in shown(approval_cards(slack)[0])
