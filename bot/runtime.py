@@ -159,6 +159,7 @@ class Runtime:
             targets=settings.response_targets,
             poll_seconds=poll_seconds,
             on_actions=lambda: self.actions.wake(),
+            chart=self.home.chart,
         )
         self.actions = ActionWorker(
             self.db,

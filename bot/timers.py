@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -21,8 +22,9 @@ from bot.alerts import OnCall, escalate_due
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.dispute_watch import disputes_to_remind, remind
+from bot.home.charts import MonthChart
 from bot.models import Alert, AlertStatus
-from bot.morning_digest import make_digest_if_due
+from bot.morning_digest import make_digest_if_due, weekly_digest_due
 from bot.policies.hours import BusinessHours, is_open
 from bot.policies.oncall import ResponseTargets
 from bot.policies.routing import Channels, Topic, channel_for
@@ -44,6 +46,7 @@ class Timers:
         targets: ResponseTargets | None = None,
         poll_seconds: float = 5.0,
         on_actions: Callable[[], None] = lambda: None,
+        chart: MonthChart | None = None,
     ):
         self.db = db
         self.clock = clock
@@ -52,6 +55,7 @@ class Timers:
         self.hours = hours
         self.on_work = on_work  # the outbox has something to post
         self.on_actions = on_actions  # an expired refund approval left its refund to be recorded as not done
+        self.chart = chart  # the owners' 30-day chart, also shown in the week's first morning digest
         self.watch = WaitWatch(targets or ResponseTargets(), channels, oncall)
         self.poll_seconds = poll_seconds
         self._wakeup = asyncio.Event()
@@ -100,8 +104,27 @@ class Timers:
             self.on_actions()
         taken += expired
         if open_now and (digest_channel := channel_for(Topic.MORNING, self.channels)) is not None:
+            chart = await self._weekly_chart(now)
             made = await self.db.run(
-                lambda s: make_digest_if_due(s, self.hours, digest_channel, self.watch.targets, now)
+                lambda s: make_digest_if_due(
+                    s, self.hours, digest_channel, self.watch.targets, now, chart_file_id=chart
+                )
             )
             taken += made is not None
         return taken
+
+    async def _weekly_chart(self, now: datetime) -> str | None:
+        """The chart for the week's first digest: redrawn if the figures changed and none was drawn this hour (the
+        owners' Home tab may have drawn it already), uploaded once, and shown from Slack's copy."""
+        if self.chart is None:
+            return None
+        async with self.db.transaction(read_only=True) as session:
+            if not await weekly_digest_due(session, self.hours, now):
+                return None
+        try:
+            await self.chart.refresh(now)
+        except DatabaseUnavailableError:
+            raise
+        except Exception:  # a chart that cannot be drawn must not hold up the digest itself
+            log.exception("timers: drawing the 30-day chart for the morning digest failed")
+        return await self.chart.settled(now)

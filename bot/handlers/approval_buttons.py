@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions.approvals import Verdict, decide
+from bot.cards.modals import notice
 from bot.cards.text import escape
 from bot.deps import Deps
 from bot.errors import UsageError
@@ -53,8 +54,9 @@ async def handle_refund_decision(
 
 
 async def _tell(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, text: str) -> None:
-    """Privately: in the channel under the card, or, from the Home tab (no response_url there), as a DM."""
+    """Privately: under the card in the channel; from the Home tab, which has no response_url (and supportbot has
+    no Messages tab to DM in), as a small notice over the tab, which is redrawn with the outcome meanwhile."""
     if body.get("response_url"):
         await respond(response_type="ephemeral", replace_original=False, text=text)
-    else:
-        await client.chat_postMessage(channel=actor_of(body).id, text=text)
+    elif body.get("trigger_id"):
+        await client.views_open(trigger_id=body["trigger_id"], view=notice("Refund approval", text))
