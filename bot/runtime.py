@@ -45,10 +45,12 @@ from bot.models import (
     ActionStatus,
     Alert,
     AlertStatus,
+    ApprovalStatus,
     InboundEvent,
     InboundStatus,
     OutboxMessage,
     OutboxStatus,
+    RefundApproval,
     Ticket,
 )
 from bot.outbox.pacing import Pacer
@@ -263,6 +265,12 @@ class Runtime:
             .where(Ticket.respond_by <= self.clock.now(), Ticket.status != "closed")
             .scalar_subquery()
         )
+        # And a refund approval whose time ran out, not yet closed.
+        expired = (
+            select(func.count())
+            .where(RefundApproval.status == ApprovalStatus.WAITING, RefundApproval.expires_at <= self.clock.now())
+            .scalar_subquery()
+        )
         # Retries waiting for later (not_before) count too: settled means nothing is left to do. A part-ways is
         # `running` without a lease while it gathers its steps, which count themselves; a refund waiting for a
         # second owner is the owners' work, not the bot's.
@@ -277,7 +285,7 @@ class Runtime:
             .scalar_subquery()
         )
         async with self.db.transaction(read_only=True) as session:
-            left = await session.scalar(select(unapplied + undelivered + unfinished + escalations + overdue))
+            left = await session.scalar(select(unapplied + undelivered + unfinished + escalations + overdue + expired))
         return left == 0
 
     def slack_app(self) -> AsyncApp:
