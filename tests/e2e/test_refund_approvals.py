@@ -271,3 +271,31 @@ async def test_the_owners_home_tab_lists_refunds_awaiting_approval_with_the_card
     assert "Refunds awaiting approval" not in agent
     assert [(r["payment_intent"], r["amount"]) for r in stripe_api.refunds] == [("pi_home01", 49000)]
     assert f"Approved by <@{SECOND}>" in shown(approval_cards(slack)[0])
+
+
+async def test_two_owners_on_two_replicas_approve_and_decline_at_once_and_one_decision_stands(
+    database_url, slack: FakeSlack, stripe_api: FakeStripe
+):
+    stripe_api.add_payment_intent("pi_race01", 49000, "usd")
+    third = "U0OWNER3"
+    settings = approval_settings(database_url, slack, stripe_api).model_copy(update={"owners": (OWNER, SECOND, third)})
+    async with running_bot(settings) as first:
+        await ask_for_refund(first, slack, "pi_race01")
+        await slack.wait_for(lambda s: bool(approval_cards(s)))
+        approval = button_value(approval_cards(slack)[0], ActionId.APPROVE_REFUND)
+        async with running_bot(settings) as second:
+            await asyncio.gather(
+                first.click(slack, ActionId.APPROVE_REFUND, approval, user=SECOND, reply_to="a"),
+                second.click(slack, ActionId.DECLINE_REFUND, approval, user=third, reply_to="b"),
+                second.click(slack, ActionId.APPROVE_REFUND, approval, user=third, reply_to="c"),
+            )
+            await slack.wait_for(lambda s: {"a", "b", "c"} <= set(s.responses))
+            await first.settle()
+            await second.settle()
+
+    told = [slack.responses[name][0]["text"] for name in ("a", "b", "c")]
+    decided = [text for text in told if not text.startswith("Already")]
+    assert len(decided) == 1, told
+    trail = await audit_trail(database_url)
+    assert len([e for e in trail if e[0] in ("approve-refund", "decline-refund") and e[1] == "succeeded"]) == 1
+    assert len(stripe_api.refunds) == (1 if decided[0].startswith("Approved") else 0)
