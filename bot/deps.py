@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.actions.approvals import ApprovalDesk
 from bot.clock import Clock
 from bot.db import Database
 from bot.ingest import InboundLog
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.providers import Providers
-from bot.policies.routing import Channels
+from bot.policies.routing import Channels, Topic, channel_for
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,3 +35,9 @@ class Deps:
     wake_outbox: Callable[[], None]  # something new to show in Slack: post it now, not at the next poll
     open_home: Callable[[str], Awaitable[None]]  # a person opened the Home tab: draw it for them now
     mailbox: MailboxWatcher | None = None  # the support mailbox's watcher, when SUPPORTBOT_IMAP_HOST is set
+
+    @property
+    def approvals(self) -> ApprovalDesk:
+        """Which refunds wait for a second owner, and where their cards go: the sales channel, where refunds
+        are told and the owners already look."""
+        return ApprovalDesk(self.settings.refund_approval_rule, channel_for(Topic.SALE, self.channels))

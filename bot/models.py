@@ -430,6 +430,7 @@ class ActionStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    AWAITING = "awaiting"  # a big refund waiting for a second owner's approval: never claimed by the worker
 
 
 class ActionRecord(Base):
@@ -463,6 +464,43 @@ class ActionRecord(Base):
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class ApprovalStatus(StrEnum):
+    WAITING = "waiting"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class RefundApproval(SlackPlaced, Base):
+    """A big refund waiting for a second owner: its card in Slack, and how the wait ended.
+
+    The refund itself is its action (status `awaiting` meanwhile); this row only gates it. Each decision is
+    claimed by a conditional update from `waiting`, so two clicks or two replicas decide once. A refund asked
+    again after it was declined waits again, on a row of its own (`round`).
+    """
+
+    __tablename__ = "refund_approvals"
+    __table_args__ = (
+        UniqueConstraint("action_id", "round", name="uq_refund_approvals_action_round"),
+        Index("ix_refund_approvals_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    round: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.WAITING)
+    requested_by: Mapped[str] = mapped_column(String(32))
+    requested_by_name: Mapped[str | None] = mapped_column(String(200))
+    # As shown to the approver: the rest, for a full refund; None when the provider never told the sale's amount.
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    requested_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
 
 
 class MailboxMark(Base):

@@ -43,23 +43,25 @@ LISTED = 8  # items per list; the rest are counted
 
 
 async def make_digest_if_due(
-    session: AsyncSession, hours: BusinessHours, channel: str, targets: ResponseTargets, now: datetime
+    session: AsyncSession,
+    hours: BusinessHours,
+    channel: str,
+    targets: ResponseTargets,
+    now: datetime,
+    *,
+    chart_file_id: str | None = None,
 ) -> MorningDigest | None:
-    """Make and queue the digest if the team has just come on duty and nobody made it yet; None otherwise."""
+    """Make and queue the digest if the team has just come on duty and nobody made it yet; None otherwise.
+    The week's first digest shows the 30-day chart, `chart_file_id` (Slack's copy, uploaded once)."""
     last = await session.scalar(select(func.max(MorningDigest.until)))
-    opening = digest_due(hours, last, now)
+    opening = await _due_opening(session, hours, now)
     if opening is None:
         return None
-    if await session.scalar(select(MorningDigest.id).where(MorningDigest.opening == opening)) is not None:
-        return None
     since, until = night_window(hours, now)
-    digest = MorningDigest(
-        opening=opening,
-        since=since,
-        until=until,
-        channel=channel,
-        figures=await night_figures(session, since, until, targets),
-    )
+    figures = await night_figures(session, since, until, targets)
+    if chart_file_id is not None and await _first_of_week(session, hours, opening):
+        figures["chart_file_id"] = chart_file_id
+    digest = MorningDigest(opening=opening, since=since, until=until, channel=channel, figures=figures)
     try:
         async with session.begin_nested():
             session.add(digest)
@@ -69,6 +71,32 @@ async def make_digest_if_due(
         # The first digest ever (a new installation, an upgrade) speaks only if the night had news.
         queue.post_card(session, Subject.MORNING, digest.id, channel, now)
     return digest
+
+
+async def weekly_digest_due(session: AsyncSession, hours: BusinessHours, now: datetime) -> bool:
+    """Whether the digest due now is the week's first (Monday's, or the first after a Monday off): the one that
+    shows the 30-day chart, so the chart is drawn just before it, not on every tick."""
+    opening = await _due_opening(session, hours, now)
+    return opening is not None and await _first_of_week(session, hours, opening)
+
+
+async def _due_opening(session: AsyncSession, hours: BusinessHours, now: datetime) -> datetime | None:
+    last = await session.scalar(select(func.max(MorningDigest.until)))
+    opening = digest_due(hours, last, now)
+    if opening is None:
+        return None
+    if await session.scalar(select(MorningDigest.id).where(MorningDigest.opening == opening)) is not None:
+        return None
+    return opening
+
+
+async def _first_of_week(session: AsyncSession, hours: BusinessHours, opening: datetime) -> bool:
+    local = opening.astimezone(hours.zone)
+    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    earlier = await session.scalar(
+        select(MorningDigest.id).where(MorningDigest.opening >= monday, MorningDigest.opening < opening).limit(1)
+    )
+    return earlier is None
 
 
 def is_quiet(figures: dict[str, Any]) -> bool:

@@ -235,11 +235,12 @@ async def survey(session: AsyncSession, email: str) -> Footprint:
 async def forget(session: AsyncSession, email: str, now: datetime) -> Erased:
     """Erase the customer's personal data everywhere, in the caller's transaction; audited without the email."""
     found = await survey(session, email)
-    busy = [a for a in found.actions if a.status in (ActionStatus.PENDING, ActionStatus.RUNNING)]
+    unfinished = (ActionStatus.PENDING, ActionStatus.RUNNING, ActionStatus.AWAITING)
+    busy = [a for a in found.actions if a.status in unfinished]
     if busy:
         raise CustomerBusyError(
-            f"{len(busy)} action(s) for this customer are still under way (e.g. {busy[0].kind}); "
-            "wait until they finish, then run forget again."
+            f"{len(busy)} action(s) for this customer are still under way or waiting for approval "
+            f"(e.g. {busy[0].kind}); wait until they finish (or decline the refund), then run forget again."
         )
     erased = Erased(found.customer_id, events_waiting=found.events_waiting)
     counts = erased.counts

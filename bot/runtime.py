@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from bot.actions.steps import Steps
 from bot.actions.worker import ActionWorker
@@ -47,12 +47,14 @@ from bot.models import (
     ActionStatus,
     Alert,
     AlertStatus,
+    ApprovalStatus,
     BuyerLookup,
     BuyerLookupStatus,
     InboundEvent,
     InboundStatus,
     OutboxMessage,
     OutboxStatus,
+    RefundApproval,
     Ticket,
 )
 from bot.outbox.pacing import Pacer
@@ -171,6 +173,8 @@ class Runtime:
             self._shown_changed,
             targets=settings.response_targets,
             poll_seconds=poll_seconds,
+            on_actions=lambda: self.actions.wake(),
+            chart=self.home.chart,
         )
         self.actions = ActionWorker(
             self.db,
@@ -294,17 +298,30 @@ class Runtime:
             .where(BuyerLookup.status == BuyerLookupStatus.PENDING, BuyerLookup.next_at <= self.clock.now())
             .scalar_subquery()
         )
-        # Retries waiting for later (not_before) count too: settled means nothing is left to do.
+        # And a refund approval whose time ran out, not yet closed.
+        expired = (
+            select(func.count())
+            .where(RefundApproval.status == ApprovalStatus.WAITING, RefundApproval.expires_at <= self.clock.now())
+            .scalar_subquery()
+        )
+        # Retries waiting for later (not_before) count too: settled means nothing is left to do. A part-ways is
+        # `running` without a lease while it gathers its steps, which count themselves; a refund waiting for a
+        # second owner is the owners' work, not the bot's.
         unfinished = (
             select(func.count())
-            .where(ActionRecord.status.in_([ActionStatus.PENDING, ActionStatus.RUNNING]))
+            .where(
+                or_(
+                    ActionRecord.status == ActionStatus.PENDING,
+                    and_(ActionRecord.status == ActionStatus.RUNNING, ActionRecord.lease_owner.is_not(None)),
+                )
+            )
             .scalar_subquery()
         )
         if self.buyer_search is not None and self.buyer_search.busy:
             return False
         async with self.db.transaction(read_only=True) as session:
             left = await session.scalar(
-                select(unapplied + undelivered + unfinished + escalations + overdue + buyer_searches)
+                select(unapplied + undelivered + unfinished + escalations + overdue + buyer_searches + expired)
             )
         return left == 0
 

@@ -23,6 +23,7 @@ from bot import settings_problems as problems
 from bot import settings_values as values
 from bot.errors import ConfigError
 from bot.money import exponent
+from bot.policies.approvals import ApprovalRule
 from bot.policies.hours import BusinessHours, parse_hours
 from bot.policies.oncall import EscalationPolicy, ResponseTargets, Rotation, parse_rotation
 from bot.policies.refund_requests import BigRefundRule
@@ -154,6 +155,10 @@ class Settings(BaseSettings):
     repeat_contacts: int = Field(default=3, ge=0)
     # A customer asking for at least this much back (in the main currency) pages at night; 0 turns it off.
     big_refund: Decimal = Field(default=Decimal(200), ge=0)
+    # A refund of at least this much (main currency; any amount in another currency) waits for a second owner's
+    # approval, for this many hours at most; 0 turns two-person approval off.
+    refund_approval_at: Decimal = Field(default=Decimal(0), ge=0)
+    refund_approval_hours: float = Field(default=24.0, gt=0, le=24 * 14)
 
     # The shop's main currency (ISO code): what a customer's support is costed in.
     currency: str = Field(default="USD", pattern=r"^[A-Za-z]{3}$")
@@ -271,6 +276,15 @@ class Settings(BaseSettings):
         self.rotation  # noqa: B018
         return self
 
+    @model_validator(mode="after")
+    def _approval_has_two_owners(self) -> Settings:
+        if self.refund_approval_at > 0 and len(set(self.owners)) < 2:
+            raise ValueError(
+                "SUPPORTBOT_REFUND_APPROVAL_AT needs at least two SUPPORTBOT_OWNERS: a refund waiting for a second "
+                "owner would otherwise wait for nobody (set it to 0 to turn approval off)"
+            )
+        return self
+
     @property
     def hours(self) -> BusinessHours:
         try:
@@ -301,6 +315,11 @@ class Settings(BaseSettings):
     @property
     def big_refund_rule(self) -> BigRefundRule:
         return BigRefundRule(int(self.big_refund * 10 ** exponent(self.currency)), self.currency)
+
+    @property
+    def refund_approval_rule(self) -> ApprovalRule:
+        threshold = int(self.refund_approval_at * 10 ** exponent(self.currency))
+        return ApprovalRule(threshold, self.currency, self.refund_approval_hours)
 
     @property
     def risk_thresholds(self) -> RiskThresholds:

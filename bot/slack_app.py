@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.handlers import (
     action_commands,
     alert_buttons,
+    approval_buttons,
     card_buttons,
     confirmations,
     home,
@@ -61,6 +62,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     confirmations.register(app)
     tone_buttons.register(app)
     alert_buttons.register(app)
+    approval_buttons.register(app)
     home.register(app)
     return app
 

@@ -37,6 +37,9 @@ class ActionId(StrEnum):
     NOT_ABUSIVE = "tone-not-abusive"
     IS_ABUSIVE = "tone-is-abusive"
     ACKNOWLEDGE = "alert-acknowledge"  # value: the alert's id
+    # On approval cards and the owners' Home tab; each value is a refund approval's id.
+    APPROVE_REFUND = "refund-approve"
+    DECLINE_REFUND = "refund-decline"
 
 
 class ViewId(StrEnum):

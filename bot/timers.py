@@ -1,5 +1,5 @@
 """The bot's timers: escalations of unacknowledged alerts, dispute deadline reminders, customers waiting past
-their response target, and the morning digest.
+their response target, big refunds nobody approved in time, and the morning digest.
 
 Their state is in the database (an alert's `next_due`, a dispute's `reminded_at`, a ticket's `respond_by`, the
 digest's row per opening), never in a sleeping task:
@@ -13,16 +13,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import select
 
+from bot.actions.approvals import approvals_to_expire, expire
 from bot.alerts import OnCall, escalate_due
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.dispute_watch import disputes_to_remind, remind
+from bot.home.charts import MonthChart
 from bot.models import Alert, AlertStatus
-from bot.morning_digest import make_digest_if_due
+from bot.morning_digest import make_digest_if_due, weekly_digest_due
 from bot.policies.hours import BusinessHours, is_open
 from bot.policies.oncall import ResponseTargets
 from bot.policies.routing import Channels, Topic, channel_for
@@ -43,6 +46,8 @@ class Timers:
         *,
         targets: ResponseTargets | None = None,
         poll_seconds: float = 5.0,
+        on_actions: Callable[[], None] = lambda: None,
+        chart: MonthChart | None = None,
     ):
         self.db = db
         self.clock = clock
@@ -50,6 +55,8 @@ class Timers:
         self.channels = channels
         self.hours = hours
         self.on_work = on_work  # the outbox has something to post
+        self.on_actions = on_actions  # an expired refund approval left its refund to be recorded as not done
+        self.chart = chart  # the owners' 30-day chart, also shown in the week's first morning digest
         self.watch = WaitWatch(targets or ResponseTargets(), channels, oncall)
         self.poll_seconds = poll_seconds
         self._wakeup = asyncio.Event()
@@ -81,6 +88,7 @@ class Timers:
             )
             disputes = await disputes_to_remind(session, now)
             tickets = await tickets_past_target(session, now)
+            approvals = await approvals_to_expire(session, now)
         taken = 0
         if (oncall_channel := self.oncall.channel) is not None:
             for alert_id in alerts:
@@ -94,9 +102,34 @@ class Timers:
             taken += await self.db.run(
                 partial(target_passed, ticket_id=ticket_id, watch=self.watch, open_now=open_now, now=now)
             )
+        expired = 0
+        for approval_id in approvals:
+            expired += await self.db.run(partial(expire, approval_id=approval_id, now=now))
+        if expired:
+            self.on_actions()
+        taken += expired
         if open_now and (digest_channel := channel_for(Topic.MORNING, self.channels)) is not None:
+            chart = await self._weekly_chart(now)
             made = await self.db.run(
-                lambda s: make_digest_if_due(s, self.hours, digest_channel, self.watch.targets, now)
+                lambda s: make_digest_if_due(
+                    s, self.hours, digest_channel, self.watch.targets, now, chart_file_id=chart
+                )
             )
             taken += made is not None
         return taken
+
+    async def _weekly_chart(self, now: datetime) -> str | None:
+        """The chart for the week's first digest: redrawn if the figures changed and none was drawn this hour (the
+        owners' Home tab may have drawn it already), uploaded once, and shown from Slack's copy."""
+        if self.chart is None:
+            return None
+        async with self.db.transaction(read_only=True) as session:
+            if not await weekly_digest_due(session, self.hours, now):
+                return None
+        try:
+            await self.chart.refresh(now)
+        except DatabaseUnavailableError:
+            raise
+        except Exception:  # a chart that cannot be drawn must not hold up the digest itself
+            log.exception("timers: drawing the 30-day chart for the morning digest failed")
+        return await self.chart.settled(now)

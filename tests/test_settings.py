@@ -367,3 +367,22 @@ def test_a_database_url_supportbot_cannot_use_is_refused_with_the_fix(
     assert str(caught.value).startswith("SUPPORTBOT_DATABASE_URL is invalid: ")
     assert words in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_refund_approval_is_in_the_shops_currency_and_needs_two_owners(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_settings().refund_approval_rule.on  # off unless asked for
+    monkeypatch.setenv("SUPPORTBOT_CURRENCY", "EUR")
+    monkeypatch.setenv("SUPPORTBOT_REFUND_APPROVAL_AT", "500")
+    monkeypatch.setenv("SUPPORTBOT_OWNERS", "U0OWNER1")
+    with pytest.raises(ConfigError, match="SUPPORTBOT_REFUND_APPROVAL_AT needs at least two SUPPORTBOT_OWNERS"):
+        load_settings()
+    monkeypatch.setenv("SUPPORTBOT_OWNERS", "U0OWNER1,U0OWNER1")
+    with pytest.raises(ConfigError, match="at least two SUPPORTBOT_OWNERS"):
+        load_settings()  # the same person twice is still one
+    monkeypatch.setenv("SUPPORTBOT_OWNERS", "U0OWNER1,U0OWNER2")
+    monkeypatch.setenv("SUPPORTBOT_REFUND_APPROVAL_HOURS", "6")
+    rule = load_settings().refund_approval_rule
+    assert (rule.threshold_minor, rule.currency, rule.hours) == (50000, "EUR", 6.0)
+    monkeypatch.setenv("SUPPORTBOT_REFUND_APPROVAL_AT", "0")
+    monkeypatch.setenv("SUPPORTBOT_OWNERS", "U0OWNER1")
+    assert not load_settings().refund_approval_rule.on

@@ -14,18 +14,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
+from bot.actions.approvals import ApprovalDesk, ask_refund, waiting_text
 from bot.actions.kinds import Kind
 from bot.actions.record import Actor, Ask, Asked, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text, masked
 from bot.cards.text import Mrkdwn, md
 from bot.errors import UsageError
-from bot.models import ActionRecord, ActionStatus, Customer, Payment, Ticket
+from bot.models import ActionRecord, ActionStatus, Customer, Payment, RefundApproval, Ticket
 from bot.money import exponent
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.refunds import STRIPE_REASONS, decide_refund_amount, remaining_minor
 from bot.policies.reply_guard import check_draft
+
+NO_DESK = ApprovalDesk()
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,12 @@ def _answer(asked: Asked) -> Answer:
 
 
 async def confirm_refund(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
+    session: AsyncSession,
+    view: dict[str, Any],
+    meta: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    desk: ApprovalDesk = NO_DESK,
 ) -> Answer:
     refunded_before: dict[str, int] = meta.get("refunded") or {}
     chosen = modals.submitted(view, "payment") or (next(iter(refunded_before)) if len(refunded_before) == 1 else None)
@@ -97,7 +105,19 @@ async def confirm_refund(
         payment_id=payment.id,
         report=_report(meta) if meta.get("card") else _report(meta | {"card": ["sale", payment.id]}),
     )
-    return _answer(await ask(session, request, actor, now))
+    asked = await ask_refund(session, request, payment, actor, now, desk)
+    if (waiting := await _waiting(session, [asked], desk)) is not None:
+        return Answer(notice=waiting, notice_title="Waiting for approval")
+    return _answer(asked)
+
+
+async def _waiting(session: AsyncSession, asked: list[Asked], desk: ApprovalDesk) -> Mrkdwn | None:
+    """What the requester is told when a refund they just asked for waits for a second owner."""
+    for one in asked:
+        if one.fresh and one.action.status == ActionStatus.AWAITING:
+            approval = await session.get_one(RefundApproval, one.action.params["approval_id"])
+            return waiting_text(approval.amount_minor, approval.currency, desk.rule.hours)
+    return None
 
 
 async def confirm_revoke(
@@ -215,6 +235,7 @@ async def confirm_part_ways(
     actor: Actor,
     now: datetime,
     list_name: str | None,
+    desk: ApprovalDesk = NO_DESK,
 ) -> Answer:
     customer = await session.get(Customer, meta.get("customer_id") or 0)
     if customer is None:
@@ -240,20 +261,33 @@ async def confirm_part_ways(
     parent = asked_parent.action
     await session.flush()
     earlier: list[str] = []
-    fresh = 0
+    fresh: list[Asked] = []
     for step in steps:
-        asked = await ask(session, step, actor, now, parent_id=parent.id)
+        asked = await _ask_step(session, step, actor, now, desk, parent.id)
         if asked.fresh:
             asked.action.parent_id = parent.id
-            fresh += 1
+            fresh.append(asked)
         else:
             earlier.append(already_text(asked.action))
     parent.params = parent.params | {"earlier": earlier}
-    if fresh == 0:
+    if not fresh:
         parent.status, parent.finished_at = ActionStatus.SUCCEEDED, now
         parent.result = {"summary": "every step was already done"}
         return Answer(notice=Mrkdwn("\n".join(earlier)), notice_title="Already done")
+    if (waiting := await _waiting(session, fresh, desk)) is not None:
+        others = "The other steps are under way. " if len(fresh) > 1 else ""
+        return Answer(notice=Mrkdwn(others + waiting), notice_title="Waiting for approval", recorded=True)
     return Answer(recorded=True)
+
+
+async def _ask_step(
+    session: AsyncSession, step: Ask, actor: Actor, now: datetime, desk: ApprovalDesk, parent_id: int
+) -> Asked:
+    """A step of a part-ways; its refund waits for a second owner like any other big refund."""
+    payment = await session.get(Payment, step.payment_id) if step.kind == Kind.REFUND and step.payment_id else None
+    if payment is not None:
+        return await ask_refund(session, step, payment, actor, now, desk, parent_id=parent_id)
+    return await ask(session, step, actor, now, parent_id=parent_id)
 
 
 async def _part_ways_steps(
@@ -343,7 +377,9 @@ async def _part_ways_steps(
     return steps
 
 
-async def retry_failed_steps(session: AsyncSession, parent_id: int, actor: Actor, now: datetime) -> int:
+async def retry_failed_steps(
+    session: AsyncSession, parent_id: int, actor: Actor, now: datetime, desk: ApprovalDesk = NO_DESK
+) -> int:
     """Ask again for each step of a part-ways that failed; the steps that worked stay done."""
     parent = await session.get(ActionRecord, parent_id, with_for_update=True)
     if parent is None or parent.kind != Kind.PART_WAYS:
@@ -358,17 +394,22 @@ async def retry_failed_steps(session: AsyncSession, parent_id: int, actor: Actor
             Kind(step.kind),
             step.key,
             step.report.get("subject_label") or step.kind,
-            {k: v for k, v in step.params.items() if k != "retry_of_error"},
+            {k: v for k, v in step.params.items() if k not in _NOT_ASKED_AGAIN},
             customer_id=step.customer_id,
             ticket_id=step.ticket_id,
             payment_id=step.payment_id,
             report=step.report,
         )
-        await ask(session, request, actor, now)
+        # A refund retried is asked anew: if it was big, it waits for a second owner again.
+        await _ask_step(session, request, actor, now, desk, parent_id)
     if failed:
         parent.status = ActionStatus.RUNNING
         parent.finished_at = None
     return len(failed)
+
+
+# What an action learnt on its way, not what the person asked: a retry starts without it.
+_NOT_ASKED_AGAIN = frozenset({"retry_of_error", "approval_id", "approved_by"})
 
 
 async def retry_reply(session: AsyncSession, action_id: int, actor: Actor, now: datetime) -> Answer:

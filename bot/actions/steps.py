@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.approvals import not_approved_reason
 from bot.actions.kinds import Kind
 from bot.alerts import resolve_alerts
 from bot.cards.outcomes import masked
@@ -23,7 +24,7 @@ from bot.errors import ProviderError
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
 from bot.mailbox.store import remember, thread_ids
-from bot.models import ActionRecord, Customer, Payment, Refund, Ticket, TicketMessage
+from bot.models import ActionRecord, Customer, Payment, Refund, RefundApproval, Ticket, TicketMessage
 from bot.money import format_money
 from bot.outbox.queue import Subject
 from bot.waiting_watch import team_replied
@@ -48,6 +49,7 @@ class Facts:
     # A mail ticket's thread: the customer's latest Message-ID and all of them, for the reply's headers.
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    approval: RefundApproval | None = None  # a big refund's second-owner approval
 
 
 class Steps:
@@ -68,7 +70,9 @@ class Steps:
         customer_id = action.customer_id or (ticket.customer_id if ticket else None)
         customer = await session.get(Customer, customer_id) if customer_id else None
         in_reply_to, references = await thread_ids(session, ticket.external_id) if ticket else (None, ())
-        return Facts(payment, ticket, customer, in_reply_to, references)
+        approval_id = action.params.get("approval_id")
+        approval = await session.get(RefundApproval, approval_id) if approval_id else None
+        return Facts(payment, ticket, customer, in_reply_to, references, approval)
 
     async def call(self, action: ActionRecord, facts: Facts) -> Done:
         return await self._calls[action.kind](action, facts)
@@ -94,6 +98,10 @@ class Steps:
         payment = facts.payment
         if payment is None:
             raise ProviderError("supportbot", "the payment is no longer on record")
+        # A refund that waited for a second owner goes out only once one approved it; declined or expired, it is
+        # recorded as not carried out, through the same path as any other refund that did not happen.
+        if "approval_id" in action.params and (why := not_approved_reason(facts.approval)) is not None:
+            raise ProviderError("not approved", why)
         gateway = self.providers.gateways.get(payment.provider)
         if gateway is None:
             raise ProviderError(payment.provider, f"refunds through {payment.provider} are not configured")

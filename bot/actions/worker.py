@@ -29,7 +29,7 @@ from bot.cards.outcomes import failed_reply_blocks, failed_text, part_ways_card,
 from bot.clock import Clock
 from bot.db import Database, DatabaseUnavailableError
 from bot.errors import BotError, ProviderError
-from bot.models import ActionRecord, ActionStatus, Payment
+from bot.models import ActionRecord, ActionStatus, Payment, RefundApproval
 from bot.outbox import queue
 from bot.outbox.queue import SUBJECT_MODELS, Subject
 from bot.policies.retry import retry_delay
@@ -235,7 +235,8 @@ class ActionWorker:
                 .execution_options(populate_existing=True)
             )
         )
-        if any(step.status in (ActionStatus.PENDING, ActionStatus.RUNNING) for step in steps):
+        unfinished = (ActionStatus.PENDING, ActionStatus.RUNNING, ActionStatus.AWAITING)
+        if any(step.status in unfinished for step in steps):
             return None
         failed = [step for step in steps if step.status == ActionStatus.FAILED]
         parent.status = ActionStatus.FAILED if failed else ActionStatus.SUCCEEDED
@@ -315,6 +316,11 @@ class ActionWorker:
             wanted.add((Subject.TICKET, action.ticket_id))
         if (target := await self._report_card(session, action)) is not None:
             wanted.add(target[:2])
+        if (approval_id := action.params.get("approval_id")) is not None:
+            # The approval card ends with what became of the refund it approved.
+            approval = await session.get(RefundApproval, approval_id)
+            if approval is not None and approval.slack_channel is not None:
+                await queue.update_card(session, Subject.APPROVAL, approval.id, approval.slack_channel, now)
         for subject, subject_id in sorted(wanted):
             topic = Topic.SALE if subject == Subject.DIGEST else _TOPICS[subject]
             if channel := channel_for(topic, self.channels):

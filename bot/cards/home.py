@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.cards.approval import approval_buttons
 from bot.cards.blocks import (
     Block,
     actions,
@@ -51,6 +52,7 @@ def home_view(snapshot: HomeSnapshot) -> dict[str, Any]:
             header("Your support desk"),
             context(f"Updated {slack_date(snapshot.now, '{time}')} · you are {_role(snapshot.role)}"),
             *_mine(snapshot),
+            *(_approvals(snapshot) if snapshot.role == Role.OWNER else []),
             *_oncall(snapshot),
             *_waiting(snapshot),
             *_disputes(snapshot),
@@ -97,6 +99,27 @@ def _ticket(line: TicketLine) -> str:
     who = f" · {escape(line.customer)}" if line.customer else ""
     last = f"\nLast customer message {slack_date(line.last_message_at)}" if line.last_message_at else ""
     return f"{mark}{link(line.link, f'Ticket {line.external_id}')}{about}{who}\n{escape(line.waiting)}{last}"
+
+
+def _approvals(snapshot: HomeSnapshot) -> list[Block]:
+    """Owners' refunds waiting for a second owner, soonest to expire first; the buttons are the card's own."""
+    blocks = _title("🔐 Refunds awaiting approval")
+    if not snapshot.approvals:
+        return [*blocks, context("No refund is waiting for a second owner.")]
+    for line in snapshot.approvals:
+        amount = format_money(line.amount_minor, line.currency)
+        mine = line.requester == snapshot.user
+        payment = f" · {escape(line.payment)}" if line.payment else ""
+        who = f" · {escape(line.customer)}" if line.customer else ""
+        asked = "you asked; another owner approves it" if mine else f"asked by {mention(line.requester)}"
+        blocks.append(
+            section(
+                f"{link(line.link, f'Refund of {amount}')}{payment}{who}\n"
+                f"{asked} {slack_date(line.requested_at)} · closes {slack_date(line.expires_at)} if nobody approves it"
+            )
+        )
+        blocks.append(approval_buttons(line.approval_id, amount, requester=mine))
+    return blocks + _more(len(snapshot.approvals), snapshot.approvals_count, "refunds awaiting approval")
 
 
 def _oncall(snapshot: HomeSnapshot) -> list[Block]:

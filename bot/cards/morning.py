@@ -53,6 +53,15 @@ def morning_card(digest: MorningDigest) -> Card:
     )
     if not (alerts or tickets["waiting"] or disputes["opened"] or disputes["due_soon"] or abuse["messages"]):
         blocks.append(context("A quiet night: nothing urgent happened and nobody is waiting."))
+    if chart := figures.get("chart_file_id"):
+        blocks.append(
+            {
+                "type": "image",
+                "slack_file": {"id": chart},
+                "alt_text": "Sales and refunds per day in the main currency, and disputes opened, the last 30 days",
+                "title": {"type": "plain_text", "text": "📊 The last 30 days"},
+            }
+        )
     summary = (
         f"While you were away: {sales['count']} sales ({format_totals(sales['totals'])}), "
         f"{tickets['opened']} new tickets, {tickets['waiting_count']} waiting, "

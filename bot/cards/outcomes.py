@@ -40,7 +40,8 @@ def succeeded_text(action: ActionRecord, summary: str, reference: str | None) ->
         # <@them>; the help desk knows", not "…; the help desk knows from <@them>".
         took, sep, rest = escape(summary).partition(";")
         return f"{MARKS[Kind.TAKE_OVER]} {who(action)} {took} from {mention(previous)}{sep}{rest}{ref}"
-    return f"{MARKS.get(action.kind, '✅')} {who(action)} {escape(summary)}{ref}"
+    approved = f" (approved by {mention(by)})" if (by := action.params.get("approved_by")) else ""
+    return f"{MARKS.get(action.kind, '✅')} {who(action)} {escape(summary)}{ref}{approved}"
 
 
 def failed_text(action: ActionRecord, reason: str) -> str:
@@ -61,6 +62,8 @@ def already_text(action: ActionRecord) -> Mrkdwn:
         return md("That was already done: {} {}.", who(action), summary)
     if action.status == ActionStatus.FAILED:
         return md("The same {} failed before: {}.", noun, action.error or "no reason given")
+    if action.status == ActionStatus.AWAITING:
+        return md("That {} was already asked for by {} and waits for a second owner's approval.", noun, who(action))
     return md("That {} was already asked for by {} and is under way; the outcome will follow.", noun, who(action))
 
 
@@ -87,6 +90,8 @@ def _step_line(step: ActionRecord) -> str:
         return f"✅ {noun}: {escape((step.result or {}).get('summary') or 'done')}"
     if step.status == ActionStatus.FAILED:
         return f"❌ {noun}: {escape(step.error or 'failed')}"
+    if step.status == ActionStatus.AWAITING:
+        return f"⏳ {noun}: waiting for a second owner's approval"
     return f"⏳ {noun}: under way"
 
 

@@ -86,6 +86,7 @@ def the_day(burst: int, helpdesk_url: str) -> Iterator[Scene]:
     yield from _launch(burst)
     yield from _refund_and_disputes()
     yield from _victor(helpdesk_url)
+    yield Scene(at("19:30"), "The end of the day: Olivia and Sam look at their Home tabs", team_does="home-tabs")
     yield from the_night(helpdesk_url)
 
 

@@ -10,6 +10,7 @@ the scene's output is printed only once the bot has settled all of it. So the sa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
@@ -24,6 +25,7 @@ from bot import audit
 from bot.clock import FakeClock
 from bot.demo.blockkit_text import Viewer
 from bot.demo.day import OLIVIA, SAM, VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, set_up_paypal, the_day
+from bot.demo.homes import save_chart
 from bot.demo.owner import SlackPerson
 from bot.demo.scenes import Bot, Signing, Stage
 from bot.demo.script import TEAM_ZONE, at
@@ -53,7 +55,8 @@ TIMERS_IDLE_SECONDS = 3600.0
 async def run_demo(*, database_url: str | None, burst: int) -> int:
     clock = FakeClock(at("08:55").astimezone(UTC))
     terminal = Terminal(Viewer(TEAM_ZONE, clock.now, PEOPLE, CHANNELS), CHANNELS)
-    with tempfile.TemporaryDirectory(prefix="supportbot-demo-") as tmp:
+    # Kept after the run (not a TemporaryDirectory): the database and the chart saved beside it are for the reader.
+    with contextlib.nullcontext(tempfile.mkdtemp(prefix="supportbot-demo-")) as tmp:
         url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
         story_time = lambda: clock.now().timestamp()  # noqa: E731
         # The stand-in enforces Slack's real posting limit, so the demo shows pacing and the rush digest.
@@ -98,6 +101,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
                     stage = Stage(runtime, clock, terminal, slack, people, Bot(http, base, signing))
                     for scene in the_day(burst, helpdesk.callback_url):
                         await stage.play(scene)
+                chart = await save_chart(runtime, slack, _beside(url, Path(tmp)))
                 trail = await _audit_trail(runtime)
             finally:
                 await runner.cleanup()
@@ -108,7 +112,16 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             _print_providers(terminal, stripe_api, keygen, mailchimp, helpdesk)
             terminal.rule(f"The audit trail (times in Berlin, {TEAM_ZONE.key})")
             terminal.say(*trail)
+            if chart is not None:
+                terminal.say("", f"The owners' 30-day chart, as Slack received it: {chart}")
     return 0
+
+
+def _beside(url: str, fallback: Path) -> Path:
+    """The folder of the demo's SQLite database; another database's demo keeps its chart in `fallback`."""
+    if url.startswith("sqlite") and ":///" in url and ":memory:" not in url:
+        return Path(url.split(":///", 1)[1]).parent
+    return fallback
 
 
 def _settings(

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.demo.blockkit_text import render_blocks
+from bot.demo.homes import show_home_tabs
 from bot.demo.owner import SlackPerson, card_of
 from bot.demo.script import Beat, Delivery, Scene
 from bot.demo.terminal import Terminal
@@ -84,6 +85,8 @@ class Stage:
             await self._click("take-over", self.people["U0OLIVIA"], ActionId.TAKE_OVER)
         elif scene.team_does == "part-ways":
             await self._part_ways(self.people["U0OLIVIA"])
+        elif scene.team_does == "home-tabs":
+            await show_home_tabs(self.runtime, self.slack, self.terminal)
 
     async def _tick(self) -> None:
         await self.runtime.timers.tick()

@@ -95,7 +95,7 @@ async def handle_retry_button(
     await ack()
 
     async def retry(session: AsyncSession, action_id: int) -> str:
-        retried = await retry_failed_steps(session, action_id, actor_of(body), deps.clock.now())
+        retried = await retry_failed_steps(session, action_id, actor_of(body), deps.clock.now(), deps.approvals)
         return (
             f"Retrying {retried} step(s); the outcome follows in the thread." if retried else "Nothing left to retry."
         )

@@ -61,6 +61,7 @@ async def handle_confirmation_submission(ack: AsyncAck, body: dict[str, Any], vi
     await ack(**answer.ack_arguments())
     if answer.recorded:
         deps.wake_actions()
+    deps.wake_outbox()  # an approval card to post, a Home tab to redraw
 
 
 async def _record(
@@ -71,7 +72,7 @@ async def _record(
     list_name = providers.mailing_list.name if providers.mailing_list else None
     match kind:
         case Kind.REFUND:
-            return await confirm.confirm_refund(session, view, meta, actor, now)
+            return await confirm.confirm_refund(session, view, meta, actor, now, deps.approvals)
         case Kind.REVOKE_LICENCE:
             return await confirm.confirm_revoke(session, view, meta, actor, now)
         case Kind.UNSUBSCRIBE:
@@ -79,7 +80,7 @@ async def _record(
                 raise UsageError("No mailing list is configured any more.")
             return await confirm.confirm_unsubscribe(session, view, meta, actor, now, list_name)
         case Kind.PART_WAYS:
-            return await confirm.confirm_part_ways(session, view, meta, actor, now, list_name)
+            return await confirm.confirm_part_ways(session, view, meta, actor, now, list_name, deps.approvals)
         case _ if view["callback_id"] == ViewId.REPLY_HELD:
             return await confirm.confirm_held_reply(session, view, meta, actor, now)
         case _:

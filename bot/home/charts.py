@@ -40,6 +40,22 @@ class MonthChart:
             latest = await self._latest(session)
         return latest.file_id if latest else None
 
+    async def settled(self, now: datetime, *, wait_seconds: float = 20.0, poll_seconds: float = 0.2) -> str | None:
+        """The newest chart's file id once this hour's drawing, if one is under way here or on another replica,
+        has landed (or given up after `wait_seconds`): what a message that shows the chart should point to."""
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while loop.time() < deadline:
+            async with self.db.transaction(read_only=True) as session:
+                drawing = await session.scalar(
+                    select(HomeChart.id).where(HomeChart.hour == hour, HomeChart.file_id.is_(None))
+                )
+            if drawing is None:
+                break
+            await asyncio.sleep(poll_seconds)
+        return await self.shown()
+
     async def refresh(self, now: datetime) -> bool:
         """Draw and upload a new chart if the figures changed and none was drawn this hour; True if it was."""
         hour = now.replace(minute=0, second=0, microsecond=0)

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cards.blocks import archive_link
 from bot.cards.dispute import CLOSED_STATUSES
 from bot.models import (
+    ActionRecord,
     Alert,
     AlertStatus,
+    ApprovalStatus,
     Customer,
     Dispute,
     InboundEvent,
@@ -26,6 +28,7 @@ from bot.models import (
     OutboxStatus,
     Payment,
     Refund,
+    RefundApproval,
     Ticket,
     TicketMessage,
 )
@@ -107,6 +110,22 @@ class RiskLine:
 
 
 @dataclass(frozen=True)
+class ApprovalLine:
+    """A big refund waiting for a second owner."""
+
+    approval_id: int
+    amount_minor: int | None
+    currency: str | None
+    payment: str | None  # the provider's payment id
+    provider: str | None
+    customer: str | None
+    requester: str
+    requested_at: datetime
+    expires_at: datetime
+    link: str | None
+
+
+@dataclass(frozen=True)
 class HomeSnapshot:
     user: str
     role: Role
@@ -123,6 +142,8 @@ class HomeSnapshot:
     health: Health | None = None  # owners only
     risky: tuple[RiskLine, ...] = ()  # owners only
     chart_file_id: str | None = None  # owners only: the 30-day chart, once Slack has it
+    approvals: tuple[ApprovalLine, ...] = ()  # owners only: refunds waiting for a second owner
+    approvals_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -148,6 +169,7 @@ async def read_home(
     waiting = [item for item in await waiting_customers(session, settings.targets, now) if _near(item, now)]
     disputes, disputes_count = await _disputes(session)
     owner = role == Role.OWNER
+    approvals, approvals_count = await _approvals(session) if owner else ((), 0)
     return HomeSnapshot(
         user=user,
         role=role,
@@ -163,6 +185,8 @@ async def read_home(
         today=await _today(session, settings.hours, now),
         health=await _health(session, now) if owner else None,
         risky=await _risky(session, settings, now) if owner else (),
+        approvals=approvals,
+        approvals_count=approvals_count,
     )
 
 
@@ -226,6 +250,37 @@ async def _open_alerts(session: AsyncSession) -> tuple[AlertLine, ...]:
         AlertLine(alert.id, alert.kind, alert.raised_at, archive_link(alert.slack_channel, alert.slack_ts))
         for alert in alerts
     )
+
+
+async def _approvals(session: AsyncSession) -> tuple[tuple[ApprovalLine, ...], int]:
+    waiting = RefundApproval.status == ApprovalStatus.WAITING
+    count = await session.scalar(select(func.count()).select_from(RefundApproval).where(waiting)) or 0
+    rows = await session.execute(
+        select(RefundApproval, ActionRecord)
+        .join(ActionRecord, ActionRecord.id == RefundApproval.action_id)
+        .where(waiting)
+        .order_by(RefundApproval.expires_at, RefundApproval.id)
+        .limit(LISTED)
+    )
+    lines = []
+    for approval, action in rows:
+        payment = await session.get(Payment, action.payment_id) if action.payment_id else None
+        customer = await session.get(Customer, action.customer_id) if action.customer_id else None
+        lines.append(
+            ApprovalLine(
+                approval_id=approval.id,
+                amount_minor=approval.amount_minor,
+                currency=approval.currency,
+                payment=payment.provider_payment_id if payment else None,
+                provider=payment.provider if payment else None,
+                customer=(customer.email or customer.name) if customer else None,
+                requester=approval.requested_by,
+                requested_at=approval.requested_at,
+                expires_at=approval.expires_at,
+                link=archive_link(approval.slack_channel, approval.slack_ts),
+            )
+        )
+    return tuple(lines), count
 
 
 async def _disputes(session: AsyncSession) -> tuple[tuple[DisputeLine, ...], int]:

@@ -19,6 +19,7 @@ from bot.models import (
     OutboxMessage,
     OutboxStatus,
     Payment,
+    RefundApproval,
     SaleDigest,
     SlackPlaced,
     Ticket,
@@ -33,6 +34,7 @@ class Subject(StrEnum):
     ALERT = "alert"
     MORNING = "morning"  # the morning digest
     INBOUND = "inbound"  # a stored webhook event: the notice that it was quarantined
+    APPROVAL = "approval"  # a big refund waiting for a second owner
 
 
 SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
@@ -43,6 +45,7 @@ SUBJECT_MODELS: dict[str, type[SlackPlaced]] = {
     Subject.ALERT: Alert,
     Subject.MORNING: MorningDigest,
     Subject.INBOUND: InboundEvent,
+    Subject.APPROVAL: RefundApproval,
 }
 
 

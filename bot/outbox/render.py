@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions.kinds import Kind
 from bot.alerts import plan_of
 from bot.cards.alerts import alert_card, dispute_alert_body
+from bot.cards.approval import approval_card
 from bot.cards.blocks import Card, context, section
 from bot.cards.buttons import Offered, action_buttons
 from bot.cards.digest import DigestFigures, digest_card
@@ -45,6 +46,7 @@ from bot.models import (
     OutboxStatus,
     Payment,
     Refund,
+    RefundApproval,
     SaleDigest,
     SlackPlaced,
     Ticket,
@@ -301,8 +303,19 @@ async def _drawn(
         return await _with_risk(session, card, subject.customer_id, drawing)
     if isinstance(subject, MorningDigest):
         return morning_card(subject)
+    if isinstance(subject, RefundApproval):
+        return await _approval_card(session, subject, now)
     assert isinstance(subject, SaleDigest), subject_type
     return digest_card(subject, await digest_figures(session, subject.id))
+
+
+async def _approval_card(session: AsyncSession, approval: RefundApproval, now: datetime) -> Card:
+    action = await session.get_one(ActionRecord, approval.action_id)
+    payment = await session.get(Payment, action.payment_id) if action.payment_id else None
+    customer = await _customer(session, action.customer_id)
+    parent = await session.get(ActionRecord, action.parent_id) if action.parent_id else None
+    part_of = (parent.report.get("subject_label") or parent.report.get("what")) if parent else None
+    return approval_card(approval, action, payment, customer, now, part_of=part_of)
 
 
 async def digest_figures(session: AsyncSession, digest_id: int) -> DigestFigures:

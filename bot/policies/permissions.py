@@ -25,6 +25,7 @@ class Action(StrEnum):
     PART_WAYS = "part-ways"
     REVIEW_TONE = "review-tone"
     ACKNOWLEDGE = "acknowledge"
+    DECIDE_REFUND = "decide-refund"  # approve or decline a big refund (who may approve: policies/approvals.py)
     CHOOSE_PREFERENCES = "choose-preferences"
 
 
@@ -41,6 +42,7 @@ _DESCRIBED = {
     Action.PART_WAYS: "parting ways with a customer",
     Action.REVIEW_TONE: "correcting the bot's tone warnings",
     Action.ACKNOWLEDGE: "acknowledging on-call alerts",
+    Action.DECIDE_REFUND: "approving or declining refunds",
     Action.CHOOSE_PREFERENCES: "changing how the bot behaves",
 }
 AGENT_ACTIONS = frozenset(

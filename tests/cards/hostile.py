@@ -18,6 +18,7 @@ import bot.cards
 from bot.actions.kinds import Kind
 from bot.cards import (
     alerts,
+    approval,
     buttons,
     digest,
     dispute,
@@ -34,13 +35,24 @@ from bot.cards import (
     waiting,
 )
 from bot.cards.blocks import Card
-from bot.home.snapshot import AlertLine, DisputeLine, Health, HomeSnapshot, OnCallLine, RiskLine, TicketLine, Today
+from bot.home.snapshot import (
+    AlertLine,
+    ApprovalLine,
+    DisputeLine,
+    Health,
+    HomeSnapshot,
+    OnCallLine,
+    RiskLine,
+    TicketLine,
+    Today,
+)
 from bot.integrations.contracts import Licence
 from bot.models import (
     ActionRecord,
     ActionStatus,
     Alert,
     AlertStatus,
+    ApprovalStatus,
     AuditRecord,
     Customer,
     Dispute,
@@ -48,6 +60,7 @@ from bot.models import (
     MorningDigest,
     Payment,
     Refund,
+    RefundApproval,
     SaleDigest,
     Ticket,
     TicketMessage,
@@ -239,6 +252,14 @@ def draw_all(text: str) -> dict[str, Any]:
     refund_action = ActionRecord(
         id=12, kind=Kind.REFUND, actor_id=OURS_USER, status=ActionStatus.FAILED, params={}, result=None, error=text
     )
+    big_refund = ActionRecord(
+        id=17,
+        kind=Kind.REFUND,
+        actor_id=OURS_USER,
+        status=ActionStatus.SUCCEEDED,
+        params={"amount_minor": None, "reason": text, "note": text, "approval_id": 1},
+        result={"summary": text, "refund_id": text},
+    )
     audit = AuditRecord(
         seq=1,
         at=NOW,
@@ -313,6 +334,15 @@ def draw_all(text: str) -> dict[str, Any]:
             )
             for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED)
         ],
+        "approval.approval_card": lambda: [
+            approval.approval_card(hostile_approval(text, status), big_refund, payment, customer, NOW, part_of=text)
+            for status in ApprovalStatus
+        ],
+        "approval.approval_buttons": lambda: [approval.approval_buttons(1, text, requester=r) for r in (True, False)],
+        "approval.outcome_line": lambda: approval.outcome_line(
+            hostile_approval(text, ApprovalStatus.APPROVED), big_refund
+        ),
+        "approval.refund_state": lambda: approval.refund_state(refund_action),
         "digest.digest_card": lambda: digest.digest_card(rush, figures),
         "dispute.dispute_card": lambda: dispute.dispute_card(
             the_dispute, payment, customer, history, [the_ticket], NOW
@@ -403,6 +433,23 @@ def draw_all(text: str) -> dict[str, Any]:
     return {name: build() for name, build in builders.items()}
 
 
+def hostile_approval(text: str, status: ApprovalStatus) -> RefundApproval:
+    return RefundApproval(
+        id=1,
+        action_id=17,
+        status=status,
+        requested_by=text,
+        requested_by_name=text,
+        amount_minor=50000,
+        currency="USD",
+        requested_at=NOW,
+        expires_at=NOW,
+        decided_by=text if status != ApprovalStatus.EXPIRED else None,
+        decided_by_name=text,
+        decided_at=NOW,
+    )
+
+
 def hostile_home(text: str) -> HomeSnapshot:
     """An owner's Home tab whose every outside field holds `text`."""
     line = TicketLine(text, text, text, text, True, NOW, None)
@@ -429,6 +476,11 @@ def hostile_home(text: str) -> HomeSnapshot:
         today=Today(NOW, {"count": 1, "totals": {"USD": 100}}, {"count": 0, "totals": {}}, 1),
         health=Health(1, timedelta(minutes=3), text),
         risky=(RiskLine(text, text),),
+        approvals=tuple(
+            ApprovalLine(n, 50000, "USD", text, "stripe", text, requester, NOW, NOW, None)
+            for n, requester in enumerate((OURS_USER, text))
+        ),
+        approvals_count=3,
     )
 
 

@@ -91,7 +91,8 @@ def test_every_date_is_one_of_the_storys_days(shown: str) -> None:
     dates = set(
         re.findall(r"\b\d{4}-\d\d-\d\d\b|\b[A-Z][a-z]{2} \d{1,2}, \d{4}\b|\b\d{1,2} [A-Z][a-z]{2} \d{4}\b", shown)
     )
-    assert dates <= {"25 Nov 2026", "Dec 4, 2026", "Dec 5, 2026", "Dec 6, 2026"}
+    # Nov 30: Sam's next on-call shift, on his Home tab (the rotation turns weekly from Monday 23 November).
+    assert dates <= {"25 Nov 2026", "Nov 30, 2026", "Dec 4, 2026", "Dec 5, 2026", "Dec 6, 2026"}
     weekdays = set(re.findall(r"^━━ (\w{3} \d\d \w{3}),", shown, re.MULTILINE))
     assert weekdays == {"Wed 25 Nov", "Thu 26 Nov"}
     assert set(re.findall(r"^  (\w{3}) \d\d:\d\d  ", shown, re.MULTILINE)) == {"Wed", "Thu"}
@@ -152,3 +153,16 @@ def test_the_night_pages_escalates_and_the_morning_tells_it(shown: str) -> None:
 def _scenes(shown: str) -> dict[str, str]:
     parts = re.split(r"^━━ \w{3} \d\d \w{3}, \d\d:\d\d \w+ · (.+?) ━*$", shown, flags=re.MULTILINE)
     return {title.strip(): text for title, text in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def test_the_home_tabs_show_at_the_end_of_the_day_and_the_chart_is_saved_beside_the_database(shown: str) -> None:
+    olivia = shown.split("Olivia opens supportbot's Home tab in Slack:")[1].split("Sam opens")[0]
+    sam = shown.split("Sam opens supportbot's Home tab in Slack:")[1].split("━━")[0]
+    assert "you are an owner" in olivia and "Refunds awaiting approval" in olivia and "[image: Sales" in olivia
+    assert "Sales: *14*" in olivia and "Delivery to Slack" in olivia
+    assert "you are an agent" in sam and "your next shift starts" in sam
+    assert "Refunds awaiting approval" not in sam and "Delivery to Slack" not in sam and "[image" not in sam
+    database = re.search(r"database sqlite\+aiosqlite:///(\S+)", shown)
+    chart = re.search(r"The owners' 30-day chart, as Slack received it: (\S+)", shown)
+    assert database and chart and Path(chart[1]).parent == Path(database[1]).parent
+    assert Path(chart[1]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -1,0 +1,62 @@
+"""Approve and Decline, on an approval card or the owners' Home tab: one handler, so both work alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actions.approvals import Verdict, decide
+from bot.cards.modals import notice
+from bot.cards.text import escape
+from bot.deps import Deps
+from bot.errors import UsageError
+from bot.handlers.guard import actor_of, permitted
+from bot.policies.permissions import Action
+from bot.slack_ids import ActionId
+
+_VERDICTS = {ActionId.APPROVE_REFUND.value: Verdict.APPROVE, ActionId.DECLINE_REFUND.value: Verdict.DECLINE}
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.APPROVE_REFUND)(handle_refund_decision)
+    app.action(ActionId.DECLINE_REFUND)(handle_refund_decision)
+
+
+async def handle_refund_decision(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    deps: Deps,
+) -> None:
+    await ack()
+    verdict = _VERDICTS[action["action_id"]]
+    value = str(action.get("value") or "")
+    if (refusal := await permitted(deps, body, Action.DECIDE_REFUND, subject=f"refund approval {value}")) is not None:
+        await _tell(body, respond, client, refusal)
+        return
+    actor, now = actor_of(body), deps.clock.now()
+    try:
+        if not value.isdigit():
+            raise UsageError("That approval button is from an unknown version of the bot.")
+        told = await deps.db.run(
+            lambda session: decide(session, int(value), verdict, actor, deps.settings.owners, now), urgent=True
+        )
+    except UsageError as exc:
+        await _tell(body, respond, client, escape(str(exc)))
+        return
+    deps.wake_actions()
+    deps.wake_outbox()
+    await _tell(body, respond, client, told)
+
+
+async def _tell(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, text: str) -> None:
+    """Privately: under the card in the channel; from the Home tab, which has no response_url (and supportbot has
+    no Messages tab to DM in), as a small notice over the tab, which is redrawn with the outcome meanwhile."""
+    if body.get("response_url"):
+        await respond(response_type="ephemeral", replace_original=False, text=text)
+    elif body.get("trigger_id"):
+        await client.views_open(trigger_id=body["trigger_id"], view=notice("Refund approval", text))
