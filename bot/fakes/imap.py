@@ -18,6 +18,7 @@ from typing import Self
 
 HOST = "127.0.0.1"
 CAPABILITIES = "IMAP4rev1 IDLE"
+KEEPALIVE_SECONDS = 1.0  # real servers say "Still here" every few minutes; the demo cannot wait that long
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CHANGING = frozenset({"SELECT", "STORE", "COPY", "MOVE", "EXPUNGE", "APPEND", "DELETE", "RENAME"})
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
@@ -162,8 +163,17 @@ class FakeImap:
         await writer.drain()
         self._idling.add(writer)
         try:
-            while (line := await reader.readline()) and line.strip().upper() != b"DONE":
-                pass
+            while True:
+                try:
+                    line = await asyncio.wait_for(reader.readline(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    # As Dovecot's "Still here": a client that read the announcement into its buffer together
+                    # with "+ idling" waits on the socket, and only new bytes there make it look at its buffer.
+                    writer.write(b"* OK Still here\r\n")
+                    await writer.drain()
+                    continue
+                if not line or line.strip().upper() == b"DONE":
+                    break
         finally:
             self._idling.discard(writer)
         writer.write(f"{tag} OK IDLE terminated\r\n".encode())
