@@ -13,7 +13,8 @@ from bot.alerts import OnCall
 from bot.buyers.lookups import start_lookup
 from bot.cards.replies import dispute_change_text
 from bot.dispute_watch import page_dispute_news, settle_dispute_alerts
-from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen, TicketMessageSeen
+from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen, TicketMessageSeen, TicketStateSeen
+from bot.helpdesks.state import apply_ticket_state
 from bot.models import Dispute, Payment, Refund, Ticket, TicketMessage
 from bot.outbox import queue
 from bot.outbox.queue import Subject
@@ -52,6 +53,8 @@ class Applier:
                 await self._dispute(session, event, source_id, now)
             case TicketMessageSeen():
                 await self._ticket_message(session, event, now)
+            case TicketStateSeen():
+                await apply_ticket_state(session, event, self.channels, source_id, now)
 
     async def _sale(self, session: AsyncSession, sale: SaleSeen, now: datetime) -> Payment:
         recorded = await record_sale(session, sale, now)
@@ -206,6 +209,8 @@ class Applier:
                 status="open",
                 customer_id=customer.id if customer else None,
                 callback_url=seen.callback_url,
+                source=seen.source,
+                source_ref=seen.source_ref,
             )
             session.add(ticket)
             await session.flush()

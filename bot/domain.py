@@ -79,6 +79,21 @@ class TicketMessageSeen:
     author: str | None = None
     opens_ticket: bool = False
     callback_url: str | None = None
+    source: str | None = None  # a help desk we talk to directly: "helpscout", "freescout", ...
+    source_ref: str | None = None  # the ticket's id in that desk's API
 
 
-DomainEvent = SaleSeen | RefundSeen | DisputeSeen | TicketMessageSeen
+@dataclass(frozen=True)
+class TicketStateSeen:
+    """A help desk's word on who has a ticket and whether it is closed, as of the desk's time `at`."""
+
+    source: str
+    ticket_key: str
+    at: datetime
+    status: str | None = None  # "open" | "closed"; None: not told
+    assigned: bool = False  # whether this event says who has the ticket (then `assignee_*`, None: nobody)
+    assignee_ref: str | None = None  # the desk's id of its user
+    assignee_name: str | None = None
+
+
+DomainEvent = SaleSeen | RefundSeen | DisputeSeen | TicketMessageSeen | TicketStateSeen

@@ -222,6 +222,13 @@ class Ticket(SlackPlaced, Base):
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     assignee_id: Mapped[str | None] = mapped_column(String(32))
     assignee_name: Mapped[str | None] = mapped_column(String(200))
+    # A ticket from a help desk we talk to directly (bot/helpdesks/): which desk ("helpscout", ...), the
+    # ticket's id in its API, the desk user it is assigned to there, and the desk's time of the last assignment
+    # or status change applied, so that an older one delivered late does not undo a newer one.
+    source: Mapped[str | None] = mapped_column(String(32))
+    source_ref: Mapped[str | None] = mapped_column(String(64))
+    source_assignee: Mapped[str | None] = mapped_column(String(64))
+    source_updated_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     # When the waiting customer's response target runs out: the durable timer for "customer waiting".
     # Cleared when the team replies, and claimed (set to None) by whoever flags the ticket as overdue.

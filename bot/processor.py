@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,9 @@ from bot.quarantine import Verdict, describe, judge_failure, quarantine
 log = logging.getLogger(__name__)
 
 Parser = Callable[[dict[str, Any], datetime], Sequence[DomainEvent]]
+# What some providers' events need from the provider's API before they can be applied (a help desk's event
+# naming only a person's id, say): fetched before the batch's transaction, never while holding it.
+LookUp = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 BATCH = 50
 # On SQLite a batch holds the only write lock, and webhook acknowledgements wait for it: keep batches short.
 BATCH_BUDGET_SECONDS = 0.005
@@ -46,10 +49,13 @@ class EventProcessor:
         under_load: Callable[[], bool] = lambda: False,
         poll_seconds: float = 1.0,
         alert_channel: str | None = None,
+        lookups: dict[str, LookUp] | None = None,
     ):
         self.db = db
         self.applier = applier
         self.parsers = parsers
+        self.lookups = lookups or {}
+        self._looked_up: dict[int, dict[str, Any]] = {}  # by inbound event id, until the event is applied
         self.clock = clock
         self.on_applied = on_applied
         self.under_load = under_load
@@ -92,6 +98,8 @@ class EventProcessor:
         The batch is applied in one go. If any event in it fails, the batch is rolled back and applied again
         with a savepoint per event, so the bad event is set aside for a retry, or quarantined, and spoils no other.
         """
+        if self.lookups:
+            await self._look_up()
         try:
             return await self._apply_batch(isolate=False)
         except DatabaseUnavailableError:
@@ -99,6 +107,36 @@ class EventProcessor:
         except Exception:
             log.info("events: a batch failed; applying it again event by event")
             return await self._apply_batch(isolate=True)
+
+    async def _look_up(self) -> None:
+        """Ask the providers what due events need, outside any transaction; a failed look-up is retried later
+        like a failed event (a 429 or 5xx from the provider waits its turn, nothing is lost)."""
+        now = self.clock.now()
+        async with self.db.transaction(read_only=True) as session:
+            due = (
+                await session.execute(
+                    select(InboundEvent.id, InboundEvent.provider, InboundEvent.payload, InboundEvent.attempts)
+                    .where(
+                        InboundEvent.status == InboundStatus.PENDING,
+                        InboundEvent.provider.in_(list(self.lookups)),
+                        or_(InboundEvent.not_before.is_(None), InboundEvent.not_before <= now),
+                    )
+                    .order_by(InboundEvent.id)
+                    .limit(BATCH)
+                )
+            ).all()
+        failures: list[tuple[int, int, BaseException]] = []
+        for event_id, provider, payload, attempts in due:
+            if event_id in self._looked_up:
+                continue
+            try:
+                self._looked_up[event_id] = await self.lookups[provider](payload)
+            except Exception as exc:  # the provider's failure, or a bug: the event waits and is retried
+                log.warning("event %d: look-up at %s failed (%s); retrying later", event_id, provider, exc)
+                failures.append((event_id, attempts + 1, exc))
+        if failures:
+            async with self.db.transaction() as session:
+                await self._set_aside(session, failures, now)
 
     async def _apply_batch(self, *, isolate: bool) -> int:
         now = self.clock.now()
@@ -134,35 +172,50 @@ class EventProcessor:
                 except Exception as exc:
                     log.exception("event %d could not be applied (attempt %d)", event_id, attempts + 1)
                     failures.append((event_id, attempts + 1, exc))
-            retried = 0
-            for event_id, attempts, failure in failures:
-                error = f"{type(failure).__name__}: {failure}"
-                if judge_failure(failure, attempts) is Verdict.QUARANTINE:
-                    log.error("event %d quarantined after %d attempt(s): %s", event_id, attempts, describe(failure))
-                    await quarantine(
-                        session,
-                        event_id,
-                        describe(failure),
-                        attempts=attempts,
-                        error=error,
-                        now=now,
-                        channel=self.alert_channel,
-                    )
-                    continue
-                retried += 1
-                await session.execute(
-                    update(InboundEvent)
-                    .where(InboundEvent.id == event_id)
-                    .values(
-                        attempts=attempts,
-                        error=error[:2000],
-                        not_before=now + timedelta(seconds=min(2 ** min(attempts, 12), 3600)),
-                    )
-                )
+            retried = await self._set_aside(session, failures, now)
+        # What was looked up for an event is spent once the event is applied, or failed: its retry looks again.
+        for event in events[:taken]:
+            self._looked_up.pop(event.id, None)
         return taken - retried
 
+    async def _set_aside(
+        self, session: AsyncSession, failures: list[tuple[int, int, BaseException]], now: datetime
+    ) -> int:
+        """Quarantine the failures trying again cannot mend, put the others off; returns how many wait a retry."""
+        retried = 0
+        for event_id, attempts, exc in failures:
+            error = f"{type(exc).__name__}: {exc}"
+            if judge_failure(exc, attempts) is Verdict.QUARANTINE:
+                log.error("event %d quarantined after %d attempt(s): %s", event_id, attempts, describe(exc))
+                await quarantine(
+                    session,
+                    event_id,
+                    describe(exc),
+                    attempts=attempts,
+                    error=error,
+                    now=now,
+                    channel=self.alert_channel,
+                )
+                continue
+            retried += 1
+            await session.execute(
+                update(InboundEvent)
+                .where(InboundEvent.id == event_id)
+                .values(
+                    attempts=attempts,
+                    error=error[:2000],
+                    not_before=now + timedelta(seconds=min(2 ** min(attempts, 12), 3600)),
+                )
+            )
+        return retried
+
     async def _apply_one(self, session: AsyncSession, event: InboundEvent, now: datetime) -> None:
-        for meaning in self.parsers[event.provider](event.payload, event.received_at):
+        payload = event.payload
+        if event.provider in self.lookups:
+            if event.id not in self._looked_up:
+                return  # not looked up yet (it arrived meanwhile, or another replica failed it): next round
+            payload = payload | {"lookup": self._looked_up[event.id]}
+        for meaning in self.parsers[event.provider](payload, event.received_at):
             await self.applier.apply(session, meaning, event.id, now)
         event.status = InboundStatus.APPLIED
         event.processed_at = now

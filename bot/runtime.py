@@ -23,21 +23,25 @@ from bot.cards.buttons import Offered
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.deps import Deps
-from bot.handlers import webhooks
+from bot.handlers import desk_webhooks, webhooks
 from bot.handlers.doors import MAX_BODY_BYTES
 from bot.handlers.metrics import handle_metrics
 from bot.handlers.request_context import request_context
 from bot.handlers.slack_events import slack_endpoint
+from bot.helpdesks import freescout, freshdesk, helpscout, zendesk
 from bot.home.publisher import HomePublisher
 from bot.home.snapshot import HomeSettings
 from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
+from bot.integrations.freshdesk import FreshdeskDesk
 from bot.integrations.imap import ImapMailbox
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.paypal_buyers import PayPalBuyers
 from bot.integrations.paypal_verification import PayPalVerification
 from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
+from bot.integrations.slack_people import SlackPeople
+from bot.integrations.zendesk import ZendeskDesk
 from bot.mailbox import events as mailbox_events
 from bot.mailbox.store import MailStore
 from bot.mailbox.watcher import MailboxWatcher
@@ -62,7 +66,7 @@ from bot.outbox.render import Drawing
 from bot.outbox.trouble import DeliveryTrouble, channel_settings
 from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
-from bot.processor import EventProcessor, Parser
+from bot.processor import EventProcessor, LookUp, Parser
 from bot.retention import Retention
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
@@ -98,6 +102,8 @@ class Runtime:
         self.paypal = _paypal_client(settings)
         self.paypal_verification = PayPalVerification(self.paypal.verify_webhook) if self.paypal else None
         self.providers = providers or build_providers(settings, self.paypal, self.clock)
+        if self.providers.people is None:
+            self.providers.people = SlackPeople(self.slack)
         channels = Channels(
             settings.channel_sales,
             settings.channel_support,
@@ -158,6 +164,7 @@ class Runtime:
             under_load=lambda: self.inbound.busy(),
             poll_seconds=poll_seconds,
             alert_channel=channels.oncall,
+            lookups=self._lookups(),
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
         self.mailbox = _mailbox_watcher(settings, MailStore(self.db), self.clock, self.processor.wake)
@@ -216,6 +223,16 @@ class Runtime:
         if self.buyer_search is not None:
             self.buyer_search.wake()
 
+    def _lookups(self) -> dict[str, LookUp]:
+        """Desks whose events need their API before they can be applied: Zendesk names people by id only, and a
+        Freshdesk delivery only which ticket changed."""
+        found: dict[str, LookUp] = {}
+        for source in (zendesk.SOURCE, freshdesk.SOURCE):
+            desk = self.providers.desks.get(source)
+            if isinstance(desk, ZendeskDesk | FreshdeskDesk):
+                found[source] = desk.lookup
+        return found
+
     def _parsers(self) -> dict[str, Parser]:
         sandbox = "sandbox" in self.settings.paypal_api_base
 
@@ -227,6 +244,10 @@ class Runtime:
             "paypal": paypal,
             "tickets": tickets_webhooks.parse_event,
             "mailbox": mailbox_events.parse_event,
+            helpscout.SOURCE: helpscout.parse_event,
+            freescout.SOURCE: freescout.parse_event,
+            zendesk.SOURCE: zendesk.parse_event,
+            freshdesk.SOURCE: freshdesk.parse_event,
         }
 
     async def start(self, *, create_schema: bool = True) -> None:
@@ -338,6 +359,10 @@ class Runtime:
         app.router.add_post("/webhooks/stripe", webhooks.handle_stripe_webhook)
         app.router.add_post("/webhooks/paypal", webhooks.handle_paypal_webhook)
         app.router.add_post("/webhooks/tickets", webhooks.handle_tickets_webhook)
+        app.router.add_post("/webhooks/helpscout", desk_webhooks.handle_helpscout_webhook)
+        app.router.add_post("/webhooks/freescout", desk_webhooks.handle_freescout_webhook)
+        app.router.add_post("/webhooks/zendesk", desk_webhooks.handle_zendesk_webhook)
+        app.router.add_post("/webhooks/freshdesk", desk_webhooks.handle_freshdesk_webhook)
         app.router.add_get("/healthz", webhooks.handle_healthz)
         app.router.add_get("/metrics", handle_metrics)
         if slack_app is not None:

@@ -47,6 +47,10 @@ SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Mailchimp", ("mailchimp_api_key", "mailchimp_list_id")),
     ("email replies", ("smtp_host", "smtp_from")),
     ("support mailbox", ("imap_host", "imap_user", "imap_password")),
+    ("acting in Help Scout", ("helpscout_app_id", "helpscout_app_secret")),
+    ("FreeScout", ("freescout_url", "freescout_api_key")),
+    ("Zendesk", ("zendesk_subdomain", "zendesk_email", "zendesk_api_token")),
+    ("Freshdesk", ("freshdesk_domain", "freshdesk_api_key")),
 )
 CHANNEL_SETTINGS = ("channel_sales", "channel_support", "channel_disputes", "channel_oncall")
 
@@ -79,6 +83,24 @@ class Settings(BaseSettings):
     # The hosts a ticket's callback_url may name, e.g. "helpdesk.example.com,.zendesk.com" (a leading dot allows
     # subdomains); empty: any host but link-local, multicast and unspecified addresses (see bot/policies/urls.py).
     helpdesk_hosts: UserIds = ()
+
+    # Help desks spoken to directly (docs/setup.md): each a webhook secret, and write-back credentials.
+    helpscout_webhook_secret: SecretStr | None = None
+    helpscout_app_id: str | None = None
+    helpscout_app_secret: SecretStr | None = None
+    helpscout_api_base: str = "https://api.helpscout.net"
+    freescout_webhook_secret: SecretStr | None = None
+    freescout_url: str | None = None  # where FreeScout runs, e.g. https://help.example.com
+    freescout_api_key: SecretStr | None = None
+    zendesk_webhook_secret: SecretStr | None = None
+    zendesk_subdomain: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_api_base: str | None = None  # default: https://<subdomain>.zendesk.com
+    freshdesk_webhook_secret: SecretStr | None = None
+    freshdesk_domain: str | None = None  # e.g. yourshop.freshdesk.com
+    freshdesk_api_key: SecretStr | None = None
+    freshdesk_api_base: str | None = None  # default: https://<domain>
 
     # Licences: Keygen, or the seller's own licence server speaking docs/licence-server.md.
     keygen_account: str | None = None
@@ -213,6 +235,21 @@ class Settings(BaseSettings):
             getattr(values, str(info.field_name))(value.get_secret_value())
         return value
 
+    @field_validator("helpscout_api_base", "freescout_url", "zendesk_api_base", "freshdesk_api_base")
+    @classmethod
+    def _desk_addresses(cls, value: str | None) -> str | None:
+        return None if value is None else values.http_url(value)
+
+    @field_validator("zendesk_subdomain")
+    @classmethod
+    def _zendesk_subdomain(cls, value: str | None) -> str | None:
+        return None if value is None else values.zendesk_subdomain(value)
+
+    @field_validator("freshdesk_domain")
+    @classmethod
+    def _freshdesk_domain(cls, value: str | None) -> str | None:
+        return None if value is None else values.freshdesk_domain(value)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -333,6 +370,14 @@ class Settings(BaseSettings):
             hourly_cost_minor=int(self.risk_hourly_cost * 10 ** exponent(self.currency)),
             signals_to_part=self.risk_signals_to_part,
         )
+
+    @property
+    def freshdesk_base_url(self) -> str:
+        return self.freshdesk_api_base or f"https://{self.freshdesk_domain}"
+
+    @property
+    def zendesk_base_url(self) -> str:
+        return self.zendesk_api_base or f"https://{self.zendesk_subdomain}.zendesk.com"
 
     def require(self, *names: str, reason: str) -> None:
         """Stop start-up with one line naming the first setting `reason` needs but does not have."""

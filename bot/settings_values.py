@@ -183,3 +183,43 @@ def _asyncpg_query(url: str) -> str:
         return url
     query = [("ssl" if key == "sslmode" else key, item) for key, item in parse_qsl(parts.query, keep_blank_values=True)]
     return parts._replace(query=urlencode(query)).geturl()
+
+
+# What people paste into a help desk's address settings: the whole address where a name is asked, or the reverse.
+_ZENDESK_SUBDOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def http_url(value: str) -> str:
+    """A desk's address: http(s) with a host, kept without its trailing slash."""
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return value.rstrip("/")
+    raise invalid(f"{value!r} is not a web address", "set the full address, starting with https://")
+
+
+def zendesk_subdomain(value: str) -> str:
+    value = value.strip()
+    if _ZENDESK_SUBDOMAIN.fullmatch(value):
+        return value
+    host = urlsplit(value).hostname if "://" in value else value.split("/")[0]
+    if (
+        host
+        and host.lower().endswith(".zendesk.com")
+        and _ZENDESK_SUBDOMAIN.fullmatch(host.lower()[: -len(".zendesk.com")])
+    ):
+        raise invalid(
+            f"{value!r} is the address, not the subdomain", f"set just {host.lower()[: -len('.zendesk.com')]}"
+        )
+    raise invalid(f"{value!r} is not a Zendesk subdomain", "set the yourshop of yourshop.zendesk.com")
+
+
+def freshdesk_domain(value: str) -> str:
+    value = value.strip()
+    if _HOST_NAME.fullmatch(value.lower()):
+        return value.lower()
+    host = urlsplit(value).hostname if "://" in value else None
+    if host and _HOST_NAME.fullmatch(host):
+        raise invalid(f"{value!r} is a link, not the domain", f"set just {host}")
+    raise invalid(f"{value!r} is not a Freshdesk domain", "set your Freshdesk address, e.g. yourshop.freshdesk.com")

@@ -26,6 +26,7 @@ class ActionId(StrEnum):
 
     TAKE_OVER = "take-over"
     REPLY = "reply-open"
+    NOTE = "note-open"  # an internal note in the ticket's help desk
     REFUND = "refund-open"
     REVOKE = "revoke-open"
     UNSUBSCRIBE = "unsubscribe-open"
@@ -50,6 +51,7 @@ class ViewId(StrEnum):
     UNSUBSCRIBE = "unsubscribe-confirm"
     PART_WAYS = "part-ways-confirm"
     REPLY = "reply-send"
+    NOTE = "note-add"
     REPLY_HELD = "reply-held"  # pushed over the reply modal when the draft reads as abusive or sarcastic
 
 

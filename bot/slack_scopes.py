@@ -25,6 +25,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # files.uploadV2 is these two calls (and a plain upload between them): the owners' 30-day chart
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
+    # A help desk's agent is the Slack user who acted, found by email: profile.email needs users:read.email.
+    "users.info": ("users:read", "users:read.email"),
 }
 # Every event the bot subscribes to (settings.event_subscriptions.bot_events), with the scope Slack requires.
 EVENT_SCOPES: dict[Event, tuple[str, ...]] = {Event.APP_MENTION: ("app_mentions:read",), Event.APP_HOME_OPENED: ()}

@@ -386,3 +386,41 @@ def test_refund_approval_is_in_the_shops_currency_and_needs_two_owners(monkeypat
     monkeypatch.setenv("SUPPORTBOT_REFUND_APPROVAL_AT", "0")
     monkeypatch.setenv("SUPPORTBOT_OWNERS", "U0OWNER1")
     assert not load_settings().refund_approval_rule.on
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("SUPPORTBOT_ZENDESK_SUBDOMAIN", "https://yourshop.zendesk.com/", ["is the address", "set just yourshop"]),
+        ("SUPPORTBOT_ZENDESK_SUBDOMAIN", "yourshop.zendesk.com", ["is the address", "set just yourshop"]),
+        ("SUPPORTBOT_ZENDESK_SUBDOMAIN", "your shop", ["is not a Zendesk subdomain", "yourshop.zendesk.com"]),
+        ("SUPPORTBOT_FRESHDESK_DOMAIN", "https://yourshop.freshdesk.com/a/", ["is a link", "yourshop.freshdesk.com"]),
+        ("SUPPORTBOT_FRESHDESK_DOMAIN", "yourshop", ["is not a Freshdesk domain", "yourshop.freshdesk.com"]),
+        ("SUPPORTBOT_FREESCOUT_URL", "help.example.com", ["is not a web address", "https://"]),
+        ("SUPPORTBOT_HELPSCOUT_API_BASE", "ftp://api.helpscout.net", ["is not a web address", "https://"]),
+    ],
+)
+def test_a_help_desk_address_in_the_wrong_shape_is_refused_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: list[str]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)  # a group's other settings, unset here, are named too
+    assert f"{name} is invalid: " in message
+    for word in words:
+        assert word in message
+
+
+def test_help_desk_addresses_in_the_right_shape_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORTBOT_ZENDESK_SUBDOMAIN", "yourshop")
+    monkeypatch.setenv("SUPPORTBOT_ZENDESK_EMAIL", "owner@shop.example")
+    monkeypatch.setenv("SUPPORTBOT_ZENDESK_API_TOKEN", "token")
+    monkeypatch.setenv("SUPPORTBOT_FRESHDESK_DOMAIN", "YourShop.freshdesk.com")
+    monkeypatch.setenv("SUPPORTBOT_FRESHDESK_API_KEY", "key")
+    monkeypatch.setenv("SUPPORTBOT_FREESCOUT_URL", "https://help.example.com/")
+    monkeypatch.setenv("SUPPORTBOT_FREESCOUT_API_KEY", "key")
+    settings = load_settings()
+    assert settings.zendesk_base_url == "https://yourshop.zendesk.com"
+    assert settings.freshdesk_base_url == "https://yourshop.freshdesk.com"
+    assert settings.freescout_url == "https://help.example.com"

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     TAKE_OVER = "take-over"
     REPLY = "reply"
+    NOTE = "note"
     CLOSE_TICKET = "close-ticket"
     PART_WAYS = "part-ways"
 
@@ -30,6 +31,7 @@ PERMISSION = {
     Kind.UNSUBSCRIBE: Action.UNSUBSCRIBE,
     Kind.TAKE_OVER: Action.TAKE_OVER,
     Kind.REPLY: Action.REPLY,
+    Kind.NOTE: Action.REPLY,
     Kind.CLOSE_TICKET: Action.PART_WAYS,
     Kind.PART_WAYS: Action.PART_WAYS,
 }
@@ -59,6 +61,10 @@ def take_over_key(ticket_id: int, turn: int, previous_assignee: str | None, new_
 
 def reply_key(ticket_id: int, draft_id: str) -> str:
     return f"reply:{ticket_id}:{_short(draft_id)}"
+
+
+def note_key(ticket_id: int, draft_id: str) -> str:
+    return f"note:{ticket_id}:{_short(draft_id)}"
 
 
 def close_key(ticket_id: int) -> str:

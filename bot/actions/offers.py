@@ -22,6 +22,7 @@ from bot.cards.blocks import clip
 from bot.cards.text import escape, md
 from bot.deps import Deps
 from bot.errors import ProviderError, UsageError
+from bot.helpdesks import desk_name
 from bot.integrations.contracts import Licence
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,11 @@ async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) ->
     # The message is a reply to the ticket: offered only when there is one and a way to send it.
     if scope.ticket is None:
         no_message = "No message is sent: there is no open ticket to answer."
-    elif scope.ticket.callback_url is None and not (scope.email and deps.providers.mailer is not None):
+    elif (
+        scope.ticket.callback_url is None
+        and scope.ticket.source is None
+        and not (scope.email and deps.providers.mailer is not None)
+    ):
         no_message = (
             "No message can be sent: this ticket came without a help-desk callback and SMTP is not configured "
             "(SUPPORTBOT_SMTP_HOST)."
@@ -184,7 +189,9 @@ async def offer_reply(deps: Deps, client: AsyncWebClient, origin: Origin) -> Non
     scope = await find_scope(deps, origin)
     if scope.ticket is None:
         raise UsageError("Replies go to a ticket: use the Reply button on the ticket's card.")
-    if scope.ticket.callback_url:
+    if scope.ticket.source is not None:
+        via = f"in {desk_name(scope.ticket.source)}, as you"
+    elif scope.ticket.callback_url:
         via = "through the help desk"
     elif scope.email and deps.providers.mailer is not None:
         via = f"by email to {escape(scope.email)}"
@@ -198,12 +205,21 @@ async def offer_reply(deps: Deps, client: AsyncWebClient, origin: Origin) -> Non
     await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
 
 
+async def offer_note(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+    scope = await find_scope(deps, origin)
+    if scope.ticket is None or scope.ticket.source is None:
+        raise UsageError("Notes go to a ticket from a help desk: use the Note button on its card.")
+    view = modals.note_modal(scope.ticket, desk_name(scope.ticket.source), base_metadata(scope, origin))
+    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
+
+
 OFFERS = {
     Kind.REFUND: offer_refund,
     Kind.REVOKE_LICENCE: offer_revoke,
     Kind.UNSUBSCRIBE: offer_unsubscribe,
     Kind.PART_WAYS: offer_part_ways,
     Kind.REPLY: offer_reply,
+    Kind.NOTE: offer_note,
 }
 
 

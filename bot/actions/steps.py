@@ -17,10 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.approvals import not_approved_reason
+from bot.actions.desk_steps import tell_desk
 from bot.actions.kinds import Kind
 from bot.alerts import resolve_alerts
 from bot.cards.outcomes import masked
 from bot.errors import ProviderError
+from bot.helpdesks import desk_name
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
 from bot.mailbox.store import remember, thread_ids
@@ -61,6 +63,7 @@ class Steps:
             Kind.UNSUBSCRIBE: self._unsubscribe,
             Kind.TAKE_OVER: self._take_over,
             Kind.REPLY: self._reply,
+            Kind.NOTE: self._note,
             Kind.CLOSE_TICKET: self._close,
         }
 
@@ -89,7 +92,12 @@ class Steps:
                 # Our Message-ID, so the customer's answer to this reply joins the ticket.
                 ticket = await session.get_one(Ticket, action.ticket_id)
                 await remember(session, done.reference, ticket.external_id, "out", None, ticket.subject, now)
-            return await _record_reply(session, action, now)
+            return await _record_reply(session, action, done, now)
+        elif action.kind == Kind.TAKE_OVER and done.result.get("desk_assignee"):
+            taken = await session.get(Ticket, action.ticket_id) if action.ticket_id else None
+            if taken is not None and taken.assignee_id == action.actor_id:
+                # The desk's own webhook will tell of this assignment: known as ours, it changes nothing.
+                taken.source_assignee = done.result["desk_assignee"]
         elif action.kind == Kind.CLOSE_TICKET:
             await _close_ticket(session, action.ticket_id, now)
         return None
@@ -160,6 +168,10 @@ class Steps:
 
     async def _take_over(self, action: ActionRecord, facts: Facts) -> Done:
         ticket = _ticket(facts)
+        if ticket.source is not None:
+            outcome, agent = await tell_desk(self.providers, action, ticket, "assigned")
+            name = desk_name(ticket.source)
+            return Done(f"took the ticket over; assigned in {name}", {"desk_assignee": agent}, outcome.reference)
         if ticket.callback_url is None:
             return Done("took the ticket over", {"help_desk": False})
         reference = await self._tell_help_desk(action, ticket, "assigned")
@@ -169,6 +181,16 @@ class Steps:
         ticket = _ticket(facts)
         body = action.params["body"]
         closing = bool(action.params.get("close"))
+        if ticket.source is not None:
+            outcome, _ = await tell_desk(self.providers, action, ticket, "reply", body=body)
+            if closing:
+                await tell_desk(self.providers, action, ticket, "closed", key_suffix=":closed")
+            name = desk_name(ticket.source)
+            return Done(
+                f"replied in {name}" + (" and closed the ticket" if closing else ""),
+                {"via": name, "closed": closing, "message_key": outcome.message_key},
+                outcome.reference,
+            )
         if ticket.callback_url is not None:
             reference = await self._tell_help_desk(action, ticket, "reply", body=body)
             if closing:
@@ -201,8 +223,18 @@ class Steps:
             message_id,
         )
 
+    async def _note(self, action: ActionRecord, facts: Facts) -> Done:
+        ticket = _ticket(facts)
+        if ticket.source is None:
+            raise ProviderError("supportbot", "notes go only to tickets from a help desk")
+        outcome, _ = await tell_desk(self.providers, action, ticket, "note", body=action.params["body"])
+        return Done(f"added a note in {desk_name(ticket.source)}", {}, outcome.reference)
+
     async def _close(self, action: ActionRecord, facts: Facts) -> Done:
         ticket = _ticket(facts)
+        if ticket.source is not None:
+            outcome, _ = await tell_desk(self.providers, action, ticket, "closed")
+            return Done(f"closed the ticket; closed in {desk_name(ticket.source)}", {}, outcome.reference)
         if ticket.callback_url is None:
             return Done("closed the ticket", {"help_desk": False})
         reference = await self._tell_help_desk(action, ticket, "closed")
@@ -259,10 +291,20 @@ async def _record_refund(session: AsyncSession, action: ActionRecord, done: Done
     await session.flush()
 
 
-async def _record_reply(session: AsyncSession, action: ActionRecord, now: datetime) -> TicketMessage:
+async def _record_reply(session: AsyncSession, action: ActionRecord, done: Done, now: datetime) -> TicketMessage | None:
+    # A desk's reply is kept under the key its own webhook carries, so the echo of our reply is not shown again.
+    key = done.result.get("message_key") or f"supportbot:{action.key}"
+    echoed = await session.scalar(
+        select(TicketMessage.id).where(TicketMessage.ticket_id == action.ticket_id, TicketMessage.external_id == key)
+    )
+    if echoed is not None:
+        # The desk's webhook told of the reply before we finished recording it: it is in the thread already.
+        if action.params.get("close"):
+            await _close_ticket(session, action.ticket_id, now)
+        return None
     message = TicketMessage(
         ticket_id=action.ticket_id,
-        external_id=f"supportbot:{action.key}",
+        external_id=key,
         sender="agent",
         author=action.actor_name or action.actor_id,
         body=action.params["body"],

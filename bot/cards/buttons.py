@@ -26,6 +26,7 @@ def action_buttons(
     *,
     ticket_open: bool = False,
     ticket_has_callback: bool = False,
+    ticket_from_desk: bool = False,
     refundable: bool = False,
     customer_email: bool = False,
 ) -> Block | None:
@@ -35,6 +36,8 @@ def action_buttons(
         buttons.append((ActionId.TAKE_OVER, "Take over", None))
         if ticket_has_callback or offered.replies:
             buttons.append((ActionId.REPLY, "Reply", None))
+        if ticket_from_desk:
+            buttons.append((ActionId.NOTE, "Note", None))
     if refundable:
         buttons.append((ActionId.REFUND, "Refund…", None))
     if customer_email and offered.licences:

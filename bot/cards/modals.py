@@ -257,6 +257,15 @@ def reply_modal(ticket: Ticket, customer: Customer | None, via: str, metadata: d
     return modal(ViewId.REPLY, "Reply", "Send", blocks, metadata)
 
 
+def note_modal(ticket: Ticket, desk: str, metadata: dict[str, Any]) -> View:
+    blocks: list[Block] = [
+        section(f"An internal note on *{escape(ticket.subject or ticket.external_id)}* in {escape(desk)}, as you."),
+        _text_input("body", "Your note", multiline=True),
+        context("Only your team sees a note; the customer does not."),
+    ]
+    return modal(ViewId.NOTE, "Note", "Add note", blocks, metadata)
+
+
 def held_reply_modal(warning: str, draft: str, metadata: dict[str, Any]) -> View:
     """Pushed over the reply modal when the draft reads as abusive or sarcastic: edit here, go back, or send."""
     blocks: list[Block] = [

@@ -14,6 +14,7 @@ NOUNS: dict[str, str] = {  # by Kind; the column holds its value
     Kind.UNSUBSCRIBE: "unsubscribe",
     Kind.TAKE_OVER: "take-over",
     Kind.REPLY: "reply",
+    Kind.NOTE: "note",
     Kind.CLOSE_TICKET: "closing of the ticket",
     Kind.PART_WAYS: "parting of ways",
 }
@@ -23,6 +24,7 @@ MARKS: dict[str, str] = {
     Kind.UNSUBSCRIBE: "📭",
     Kind.TAKE_OVER: "🙋",
     Kind.REPLY: "✉️",
+    Kind.NOTE: "📝",
     Kind.CLOSE_TICKET: "🗂️",
     Kind.PART_WAYS: "👋",
 }

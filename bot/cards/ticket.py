@@ -20,6 +20,7 @@ from bot.cards.blocks import (
 from bot.cards.text import mention
 from bot.cards.tone import hidden_message, is_abusive, tone_badges
 from bot.cards.waiting import waiting_line
+from bot.helpdesks import desk_name
 from bot.models import Customer, Ticket, TicketMessage
 from bot.policies.oncall import Waiting
 from bot.policies.tone_trend import TicketTone
@@ -54,6 +55,8 @@ def ticket_card(
         about.append(f"*{escape(ticket.status)}*")
     if ticket.assignee_id:
         about.append(f"🙋 {mention(ticket.assignee_id)} has it")
+    elif ticket.assignee_name and ticket.source:
+        about.append(f"🙋 {escape(ticket.assignee_name)} has it in {escape(desk_name(ticket.source))}")
     blocks.append(context(*about, local_time(customer.timezone if customer else None, now) or ""))
     if waiting is not None and (line := waiting_line(waiting)):
         # Urgent reads as part of the card; a wait within its target is a footnote.

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from bot.demo.mail import jun_writes
 from bot.demo.night import the_night
 from bot.demo.script import Delivery, Scene, at, stripe_event, stripe_sale, ticket, unix
 from bot.fakes import paypal as paypal_events
@@ -84,6 +85,7 @@ def the_day(burst: int, helpdesk_url: str) -> Iterator[Scene]:
     )
     yield from _carla()
     yield from _launch(burst)
+    yield from jun_writes()
     yield from _refund_and_disputes()
     yield from _victor(helpdesk_url)
     yield Scene(at("19:30"), "The end of the day: Olivia and Sam look at their Home tabs", team_does="home-tabs")

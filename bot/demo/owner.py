@@ -48,7 +48,7 @@ class SlackPerson:
         await self._post(submission_body(view, user=self.user_id, user_name=self.name))
         return shown
 
-    async def submit_newest_modal(self, **typed: str) -> dict:
+    async def submit_newest_modal(self, **typed: str | list[str]) -> dict:
         """Type into the newest modal and submit it; returns what the bot answered (e.g. a view pushed over it)."""
         view = await self._newest_view(None)
         body = submission_body(view, user=self.user_id, user_name=self.name, **typed)

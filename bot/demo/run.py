@@ -26,15 +26,18 @@ from bot.clock import FakeClock
 from bot.demo.blockkit_text import Viewer
 from bot.demo.day import OLIVIA, SAM, VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, set_up_paypal, the_day
 from bot.demo.homes import save_chart
+from bot.demo.mail import SHOP_ADDRESS, SHOP_NAME
 from bot.demo.owner import SlackPerson
-from bot.demo.scenes import Bot, Signing, Stage
+from bot.demo.scenes import Bot, Mail, Signing, Stage
 from bot.demo.script import TEAM_ZONE, at
 from bot.demo.terminal import Terminal
 from bot.fakes.helpdesk import FakeHelpDesk
+from bot.fakes.imap import FakeImap
 from bot.fakes.licences import FakeKeygen
 from bot.fakes.mailing_lists import FakeMailchimp
 from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack
+from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
 from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime
@@ -45,6 +48,7 @@ STRIPE_SECRET = "whsec_demo"
 TICKETS_SECRET = "demo-tickets-secret"
 PAYPAL_WEBHOOK_ID = "WH-DEMO"
 SIGNING_SECRET = "demo-signing-secret"
+MAILBOX_PASSWORD = "demo-app-password"  # what Gmail calls an app password
 OWNER = "U0OLIVIA"
 AGENT = "U0SAM"
 PEOPLE = {OWNER: OLIVIA, AGENT: SAM}
@@ -69,15 +73,18 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             FakeKeygen() as keygen,
             FakeMailchimp() as mailchimp,
             FakeHelpDesk(TICKETS_SECRET, now=clock.now) as helpdesk,
+            FakeImap(user=SHOP_ADDRESS, password=MAILBOX_PASSWORD) as imap,
+            FakeSmtp() as smtp,
         ):
             stripe_api.add_payment_intent(VICTOR_PAYMENT, 19900, "usd")
             set_up_paypal(paypal.orders)
             keygen.add_licence(VICTOR_LICENCE, VICTOR["email"], "Team licence (5 seats)")
             mailchimp.subscribe(VICTOR["email"])
-            settings = _settings(url, slack, paypal, stripe_api, keygen, mailchimp)
+            settings = _settings(url, slack, paypal, stripe_api, keygen, mailchimp, Mail(imap, smtp))
             terminal.say(
                 f"supportbot demo — database {url}",
-                "(offline: Slack, Stripe, PayPal, Keygen, Mailchimp and the help desk are local stand-ins)",
+                "(offline: Slack, Stripe, PayPal, Keygen, Mailchimp, the help desk and the shop's mail servers",
+                "are local stand-ins)",
                 f"Times are the team's in Berlin ({TEAM_ZONE.key}), as their Slack shows them; a customer's own",
                 "time is named with the customer's zone.",
             )
@@ -98,7 +105,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
                         for user, name in PEOPLE.items()
                     }
                     signing = Signing(STRIPE_SECRET, TICKETS_SECRET, PAYPAL_WEBHOOK_ID, paypal)
-                    stage = Stage(runtime, clock, terminal, slack, people, Bot(http, base, signing))
+                    stage = Stage(runtime, clock, terminal, slack, people, Bot(http, base, signing), Mail(imap, smtp))
                     for scene in the_day(burst, helpdesk.callback_url):
                         await stage.play(scene)
                 chart = await save_chart(runtime, slack, _beside(url, Path(tmp)))
@@ -110,6 +117,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             terminal.say(*(f"  {key:<40} {count}" for key, count in sorted(terminal.counts.items())))
             terminal.say(f"  Slack 429 answers provoked: {sum(slack.rate_limited.values())}")
             _print_providers(terminal, stripe_api, keygen, mailchimp, helpdesk)
+            _print_mail(terminal, imap, smtp)
             terminal.rule(f"The audit trail (times in Berlin, {TEAM_ZONE.key})")
             terminal.say(*trail)
             if chart is not None:
@@ -131,6 +139,7 @@ def _settings(
     stripe_api: FakeStripe,
     keygen: FakeKeygen,
     mailchimp: FakeMailchimp,
+    mail: Mail,
 ) -> Settings:
     return Settings(
         _env_file=None,
@@ -163,6 +172,17 @@ def _settings(
         business_hours="mon-fri 09:00-18:00",
         oncall_people=AGENT,
         oncall_start="2026-11-23T09:00",
+        # The shop's support@ mailbox, read over IMAP (loopback, so no TLS), and its SMTP server for replies.
+        imap_host="127.0.0.1",
+        imap_port=mail.imap.port,
+        imap_tls="none",
+        imap_user=SHOP_ADDRESS,
+        imap_password=MAILBOX_PASSWORD,
+        smtp_host="127.0.0.1",
+        smtp_port=mail.smtp.port,
+        smtp_tls="none",
+        smtp_from=SHOP_ADDRESS,
+        smtp_from_name=SHOP_NAME,
     )
 
 
@@ -183,6 +203,13 @@ def _print_providers(
             f"  Help desk: {update.type} on {update.ticket_id} by {update.agent.get('name') or '?'}{said} "
             f"(signed, ref {update.reference})"
         )
+
+
+def _print_mail(terminal: Terminal, imap: FakeImap, smtp: FakeSmtp) -> None:
+    changed = f"commands that change it: {', '.join(imap.changes)}" if imap.changes else "nothing marked read or moved"
+    terminal.say(f"  Mailbox: {len(imap.mails)} mail(s) read from {SHOP_ADDRESS}; {changed}")
+    for sent in smtp.messages:
+        terminal.say(f"  SMTP: “{sent.message['Subject']}” to {', '.join(sent.rcpt_tos)}")
 
 
 async def _audit_trail(runtime: Runtime) -> list[str]:

@@ -18,11 +18,14 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.demo.blockkit_text import render_blocks
 from bot.demo.homes import show_home_tabs
+from bot.demo.mail import JUN_SUBJECT, SAM_REPLIES, compose
 from bot.demo.owner import SlackPerson, card_of
-from bot.demo.script import Beat, Delivery, Scene
+from bot.demo.script import Beat, CustomerMail, Delivery, Scene
 from bot.demo.terminal import Terminal
+from bot.fakes.imap import FakeImap
 from bot.fakes.paypal import FakePayPal
-from bot.fakes.slack import FakeSlack
+from bot.fakes.slack import FakeSlack, Message
+from bot.fakes.smtp import FakeSmtp
 from bot.integrations import tickets_webhooks
 from bot.models import ActionRecord, ActionStatus, AuditRecord, InboundEvent, InboundStatus
 from bot.runtime import Runtime
@@ -50,6 +53,14 @@ class Bot:
     signing: Signing
 
 
+@dataclass(frozen=True)
+class Mail:
+    """The shop's mail servers: its support mailbox (IMAP) and the server its replies leave by (SMTP)."""
+
+    imap: FakeImap
+    smtp: FakeSmtp
+
+
 class Stage:
     def __init__(
         self,
@@ -59,6 +70,7 @@ class Stage:
         slack: FakeSlack,
         people: dict[str, SlackPerson],
         bot: Bot,
+        mail: Mail,
     ):
         self.runtime = runtime
         self.clock = clock
@@ -66,6 +78,7 @@ class Stage:
         self.slack = slack
         self.people = people
         self.bot = bot
+        self.mail = mail
 
     async def play(self, scene: Scene) -> None:
         self.clock.set(scene.at.astimezone(UTC))
@@ -75,8 +88,12 @@ class Stage:
         await self._beat(self._tick)
         for beat in scene.beats:
             await self._beat(partial(self._deliver, beat))
+        if scene.mail is not None:
+            await self._mail_arrives(scene.mail)
         if scene.team_does == "answers-back":
             await self._sam_answers_back()
+        elif scene.team_does in SAM_REPLIES:
+            await self._sam_replies_by_email(*SAM_REPLIES[scene.team_does])
         elif scene.team_does and scene.team_does.startswith("acknowledge:"):
             _, user, needle = scene.team_does.split(":", 2)
             await self._acknowledge(self.people[user], needle)
@@ -176,6 +193,26 @@ class Stage:
         async with self.bot.http.post(url, data=body, headers=headers) as response:
             return response.status
 
+    async def _mail_arrives(self, mail: CustomerMail) -> None:
+        """The customer's mail reaches the shop's mailbox; the bot's watcher, idling on it, reads it."""
+        answering = self.mail.smtp.messages[-1].message if mail.answers_shop else None
+        raw = compose(mail, self.clock.now(), answering)
+        watcher = self.runtime.mailbox
+        assert watcher is not None
+        before = watcher.stored
+
+        async def read() -> bool:
+            return watcher.stored > before
+
+        def preface() -> None:
+            threaded = " (In-Reply-To: the shop's reply)" if answering is not None else ""
+            self.terminal.say(f"  ⇢ Mailbox: a mail from {mail.address}{threaded}, read by IMAP IDLE, left unread")
+
+        await self._beat(lambda: self._append(raw), read, preface)
+
+    async def _append(self, raw: bytes) -> None:
+        self.mail.imap.append(raw, self.clock.now())
+
     # -- the team ------------------------------------------------------------------------------------------
 
     async def _click(self, action: str, person: SlackPerson, action_id: ActionId, needle: str = "T-1077") -> None:
@@ -211,7 +248,7 @@ class Stage:
         card = card_of(self.slack, "C0SUPPORT", "T-1077")
         draft = "As I already told you, the key works. Did you even read the activation guide?"
         self.terminal.say(f"  Sam clicks [ Reply ] and types: “{draft}”")
-        await sam.click(card, ActionId.REPLY)
+        await self._open_reply(sam, card)
         answer = await sam.submit_newest_modal(body=draft)
         held = answer.get("view") or {}
         title = (held.get("title") or {}).get("text", "")
@@ -219,6 +256,35 @@ class Stage:
         calm = "Victor, I understand how frustrating this is. Olivia, our owner, is looking at your licence now."
         self.terminal.say(f"  Sam clicks [ Back ] and writes instead: “{calm}”")
         await self._beat(lambda: sam.submit_newest_modal(body=calm), await self._audited("reply"))
+
+    async def _sam_replies_by_email(self, text: str, close: bool) -> None:
+        sam = self.people["U0SAM"]
+        card = card_of(self.slack, "C0SUPPORT", JUN_SUBJECT)
+        closing = ", and ticks “Close the ticket after sending”" if close else ""
+        self.terminal.say(f"  Sam clicks [ Reply ] and writes: “{text}”{closing}")
+        await self._open_reply(sam, card)
+        ticked = ["yes"] if close else []
+        await self._beat(lambda: sam.submit_newest_modal(body=text, close=ticked), await self._audited("reply"))
+        sent = self.mail.smtp.messages[-1]
+        message = sent.message
+        references = len(str(message.get("References") or "").split())
+        self.terminal.say(
+            f"  ⇠ SMTP: to {', '.join(sent.rcpt_tos)}, From {message['From']}, Subject “{message['Subject']}”",
+            f"    In-Reply-To {message['In-Reply-To']}, References: {references} message(s)",
+        )
+
+    async def _open_reply(self, person: SlackPerson, card: Message) -> None:
+        """Click Reply and wait for this click's modal, so what is typed next goes in it (not an earlier one)."""
+        before = self._modals()
+        await person.click(card, ActionId.REPLY)
+
+        async def opened() -> bool:
+            return self._modals() > before
+
+        await self._until(opened, "open the reply modal")
+
+    def _modals(self) -> int:
+        return sum(1 for view in self.slack.views.values() if view.get("type") == "modal")
 
     async def _part_ways(self, olivia: SlackPerson) -> None:
         card = card_of(self.slack, "C0SUPPORT", "T-1077")

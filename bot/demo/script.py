@@ -32,13 +32,27 @@ Beat = tuple[Delivery, ...]
 
 
 @dataclass(frozen=True)
+class CustomerMail:
+    """A mail a customer sends to the shop's mailbox; `answers_shop` makes it an answer to the shop's last email."""
+
+    name: str
+    address: str
+    timezone: str
+    message_id: str
+    text: str
+    subject: str | None = None  # a new conversation's subject; an answer's is "Re: " + the shop's
+    answers_shop: bool = False
+
+
+@dataclass(frozen=True)
 class Scene:
     at: datetime  # in TEAM_ZONE
     title: str
     beats: tuple[Beat, ...] = ()
-    # What the team does in Slack in this scene: Sam "answers-back", Olivia "take-over" or "part-ways", and
-    # "acknowledge:<user>:<words on the alert>".
+    # What the team does in Slack in this scene: Sam "answers-back" or "email-reply", Olivia "take-over" or
+    # "part-ways", and "acknowledge:<user>:<words on the alert>".
     team_does: str | None = None
+    mail: CustomerMail | None = None  # a customer's mail reaching the shop's mailbox (bot/demo/mail.py)
 
 
 def unix(when: datetime) -> int:

@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.doctor import checks
+from bot.doctor import checks, desks
 from bot.doctor.checks import Check
 from bot.errors import ConfigError, ProviderError
 from bot.integrations import probes
@@ -54,8 +54,10 @@ async def diagnose(settings: Settings, *, refused: frozenset[str] = frozenset())
         _stripe(settings, probe),
         _paypal(settings, probe),
         _mailbox(settings),
+        desks.credentials(settings),
     )
-    return [*checks.configuration(settings, refused), *(c for section in sections for c in section)]
+    found = [*checks.configuration(settings, refused), *desks.configured(settings)]
+    return [*found, *(check for section in sections for check in section)]
 
 
 async def _refused(name: str, setting: str) -> list[Check]:

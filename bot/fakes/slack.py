@@ -36,6 +36,7 @@ DEFAULT_SCOPES = (
     "channels:read",
     "groups:read",
     "users:read",
+    "users:read.email",
     "commands",
     "files:write",
 )
@@ -196,6 +197,8 @@ class FakeSlack:
         self.retry_after = retry_after
         self.on_change = on_change
         self.scopes = tuple(scopes)
+        # People's emails, by user id: `users.info` shows them only with the users:read.email scope, as Slack does.
+        self.emails: dict[str, str] = {}
         self.bot_user_id = bot_user_id
         self.team_id = team_id
         self.workspace_url = f"https://fake-{team_id.lower()}.slack.com/"
@@ -619,7 +622,8 @@ class FakeSlack:
                 "is_admin": False,
                 "tz": "UTC",
                 "tz_offset": 0,
-                "profile": {"real_name": real_name, "display_name": name},
+                "profile": {"real_name": real_name, "display_name": name}
+                | ({"email": self.emails[user]} if user in self.emails and "users:read.email" in self.scopes else {}),
             }
         }
 

@@ -22,6 +22,7 @@ from bot.slack_ids import ActionId
 
 _OPENS = {
     ActionId.REPLY: Kind.REPLY,
+    ActionId.NOTE: Kind.NOTE,
     ActionId.REFUND: Kind.REFUND,
     ActionId.REVOKE: Kind.REVOKE_LICENCE,
     ActionId.UNSUBSCRIBE: Kind.UNSUBSCRIBE,

@@ -12,6 +12,7 @@ from bot.actions import confirm
 from bot.actions.confirm import Answer
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.modal_state import TamperedStateError, modal_state_for
+from bot.actions.notes import confirm_note
 from bot.cards.modals import notice
 from bot.deps import Deps
 from bot.errors import UsageError
@@ -27,6 +28,7 @@ _KINDS = {
     ViewId.PART_WAYS: Kind.PART_WAYS,
     ViewId.REPLY: Kind.REPLY,
     ViewId.REPLY_HELD: Kind.REPLY,
+    ViewId.NOTE: Kind.NOTE,
 }
 
 
@@ -81,6 +83,8 @@ async def _record(
             return await confirm.confirm_unsubscribe(session, view, meta, actor, now, list_name)
         case Kind.PART_WAYS:
             return await confirm.confirm_part_ways(session, view, meta, actor, now, list_name, deps.approvals)
+        case Kind.NOTE:
+            return await confirm_note(session, view, meta, actor, now)
         case _ if view["callback_id"] == ViewId.REPLY_HELD:
             return await confirm.confirm_held_reply(session, view, meta, actor, now)
         case _:

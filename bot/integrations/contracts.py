@@ -72,7 +72,7 @@ class TicketUpdate:
     """A change made in Slack that the help desk should know of."""
 
     ticket_key: str  # the help desk's own ticket id, as sent in the tickets webhook
-    kind: str  # "assigned" | "reply" | "closed"
+    kind: str  # "assigned" | "reply" | "closed" | "note" (a note: only to desks spoken to directly)
     idempotency_key: str  # the same for a retried delivery: the help desk applies it once
     agent_id: str  # Slack user id of the person who acted
     agent_name: str | None = None
@@ -82,6 +82,38 @@ class TicketUpdate:
 class HelpDeskWriteBack(Protocol):
     async def send(self, callback_url: str, update: TicketUpdate) -> str:
         """Deliver `update` to the ticket's callback URL; returns the help desk's reference (or delivery id)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeskOutcome:
+    reference: str  # what the desk calls what it did: a thread id, or the ticket id for an assignment
+    message_key: str | None = None  # for a reply: the key the desk's own webhook will carry for that message
+
+
+class DeskWriteBack(Protocol):
+    """A help desk spoken to through its own API (Help Scout, FreeScout, Zendesk, Freshdesk), acting as an agent.
+
+    Each call is safe to repeat with the same update: the desk's idempotency where it has one, otherwise a look
+    at the ticket before acting again.
+    """
+
+    name: str  # shown in Slack: "Help Scout"
+
+    async def agent_for(self, email: str) -> str | None:
+        """The desk's id of its user with this email; None when there is none."""
+        ...
+
+    async def send(self, ticket_ref: str, update: TicketUpdate, agent_ref: str) -> DeskOutcome: ...
+
+    async def check(self) -> str:
+        """A harmless read that needs valid credentials (for `doctor`); returns what it saw, in a few words."""
+        ...
+
+
+class PeopleDirectory(Protocol):
+    async def email_of(self, user_id: str) -> str | None:
+        """The Slack user's email; None when they have none. Raises `ProviderError` when it cannot be read."""
         ...
 
 

@@ -22,6 +22,7 @@ class Answer:
     status: int
     body: Any  # the parsed JSON; None when the body was empty or not JSON
     retry_after: str | None
+    headers: Mapping[str, str] | None = None  # case-insensitive, as the server sent them
 
 
 class JsonHttp:
@@ -52,7 +53,9 @@ class JsonHttp:
         try:
             async with self._session.request(method, url, params=params, data=body, headers=headers) as response:
                 raw = await response.read()
-                answer = Answer(response.status, _json_or_none(raw), response.headers.get("Retry-After"))
+                answer = Answer(
+                    response.status, _json_or_none(raw), response.headers.get("Retry-After"), response.headers.copy()
+                )
         except TimeoutError as exc:
             message = f"{action} failed: {provider} did not answer in time"
             raise ProviderError(provider, message, retryable=True) from exc

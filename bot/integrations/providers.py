@@ -5,13 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
-from bot.integrations.contracts import HelpDeskWriteBack, LicenceServer, Mailer, MailingList, PaymentGateway
+from bot.integrations.contracts import (
+    DeskWriteBack,
+    HelpDeskWriteBack,
+    LicenceServer,
+    Mailer,
+    MailingList,
+    PaymentGateway,
+    PeopleDirectory,
+)
 from bot.integrations.email import SmtpMailer
+from bot.integrations.freescout import FreeScoutDesk
+from bot.integrations.freshdesk import FreshdeskDesk
 from bot.integrations.helpdesk import SignedCallbackWriteBack
+from bot.integrations.helpscout import HelpScoutDesk
 from bot.integrations.licences import KeygenLicences, SignedHttpLicences
 from bot.integrations.mailing_lists import KitList, MailchimpList
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.refunds import PayPalRefunds, StripeRefunds
+from bot.integrations.zendesk import ZendeskDesk
 from bot.settings import Settings
 
 
@@ -22,9 +34,14 @@ class Providers:
     mailing_list: MailingList | None = None
     helpdesk: HelpDeskWriteBack | None = None
     mailer: Mailer | None = None
+    # Help desks spoken to through their own API, by the `source` of the tickets they sent.
+    desks: dict[str, DeskWriteBack] = field(default_factory=dict)
+    # Slack users' emails, to find the same person in a desk (set by the runtime, which has the Slack client).
+    people: PeopleDirectory | None = None
 
     async def close(self) -> None:
-        for provider in (*self.gateways.values(), self.licences, self.mailing_list, self.helpdesk, self.mailer):
+        providers = (*self.gateways.values(), self.licences, self.mailing_list, self.helpdesk, self.mailer)
+        for provider in (*providers, *self.desks.values()):
             close = getattr(provider, "close", None)
             if close is not None:
                 await close()
@@ -82,6 +99,7 @@ def build_providers(settings: Settings, paypal: PayPalClient | None, clock: Cloc
     if settings.imap_host:
         # The watcher itself is built by the runtime; a half-configured mailbox stops start-up here, with the rest.
         settings.require("imap_user", "imap_password", reason="to read the support mailbox")
+    providers.desks = build_desks(settings, timeout)
     if settings.smtp_host:
         settings.require("smtp_from", reason="to send replies by email")
         assert settings.smtp_from is not None
@@ -96,3 +114,39 @@ def build_providers(settings: Settings, paypal: PayPalClient | None, clock: Cloc
             timeout=timeout,
         )
     return providers
+
+
+def build_desks(settings: Settings, timeout: float) -> dict[str, DeskWriteBack]:
+    """The help desks the bot may act in, by ticket source; a desk configured by halves stops start-up."""
+    desks: dict[str, DeskWriteBack] = {}
+    if settings.helpscout_app_id or settings.helpscout_app_secret:
+        settings.require("helpscout_app_id", "helpscout_app_secret", reason="to act in Help Scout from Slack")
+        assert settings.helpscout_app_id is not None and settings.helpscout_app_secret is not None
+        desks["helpscout"] = HelpScoutDesk(
+            settings.helpscout_app_id,
+            settings.helpscout_app_secret.get_secret_value(),
+            api_base=settings.helpscout_api_base,
+            timeout=timeout,
+        )
+    if settings.freescout_url or settings.freescout_api_key:
+        settings.require("freescout_url", "freescout_api_key", reason="to act in FreeScout from Slack")
+        assert settings.freescout_url is not None and settings.freescout_api_key is not None
+        desks["freescout"] = FreeScoutDesk(
+            settings.freescout_url, settings.freescout_api_key.get_secret_value(), timeout=timeout
+        )
+    if settings.zendesk_subdomain or settings.zendesk_email or settings.zendesk_api_token:
+        settings.require("zendesk_subdomain", "zendesk_email", "zendesk_api_token", reason="to read and act in Zendesk")
+        assert settings.zendesk_email is not None and settings.zendesk_api_token is not None
+        desks["zendesk"] = ZendeskDesk(
+            settings.zendesk_base_url,
+            settings.zendesk_email,
+            settings.zendesk_api_token.get_secret_value(),
+            timeout=timeout,
+        )
+    if settings.freshdesk_domain or settings.freshdesk_api_key:
+        settings.require("freshdesk_domain", "freshdesk_api_key", reason="to read and act in Freshdesk")
+        assert settings.freshdesk_api_key is not None
+        desks["freshdesk"] = FreshdeskDesk(
+            settings.freshdesk_base_url, settings.freshdesk_api_key.get_secret_value(), timeout=timeout
+        )
+    return desks

@@ -232,7 +232,8 @@ async def _add_actions(
         subject.id,
         offered,
         ticket_open=isinstance(subject, Ticket) and subject.status != "closed",
-        ticket_has_callback=isinstance(subject, Ticket) and subject.callback_url is not None,
+        ticket_has_callback=isinstance(subject, Ticket) and _writes_back(subject),
+        ticket_from_desk=isinstance(subject, Ticket) and subject.source is not None,
         refundable=await _refundable(session, subject, offered),
         customer_email=bool(customer and customer.email),
     )
@@ -425,3 +426,8 @@ async def _with_risk(session: AsyncSession, card: Card, customer_id: int | None,
 
 async def _customer(session: AsyncSession, customer_id: int | None) -> Customer | None:
     return await session.get(Customer, customer_id) if customer_id else None
+
+
+def _writes_back(ticket: Ticket) -> bool:
+    """Whether a reply from Slack reaches the customer through where the ticket came from."""
+    return ticket.callback_url is not None or ticket.source is not None

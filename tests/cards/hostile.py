@@ -197,6 +197,20 @@ def draw_all(text: str) -> dict[str, Any]:
         slack_channel=OURS_CHANNEL,
         slack_ts="1764000000.000300",
     )
+    # A help desk's ticket, assigned in the desk: the desk's user name and the source are shown.
+    desk_ticket = Ticket(
+        id=5,
+        external_id=text,
+        subject=text,
+        customer_id=1,
+        status=text,
+        opened_at=NOW - timedelta(hours=5),
+        assignee_name=text,
+        source=text,
+        source_ref=text,
+        slack_channel=OURS_CHANNEL,
+        slack_ts="1764000000.000400",
+    )
     verdict = {"reasons": [f"insult:{text}", text]}
 
     def message(id_: int, tone_: str | None, sender: str = "customer", corrected: str | None = None) -> TicketMessage:
@@ -366,6 +380,7 @@ def draw_all(text: str) -> dict[str, Any]:
                 for first in (calm, abusive)
             ]
             + [ticket.ticket_card(the_ticket, customer, history, [abusive], NOW, hide_abusive=False)]
+            + [ticket.ticket_card(desk_ticket, customer, history, [calm, agent], NOW)]
         ),
         "tone.hidden_message": lambda: tone.hidden_message(abusive, lead="lead"),
         "tone.abusive_message_reply": lambda: [
@@ -408,6 +423,7 @@ def draw_all(text: str) -> dict[str, Any]:
         ],
         "modals.reply_modal": lambda: modals.reply_modal(the_ticket, customer, "through the help desk", {}),
         "modals.held_reply_modal": lambda: modals.held_reply_modal("Careful", text, {}),
+        "modals.note_modal": lambda: [modals.note_modal(t, text, {}) for t in (the_ticket, desk_ticket)],
         # Text builders whose result is queued and shown as mrkdwn.
         "replies.dispute_change_text": lambda: replies.dispute_change_text(text, before, after, text),
         "outcomes.succeeded_text": lambda: outcomes.succeeded_text(action, text, text),

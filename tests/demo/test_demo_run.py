@@ -121,7 +121,7 @@ def test_the_day_ends_with_the_owner_parting_ways_on_record(shown: str) -> None:
     assert "Keygen: licence TEAM-7F3K-9QX2-LM4P is suspended" in shown
     assert "Mailchimp: victor@example.net is unsubscribed" in shown
     assert "Help desk: ticket.closed on T-1077 by Olivia" in shown
-    assert "chain: 17 records, intact" in shown
+    assert "chain: 21 records, intact" in shown  # 17, and Sam's two email replies to Jun (attempted, succeeded)
     # Victor's ticket turns abusive: hidden, warned, on-call told; Sam's sharp draft is held, his calm one sent.
     assert "This customer's messages have turned abusive" in shown and "Tone so far: frustrated → abusive" in shown
     assert "#oncall new message" in shown and "Abusive message from victor@example.net" in shown
@@ -148,6 +148,32 @@ def test_the_night_pages_escalates_and_the_morning_tells_it(shown: str) -> None:
     answered = _scenes(shown)["Sam answers Dana through the help desk: her alert is resolved where it is"]
     assert "☑️ Resolved" in answered and "Sam replied" in answered
     assert "acknowledge     succeeded  alert" in shown
+
+
+def test_a_customer_s_email_becomes_a_ticket_and_the_replies_go_back_threaded(shown: str) -> None:
+    # Jun writes to support@ from Gmail; the bot's IMAP watcher reads the stand-in mailbox and leaves it unread.
+    scenes = _scenes(shown)
+    arrives = scenes["Jun, in Seoul, writes to support@ from Gmail: the mail becomes a ticket"]
+    assert "⇢ Mailbox: a mail from jun.park@example.kr, read by IMAP IDLE, left unread" in arrives
+    assert "🎫 COURSE VIDEOS STOP AFTER CHAPTER 3" in arrives and "Jun Park jun.park@example.kr" in arrives
+    assert "“not authorised”" in arrives
+    assert "Seoul" not in arrives.split("│ >", 1)[1]  # his signature is not shown
+    # Sam's reply leaves by SMTP, threaded on Jun's mail.
+    reply = scenes["Sam answers from Slack; the reply goes out by email, threaded"]
+    assert "✉️ @Sam replied by email" in reply
+    assert "⇠ SMTP: to jun.park@example.kr, From Shop support <support@shop.example>" in reply
+    assert "Subject “Re: Course videos stop after chapter 3”" in reply
+    assert "In-Reply-To <CAJ7h+K2mQ4dVx1=demo-jun-0001@mail.gmail.com>, References: 1 message(s)" in reply
+    # Jun answers from Gmail, quoting Sam: his new words join the same ticket's thread, the quote left out.
+    answer = scenes["Jun answers in Gmail: his mail joins the ticket's thread, the quoted reply left out"]
+    assert "(In-Reply-To: the shop's reply)" in answer and "#support new message" not in answer
+    assert "💬 3 messages · last from customer" in answer
+    assert "It works now, all twelve chapters." in answer and "wrote:" not in answer
+    # The last word names the whole conversation, and closes the ticket.
+    closing = scenes["Sam's last word closes the ticket; References now name the whole conversation"]
+    assert "In-Reply-To <CAJ7h+K2mQ4dVx1=demo-jun-0002@mail.gmail.com>, References: 3 message(s)" in closing
+    assert "replied by email and closed the ticket" in closing
+    assert "Mailbox: 2 mail(s) read from support@shop.example; nothing marked read or moved" in shown
 
 
 def _scenes(shown: str) -> dict[str, str]:

@@ -1,0 +1,46 @@
+"""Confirming an internal note from Slack: recorded as an action like a reply, carried out in the ticket's desk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import kinds
+from bot.actions.confirm import Answer
+from bot.actions.kinds import Kind
+from bot.actions.record import Actor, Ask, ask
+from bot.cards import modals
+from bot.cards.outcomes import already_text
+from bot.errors import UsageError
+from bot.models import Ticket
+
+
+async def confirm_note(
+    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
+) -> Answer:
+    """`meta` is the modal's state as the bot sealed it (bot/actions/modal_state.py)."""
+    body = (modals.submitted(view, "body") or "").strip()
+    if not body:
+        return Answer(errors={"body": "Write the note first."})
+    ticket = await session.get(Ticket, meta.get("ticket_id") or 0)
+    if ticket is None or ticket.source is None:
+        raise UsageError("That ticket is no longer on record, or did not come from a help desk.")
+    card = meta.get("card") or [None, None]
+    request = Ask(
+        Kind.NOTE,
+        kinds.note_key(ticket.id, str(view.get("id") or now.timestamp())),
+        f"ticket {ticket.external_id}",
+        {"body": body},
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        report={
+            "subject": card[0],
+            "id": card[1],
+            "response_url": meta.get("response_url"),
+            "subject_label": meta.get("label"),
+        },
+    )
+    asked = await ask(session, request, actor, now)
+    return Answer(recorded=True) if asked.fresh else Answer(notice=already_text(asked.action))
