@@ -37,6 +37,9 @@ class ActionId(StrEnum):
     NOT_ABUSIVE = "tone-not-abusive"
     IS_ABUSIVE = "tone-is-abusive"
     ACKNOWLEDGE = "alert-acknowledge"  # value: the alert's id
+    DISPUTE_EVIDENCE = "dispute-evidence-open"  # value: "dispute:<id>", as the other card buttons
+    DISPUTE_SUBMIT = "dispute-submit-open"
+    DISPUTE_ACCEPT = "dispute-accept-open"
 
 
 class ViewId(StrEnum):
@@ -48,6 +51,9 @@ class ViewId(StrEnum):
     PART_WAYS = "part-ways-confirm"
     REPLY = "reply-send"
     REPLY_HELD = "reply-held"  # pushed over the reply modal when the draft reads as abusive or sarcastic
+    DISPUTE_EVIDENCE = "dispute-evidence-confirm"
+    DISPUTE_SUBMIT = "dispute-submit-confirm"
+    DISPUTE_ACCEPT = "dispute-accept-confirm"
 
 
 class Shortcut(StrEnum):

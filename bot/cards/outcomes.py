@@ -16,6 +16,9 @@ NOUNS = {
     Kind.REPLY: "reply",
     Kind.CLOSE_TICKET: "closing of the ticket",
     Kind.PART_WAYS: "parting of ways",
+    Kind.DISPUTE_EVIDENCE: "dispute evidence",
+    Kind.DISPUTE_SUBMIT: "submission of the evidence",
+    Kind.DISPUTE_ACCEPT: "acceptance of the dispute",
 }
 MARKS = {
     Kind.REFUND: "↩️",
@@ -25,6 +28,9 @@ MARKS = {
     Kind.REPLY: "✉️",
     Kind.CLOSE_TICKET: "🗂️",
     Kind.PART_WAYS: "👋",
+    Kind.DISPUTE_EVIDENCE: "📎",
+    Kind.DISPUTE_SUBMIT: "🏦",
+    Kind.DISPUTE_ACCEPT: "🏳️",
 }
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
-from bot.integrations.contracts import HelpDeskWriteBack, LicenceServer, Mailer, MailingList, PaymentGateway
+from bot.integrations.contracts import (
+    DisputeDesk,
+    HelpDeskWriteBack,
+    LicenceServer,
+    Mailer,
+    MailingList,
+    PaymentGateway,
+)
+from bot.integrations.disputes import PayPalDisputes, StripeDisputes
 from bot.integrations.email import SmtpMailer
 from bot.integrations.helpdesk import SignedCallbackWriteBack
 from bot.integrations.licences import KeygenLicences, SignedHttpLicences
@@ -22,9 +30,17 @@ class Providers:
     mailing_list: MailingList | None = None
     helpdesk: HelpDeskWriteBack | None = None
     mailer: Mailer | None = None
+    disputes: dict[str, DisputeDesk] = field(default_factory=dict)  # by provider: "stripe", "paypal"
 
     async def close(self) -> None:
-        for provider in (*self.gateways.values(), self.licences, self.mailing_list, self.helpdesk, self.mailer):
+        for provider in (
+            *self.gateways.values(),
+            *self.disputes.values(),
+            self.licences,
+            self.mailing_list,
+            self.helpdesk,
+            self.mailer,
+        ):
             close = getattr(provider, "close", None)
             if close is not None:
                 await close()
@@ -41,8 +57,12 @@ def build_providers(settings: Settings, paypal: PayPalClient | None, clock: Cloc
         providers.gateways["stripe"] = StripeRefunds(
             settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base, timeout=timeout
         )
+        providers.disputes["stripe"] = StripeDisputes(
+            settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base, timeout=timeout * 2
+        )
     if paypal is not None:
         providers.gateways["paypal"] = PayPalRefunds(paypal)
+        providers.disputes["paypal"] = PayPalDisputes(paypal)
     if settings.keygen_account or settings.keygen_token:
         settings.require("keygen_account", "keygen_token", reason="to revoke licences through Keygen")
         assert settings.keygen_account is not None and settings.keygen_token is not None

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions.kinds import Kind
 from bot.alerts import plan_of
 from bot.cards.alerts import alert_card, dispute_alert_body
-from bot.cards.blocks import Card, context, section
-from bot.cards.buttons import Offered, action_buttons
+from bot.cards.blocks import Card, actions, context, section
+from bot.cards.buttons import Offered, action_buttons, dispute_buttons
 from bot.cards.digest import DigestFigures, digest_card
-from bot.cards.dispute import dispute_card
+from bot.cards.dispute import CLOSED_STATUSES, dispute_card
 from bot.cards.morning import morning_card
 from bot.cards.outcomes import done_marks
 from bot.cards.quarantine import quarantine_notice
@@ -32,6 +32,7 @@ from bot.cards.waiting import (
     waiting_alert_body,
     waiting_note,
 )
+from bot.evidence import EvidenceState
 from bot.models import (
     ActionRecord,
     ActionStatus,
@@ -225,6 +226,9 @@ async def _add_actions(
         if isinstance(subject, Payment)
         else (Subject.TICKET if isinstance(subject, Ticket) else Subject.DISPUTE)
     )
+    if isinstance(subject, Dispute):
+        await _add_dispute_buttons(card, subject, offered)
+        return
     buttons = action_buttons(
         subject_name,
         subject.id,
@@ -236,6 +240,19 @@ async def _add_actions(
     )
     if buttons is not None:
         card.blocks.append(buttons)
+
+
+async def _add_dispute_buttons(card: Card, dispute: Dispute, offered: Offered) -> None:
+    """A dispute is settled through its provider: answered, or conceded; never refunded beside it."""
+    state = dispute.evidence_state
+    answerable = (
+        dispute.provider in offered.dispute_providers
+        and (dispute.status or "").lower() not in CLOSED_STATUSES
+        and state not in (EvidenceState.SUBMITTED, EvidenceState.ACCEPTED)
+    )
+    staged = dispute.provider == "stripe" and state == EvidenceState.STAGED
+    if buttons := dispute_buttons(dispute.id, answerable=answerable, staged=staged):
+        card.blocks.append(actions(*buttons, block_id=f"actions:dispute:{dispute.id}"))
 
 
 async def _refundable(session: AsyncSession, subject: Payment | Ticket | Dispute, offered: Offered) -> bool:

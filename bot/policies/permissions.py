@@ -26,6 +26,7 @@ class Action(StrEnum):
     REVIEW_TONE = "review-tone"
     ACKNOWLEDGE = "acknowledge"
     CHOOSE_PREFERENCES = "choose-preferences"
+    ANSWER_DISPUTE = "answer-dispute"
 
 
 # What each action is called in a refusal a person reads.
@@ -42,6 +43,7 @@ _DESCRIBED = {
     Action.REVIEW_TONE: "correcting the bot's tone warnings",
     Action.ACKNOWLEDGE: "acknowledging on-call alerts",
     Action.CHOOSE_PREFERENCES: "changing how the bot behaves",
+    Action.ANSWER_DISPUTE: "answering disputes",
 }
 AGENT_ACTIONS = frozenset(
     {
