@@ -11,6 +11,7 @@ import pypdf
 from sqlalchemy import select
 
 from bot.db import Database
+from bot.fakes.licences import FakeKeygen
 from bot.fakes.paypal import FakePayPal, capture_completed_event, dispute_event, dispute_resource
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value
@@ -18,6 +19,7 @@ from bot.fakes.stripe import FakeStripe
 from bot.models import Dispute
 from bot.slack_ids import ActionId
 from tests.builders import stripe_charge, stripe_dispute, stripe_event
+from tests.clocks import START
 from tests.harness import (
     BotUnderTest,
     audit_trail,
@@ -70,15 +72,19 @@ async def stripe_dispute_card(bot: BotUnderTest, slack: FakeSlack, stripe_api: F
 
 
 async def test_a_stripe_dispute_is_staged_from_slack_then_submitted_to_the_bank(
-    database_url, slack: FakeSlack, stripe_api: FakeStripe
+    database_url, slack: FakeSlack, stripe_api: FakeStripe, keygen: FakeKeygen
 ):
-    settings = bot_settings(database_url, slack, refund_policy=POLICY, **provider_settings(stripe=stripe_api))
+    licence = keygen.add_licence("PRO-KEY-0001-ANN", "ann@example.com", "Pro licence")
+    keygen.add_machine(licence, "fp-3c9a0e77d1", "Ann's MacBook", "macOS", START)
+    providers = provider_settings(stripe=stripe_api, keygen=keygen)
+    settings = bot_settings(database_url, slack, refund_policy=POLICY, **providers)
     async with running_bot(settings, backoff_base=0.05) as bot:
         card = await stripe_dispute_card(bot, slack, stripe_api, "dp_ev01", "pi_ev01")
         assert has_button(card, ActionId.DISPUTE_EVIDENCE) and not has_button(card, ActionId.DISPUTE_SUBMIT)
         assert not has_button(card, ActionId.REFUND)  # a disputed payment is settled through the dispute
         await bot.click(slack, ActionId.DISPUTE_EVIDENCE, button_value(card, ActionId.DISPUTE_EVIDENCE), user=OWNER)
-        await slack.wait_for(lambda s: bool(s.views))
+        # The modal opens at once; the licence activity is looked up after and filled in.
+        await slack.wait_for(lambda s: bool(s.views) and "activated on" in view_text(newest_view(s)))
         modal = newest_view(slack)
         text = view_text(modal)
         assert "$49.00 for Pro licence" in text and POLICY in text and "ann@example.com" in text
@@ -97,6 +103,9 @@ async def test_a_stripe_dispute_is_staged_from_slack_then_submitted_to_the_bank(
         assert staged.evidence["refund_policy_disclosure"] == POLICY
         assert staged.evidence["product_description"] == "Pro licence"
         assert staged.evidence["customer_email_address"] == "ann@example.com"
+        activity = staged.evidence["access_activity_log"]
+        assert "Licence PRO-…-ANN (Pro licence): activated on Ann's MacBook (macOS)" in activity
+        assert "PRO-KEY-0001-ANN" not in activity  # the key is named, never given away
         pdf = stripe_api.disputes.file_content(staged.evidence["customer_communication"])
         assert "The download link has expired." in pdf_text(pdf) and "Ann Example" in pdf_text(pdf)
         [upload] = [c for c in stripe_api.calls if c.path == "/v1/files"]
