@@ -278,3 +278,41 @@ async def test_only_owners_answer_disputes_and_refusals_are_audited(
         ("answer-dispute", "refused", STRANGER),
     ]
     assert json.dumps(slack.responses["agent"][0]).count("ephemeral") == 1
+
+
+async def test_reminders_say_the_evidence_is_staged_and_stop_once_it_is_submitted(
+    database_url, slack: FakeSlack, stripe_api: FakeStripe
+):
+    settings = bot_settings(database_url, slack, **provider_settings(stripe=stripe_api))
+    async with running_bot(settings, backoff_base=0.05) as bot:
+        stripe_api.add_payment_intent("pi_rem01", 4900, "usd")
+        stripe_api.disputes.add_dispute("dp_rem01", payment_intent="pi_rem01", amount=4900)
+        await bot.stripe(stripe_event("charge.succeeded", stripe_charge(pi="pi_rem01")))
+        # Due in 28 hours: the next reminder is 24 hours before, 4 hours from now, then 6 hours before.
+        dispute = stripe_dispute(dispute_id="dp_rem01", pi="pi_rem01", due_by=bot.now() + 28 * 3600, created=bot.now())
+        await bot.stripe(stripe_event("charge.dispute.created", dispute, created=bot.now()))
+        await bot.settle()
+        card = slack.channel_messages("C0DISPUTES")[-1]
+        await bot.click(slack, ActionId.DISPUTE_EVIDENCE, button_value(card, ActionId.DISPUTE_EVIDENCE), user=OWNER)
+        await slack.wait_for(lambda s: bool(s.views))
+        await bot.submit(newest_view(slack), user=OWNER, statement="Delivered at once.")
+        await bot.settle()
+        await slack.wait_for(lambda s: has_button(card, ActionId.DISPUTE_SUBMIT))
+
+        bot.runtime.clock.advance(4 * 3600)
+        await bot.runtime.timers.tick()
+        await bot.settle()
+        reminder = thread(slack, card)[-1]
+        assert "Evidence due in" in reminder and "staged but not submitted" in reminder
+
+        await bot.click(slack, ActionId.DISPUTE_SUBMIT, button_value(card, ActionId.DISPUTE_SUBMIT), user=OWNER)
+        await slack.wait_for(lambda s: len(s.views) == 2)
+        await bot.submit(newest_view(slack), user=OWNER)
+        await bot.settle()
+        await slack.wait_for(lambda s: "submitted the evidence" in thread(s, card)[-1])
+        bot.runtime.clock.advance(18 * 3600)  # past the 6-hour reminder
+        await bot.runtime.timers.tick()
+        await bot.settle()
+
+    assert "submitted the evidence" in thread(slack, card)[-1]
+    assert sum("Evidence due in" in reply for reply in thread(slack, card)) == 1
