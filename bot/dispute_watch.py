@@ -10,15 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import OnCall, raise_alert, resolve_alerts
 from bot.cards.blocks import duration, humanise, slack_date
-from bot.cards.dispute import CLOSED_STATUSES
+from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
 from bot.evidence import EvidenceState
 from bot.models import Dispute
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall import AlertKind, ReminderLevel, Urgency, deadline_reminders, reminder_due, route
 
-# Stripe's and PayPal's words for "the evidence was sent and the provider is deciding".
-EVIDENCE_IN_STATUSES = frozenset({"under_review", "warning_under_review"})
 _LOUDNESS = {ReminderLevel.HEADS_UP: "⏳", ReminderLevel.SOON: "⏰", ReminderLevel.FINAL: "🚨"}
 
 

@@ -20,7 +20,7 @@ from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Origin, _update, base_met
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.blocks import provider_name
-from bot.cards.dispute import CLOSED_STATUSES
+from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
 from bot.cards.evidence import accept_modal, evidence_modal, submit_modal
 from bot.deps import Deps
 from bot.errors import ProviderError, UsageError
@@ -42,12 +42,11 @@ async def offer_evidence(deps: Deps, client: AsyncWebClient, origin: Origin) -> 
     email = scope.email
     looking = activity_of is not None and email is not None
 
-    def view(access_log: str | None, note: str | None) -> dict[str, Any]:
-        return sealed(deps, origin, evidence_modal(draft, policy, access_log, metadata, lookup_note=note))
+    def view(access_log: str | None, note: str | None, *, pending: bool = False) -> dict[str, Any]:
+        drawn = evidence_modal(draft, policy, access_log, metadata, lookup_note=note, looking=pending)
+        return sealed(deps, origin, drawn)
 
-    opened = await client.views_open(
-        trigger_id=origin.trigger_id, view=view(None, "Looking up licence activity…" if looking else None)
-    )
+    opened = await client.views_open(trigger_id=origin.trigger_id, view=view(None, None, pending=looking))
     if looking:
         assert activity_of is not None and email is not None
         try:
@@ -155,6 +154,8 @@ def _answerable(deps: Deps, dispute: Dispute | None) -> Dispute:
         raise UsageError("This dispute is closed: there is nothing left to answer.")
     if dispute.evidence_state in (EvidenceState.SUBMITTED, EvidenceState.ACCEPTED):
         raise UsageError(f"This dispute is answered already (evidence {evidence_words(dispute.evidence_state)}).")
+    if (dispute.status or "").lower() in EVIDENCE_IN_STATUSES:
+        raise UsageError("The evidence for this dispute is in and under review: it takes no more.")
     if dispute.provider not in deps.providers.disputes:
         setting = "SUPPORTBOT_STRIPE_API_KEY" if dispute.provider == "stripe" else "the SUPPORTBOT_PAYPAL_* settings"
         raise UsageError(f"Answering {provider_name(dispute.provider)} disputes is not configured ({setting}).")

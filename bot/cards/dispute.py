@@ -26,6 +26,9 @@ from bot.money import format_money
 from bot.store import CustomerHistory
 
 _ANSWER_MARKS = {"staged": "📎", "submitted": "🏦", "accepted": "🏳️"}
+# Stripe's and PayPal's words (lower-cased) for "the evidence was sent and the provider is deciding": no more
+# evidence is taken, whoever sent it.
+EVIDENCE_IN_STATUSES = frozenset({"under_review", "warning_under_review"})
 CLOSED_STATUSES = frozenset({"won", "lost", "resolved", "closed", "charge_refunded", "warning_closed"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards.blocks import Block, clip, context, escape, fields, humanise, provider_name, section
+from bot.cards.blocks import Block, clip, context, escape, fields, humanise, provider_name, section, slack_date
 from bot.cards.modals import View, _checkboxes, _text_input, modal
 from bot.evidence import evidence_words
 from bot.evidence.pack import Draft
@@ -22,20 +22,24 @@ def evidence_modal(
     metadata: dict[str, Any],
     *,
     lookup_note: str | None = None,
+    looking: bool = False,
 ) -> View:
+    """`looking`: licence activity is still being looked up; its field appears, filled in, once it is known."""
     dispute = draft.dispute
     customer = draft.customer
     blocks: list[Block] = [
         section(f"*{_title(dispute)}*"),
         fields(
-            ("Sale", escape(draft.receipt or "not seen by supportbot")),
+            ("Sale", _sale(draft)),
             ("Customer", escape(", ".join(filter(None, (customer.name, customer.email))) if customer else "unknown")),
             ("Refunded already", escape(draft.refunded or "nothing")),
             ("Evidence so far", evidence_words(dispute.evidence_state)),
         ),
         _text_input("statement", "Your statement", initial=clip(draft.statement, INPUT_LIMIT), multiline=True),
         _text_input("product", "Product description", initial=clip(draft.product or "", INPUT_LIMIT), optional=True),
-        _text_input(
+        context("⏳ Looking up licence activity…")
+        if looking
+        else _text_input(
             "access_log",
             "Licence or download activity",
             initial=clip(access_log or "", INPUT_LIMIT),
@@ -105,6 +109,16 @@ def accept_modal(dispute: Dispute, metadata: dict[str, Any]) -> View:
         ),
     ]
     return modal(ViewId.DISPUTE_ACCEPT, "Accept dispute", "Accept dispute", blocks, metadata)
+
+
+def _sale(draft: Draft) -> str:
+    """The sale as the team reads it (dates in each reader's zone); the provider gets `draft.receipt`, in UTC."""
+    payment = draft.payment
+    if payment is None:
+        return "not seen by supportbot"
+    amount = format_money(payment.amount_minor, payment.currency)
+    what = escape(payment.product or "product not named")
+    return f"{amount} for {what}, paid {slack_date(payment.paid_at)} ({escape(payment.provider_payment_id)})"
 
 
 def _title(dispute: Dispute) -> str:

@@ -103,6 +103,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             terminal.say(*(f"  {key:<40} {count}" for key, count in sorted(terminal.counts.items())))
             terminal.say(f"  Slack 429 answers provoked: {sum(slack.rate_limited.values())}")
             _print_providers(terminal, stripe_api, keygen, mailchimp, helpdesk)
+            _print_dispute_answers(terminal, paypal)
             terminal.rule(f"The audit trail (times in Berlin, {TEAM_ZONE.key})")
             terminal.say(*trail)
     return 0
@@ -166,6 +167,15 @@ def _print_providers(
         terminal.say(
             f"  Help desk: {update.type} on {update.ticket_id} by {update.agent.get('name') or '?'}{said} "
             f"(signed, ref {update.reference})"
+        )
+
+
+def _print_dispute_answers(terminal: Terminal, paypal: FakePayPal) -> None:
+    for received in paypal.dispute_desk.evidence:
+        kinds = ", ".join(e["evidence_type"] for e in received.evidences)
+        files = ", ".join(name for name, _ in received.files.values()) or "no file"
+        terminal.say(
+            f"  PayPal: evidence on {received.dispute_id} ({kinds}; {files}), request id {received.request_id}"
         )
 
 

@@ -17,7 +17,7 @@ from bot.cards.alerts import alert_card, dispute_alert_body
 from bot.cards.blocks import Card, actions, context, section
 from bot.cards.buttons import Offered, action_buttons, dispute_buttons
 from bot.cards.digest import DigestFigures, digest_card
-from bot.cards.dispute import CLOSED_STATUSES, dispute_card
+from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES, dispute_card
 from bot.cards.morning import morning_card
 from bot.cards.outcomes import done_marks
 from bot.cards.quarantine import quarantine_notice
@@ -247,7 +247,7 @@ async def _add_dispute_buttons(card: Card, dispute: Dispute, offered: Offered) -
     state = dispute.evidence_state
     answerable = (
         dispute.provider in offered.dispute_providers
-        and (dispute.status or "").lower() not in CLOSED_STATUSES
+        and (dispute.status or "").lower() not in CLOSED_STATUSES | EVIDENCE_IN_STATUSES
         and state not in (EvidenceState.SUBMITTED, EvidenceState.ACCEPTED)
     )
     staged = dispute.provider == "stripe" and state == EvidenceState.STAGED

@@ -384,10 +384,13 @@ def draw_all(text: str) -> dict[str, Any]:  # noqa: PLR0915 - one table of every
         ],
         "modals.reply_modal": lambda: modals.reply_modal(the_ticket, customer, "through the help desk", {}),
         "modals.held_reply_modal": lambda: modals.held_reply_modal("Careful", text, {}),
-        "evidence.evidence_modal": lambda: [
-            evidence.evidence_modal(draft, text, log, {}, lookup_note=note)
-            for draft, log, note in ((evidence_draft, text, text), (quiet_draft, None, None))
-        ],
+        "evidence.evidence_modal": lambda: (
+            [
+                evidence.evidence_modal(draft, text, log, {}, lookup_note=note)
+                for draft, log, note in ((evidence_draft, text, text), (quiet_draft, None, None))
+            ]
+            + [evidence.evidence_modal(evidence_draft, text, None, {}, looking=True)]
+        ),
         "evidence.submit_modal": lambda: evidence.submit_modal(the_dispute, {}),
         "evidence.accept_modal": lambda: evidence.accept_modal(the_dispute, {}),
         # Text builders whose result is queued and shown as mrkdwn.

@@ -102,6 +102,16 @@ def test_the_story_agrees_with_its_cards(shown: str) -> None:
     assert 'wording: "staff"' not in shown
 
 
+def test_the_paypal_dispute_is_answered_from_slack(shown: str) -> None:
+    scene = _scenes(shown)[
+        "Olivia answers the PayPal dispute from Slack: the evidence is prepared from what the bot knows"
+    ]
+    assert "Olivia clicks [ Prepare evidence… ]" in scene and "Your statement" in scene
+    assert "📎 @Olivia sent evidence to PayPal" in scene and "🏦 Submitted (today at 16:55)" in scene
+    assert "PayPal: evidence on PP-D-4711 (PROOF_FOR_SOFTWARE_OR_SERVICE_DELIVERED" in shown
+    assert "dispute-evidence succeeded  dispute PP-D-4711" in shown
+
+
 def test_the_day_ends_with_the_owner_parting_ways_on_record(shown: str) -> None:
     assert "Slack 429 answers provoked: 0" in shown
     assert "👋 *Parted ways* (@Olivia): every step done" in shown
@@ -109,7 +119,8 @@ def test_the_day_ends_with_the_owner_parting_ways_on_record(shown: str) -> None:
     assert "Keygen: licence TEAM-7F3K-9QX2-LM4P is suspended" in shown
     assert "Mailchimp: victor@example.net is unsubscribed" in shown
     assert "Help desk: ticket.closed on T-1077 by Olivia" in shown
-    assert "chain: 17 records, intact" in shown
+    # Olivia's answer to the PayPal dispute adds two records (asked, then carried out) to the 17 of the day.
+    assert "chain: 19 records, intact" in shown
     # Victor's ticket turns abusive: hidden, warned, on-call told; Sam's sharp draft is held, his calm one sent.
     assert "This customer's messages have turned abusive" in shown and "Tone so far: frustrated → abusive" in shown
     assert "#oncall new message" in shown and "Abusive message from victor@example.net" in shown

@@ -87,7 +87,7 @@ async def test_a_stripe_dispute_is_staged_from_slack_then_submitted_to_the_bank(
         await slack.wait_for(lambda s: bool(s.views) and "activated on" in view_text(newest_view(s)))
         modal = newest_view(slack)
         text = view_text(modal)
-        assert "$49.00 for Pro licence" in text and POLICY in text and "ann@example.com" in text
+        assert "$49.00 for Pro licence, paid <!date^" in text and POLICY in text and "ann@example.com" in text
         assert "1 messages in 1 ticket(s)" in text and "draft" in text
         statement = "Ann downloaded the Pro licence the day she bought it and activated it twice."
         status, answer = await bot.submit(modal, user=OWNER, statement=statement)
