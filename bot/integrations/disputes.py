@@ -127,14 +127,17 @@ class PayPalDisputes:
         # presence of the provide_evidence link; asking anyway would only earn a less readable refusal.
         dispute = await self._client.get_dispute(dispute_ref)
         status = str(dispute.get("status") or "")
+        notes = _paypal_notes(evidence)
         if status != PAYPAL_AWAITING_SELLER or not _has_link(dispute, "provide_evidence"):
+            if _already_given(dispute, notes):
+                # An earlier attempt of this step got through and only its answer was lost.
+                return EvidenceOutcome("submitted", status)
             shown = status.replace("_", " ").lower() or "unknown"
             raise ProviderError(PAYPAL, f"PayPal no longer takes evidence for this dispute (it is {shown})")
         if evidence.conversation is not None and len(evidence.conversation) > PAYPAL_FILE_LIMIT:
             raise ProviderError(
                 PAYPAL, f"the conversation PDF is {_mb(len(evidence.conversation))}, over PayPal's 10 MB limit"
             )
-        notes = _paypal_notes(evidence)
         body = {"evidences": [{"evidence_type": PAYPAL_DIGITAL_EVIDENCE, "notes": notes}]}
         parts: dict[str, Any] = {"input": (None, json.dumps(body), "application/json")}
         if evidence.conversation is not None:
@@ -192,6 +195,15 @@ def _paypal_notes(evidence: Evidence) -> str:
     ]
     notes = "\n\n".join(p for p in parts if p)
     return notes if len(notes) <= PAYPAL_NOTES_LIMIT else notes[: PAYPAL_NOTES_LIMIT - 1] + "…"
+
+
+def _already_given(dispute: dict, notes: str) -> bool:
+    """Whether the dispute already shows this evidence from the seller (PayPal lists what each side gave)."""
+    evidences = dispute.get("evidences")
+    return isinstance(evidences, list) and any(
+        isinstance(e, dict) and e.get("evidence_type") == PAYPAL_DIGITAL_EVIDENCE and e.get("notes") == notes
+        for e in evidences
+    )
 
 
 def _has_link(dispute: dict, rel: str) -> bool:

@@ -149,9 +149,12 @@ async def test_paypal_evidence_is_looked_at_first_then_sent_once(paypal, paypal_
     [sent] = received.evidences
     assert sent["evidence_type"] == "PROOF_FOR_SOFTWARE_OR_SERVICE_DELIVERED"
     assert sent["notes"].startswith(EVIDENCE.statement) and "Refund policy: Refunds within 14 days." in sent["notes"]
-    # Now under review: PayPal takes no more, and the bot says so without asking PayPal to refuse it.
+    # The same step again (its answer was lost): PayPal shows the evidence given, so it is done, not refused.
+    assert await paypal_desk.provide("PP-D-INT1", EVIDENCE, idempotency_key="dispute-evidence:2:v1") == outcome
+    # Other evidence now: PayPal takes no more, and the bot says so without asking PayPal to refuse it.
+    other = Evidence(statement="Something else entirely.")
     with pytest.raises(ProviderError, match="no longer takes evidence for this dispute \\(it is under review\\)"):
-        await paypal_desk.provide("PP-D-INT1", EVIDENCE, idempotency_key="dispute-evidence:2:v2")
+        await paypal_desk.provide("PP-D-INT1", other, idempotency_key="dispute-evidence:2:v2")
     assert len([c for c in paypal.calls if c.path.endswith("/provide-evidence")]) == 1
 
 
