@@ -134,13 +134,13 @@ async def confirm_accept(
 ) -> Answer:
     dispute = await _dispute(session, meta)
     note = (modals.submitted(view, "note") or "").strip()
-    if not note:
-        return Answer(errors={"note": "Say a word to the provider (PayPal requires a note)."})
+    if dispute.provider == "paypal" and not note:
+        return Answer(errors={"note": "PayPal asks for a note with an accepted claim."})
     request = Ask(
         Kind.DISPUTE_ACCEPT,
         kinds.dispute_accept_key(dispute.provider_dispute_id),
         f"dispute {dispute.provider_dispute_id}",
-        {"dispute_id": dispute.id, "note": note[:STATEMENT_LIMIT]},
+        {"dispute_id": dispute.id} | ({"note": note[:STATEMENT_LIMIT]} if note else {}),
         customer_id=dispute.customer_id,
         report=_report(meta),
     )

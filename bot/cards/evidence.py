@@ -101,13 +101,10 @@ def accept_modal(dispute: Dispute, metadata: dict[str, Any]) -> View:
             f"Accept the dispute? The customer keeps {amount}, the dispute closes as lost, and no evidence can be "
             "given afterwards."
         ),
-        _text_input(
-            "note",
-            "Note to the provider",
-            initial="We accept the customer's claim.",
-            multiline=True,
-        ),
     ]
+    if dispute.provider == "paypal":
+        # PayPal asks for a note with an accepted claim; Stripe's close takes none.
+        blocks.append(_text_input("note", "Note to PayPal", initial="We accept the customer's claim.", multiline=True))
     return modal(ViewId.DISPUTE_ACCEPT, "Accept dispute", "Accept dispute", blocks, metadata)
 
 

@@ -226,9 +226,6 @@ async def _add_actions(
         if isinstance(subject, Payment)
         else (Subject.TICKET if isinstance(subject, Ticket) else Subject.DISPUTE)
     )
-    if isinstance(subject, Dispute):
-        await _add_dispute_buttons(card, subject, offered)
-        return
     buttons = action_buttons(
         subject_name,
         subject.id,
@@ -238,11 +235,17 @@ async def _add_actions(
         refundable=await _refundable(session, subject, offered),
         customer_email=bool(customer and customer.email),
     )
+    if isinstance(subject, Dispute) and (answers := _dispute_answers(subject, offered)):
+        # The dispute's own answers come first, beside what can be done about its customer.
+        if buttons is None:
+            buttons = actions(*answers, block_id=f"actions:{subject_name}:{subject.id}")
+        else:
+            buttons["elements"] = answers + buttons["elements"]
     if buttons is not None:
         card.blocks.append(buttons)
 
 
-async def _add_dispute_buttons(card: Card, dispute: Dispute, offered: Offered) -> None:
+def _dispute_answers(dispute: Dispute, offered: Offered) -> list:
     """A dispute is settled through its provider: answered, or conceded; never refunded beside it."""
     state = dispute.evidence_state
     answerable = (
@@ -251,8 +254,7 @@ async def _add_dispute_buttons(card: Card, dispute: Dispute, offered: Offered) -
         and state not in (EvidenceState.SUBMITTED, EvidenceState.ACCEPTED)
     )
     staged = dispute.provider == "stripe" and state == EvidenceState.STAGED
-    if buttons := dispute_buttons(dispute.id, answerable=answerable, staged=staged):
-        card.blocks.append(actions(*buttons, block_id=f"actions:dispute:{dispute.id}"))
+    return dispute_buttons(dispute.id, answerable=answerable, staged=staged)
 
 
 async def _refundable(session: AsyncSession, subject: Payment | Ticket | Dispute, offered: Offered) -> bool:

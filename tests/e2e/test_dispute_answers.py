@@ -82,6 +82,7 @@ async def test_a_stripe_dispute_is_staged_from_slack_then_submitted_to_the_bank(
         card = await stripe_dispute_card(bot, slack, stripe_api, "dp_ev01", "pi_ev01")
         assert has_button(card, ActionId.DISPUTE_EVIDENCE) and not has_button(card, ActionId.DISPUTE_SUBMIT)
         assert not has_button(card, ActionId.REFUND)  # a disputed payment is settled through the dispute
+        assert has_button(card, ActionId.REVOKE) and has_button(card, ActionId.PART_WAYS)  # the customer's, as before
         await bot.click(slack, ActionId.DISPUTE_EVIDENCE, button_value(card, ActionId.DISPUTE_EVIDENCE), user=OWNER)
         # The modal opens at once; the licence activity is looked up after and filled in.
         await slack.wait_for(lambda s: bool(s.views) and "activated on" in view_text(newest_view(s)))
