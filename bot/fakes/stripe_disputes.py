@@ -104,7 +104,8 @@ class StripeDisputeDesk:
         self._now = now
         self.files: dict[str, StoredFile] = {}
         self.disputes: dict[str, FakeDisputeState] = {}
-        self.allow_disputes = True  # False: the API key is a restricted key without dispute write access
+        # False: the API key is a restricted key without write access to disputes and files.
+        self.allow_disputes = True
 
     def add_dispute(
         self,
@@ -140,6 +141,7 @@ class StripeDisputeDesk:
         app.router.add_post(DISPUTES_PATH + "/{id}/close", self._close)
 
     async def _upload(self, request: web.Request) -> web.Response:
+        self._check_permission()
         form = await request.post()
         upload = form.get("file")
         purpose = form.get("purpose")
@@ -211,7 +213,8 @@ class StripeDisputeDesk:
         if not self.allow_disputes:
             message = (
                 "The provided key 'rk_test_****' does not have the required permissions for this endpoint on "
-                "account 'acct_fake'. Having the 'rak_dispute_write' permission would allow this request to continue."
+                "account 'acct_fake'. Having the 'rak_dispute_write' and 'rak_file_write' permissions would allow this "
+                "request to continue."
             )
             raise _ApiError(403, message, error_type="invalid_request_error", code="secret_key_required")
 

@@ -127,6 +127,9 @@ async def test_a_key_without_dispute_access_is_told_plainly(stripe_api, stripe_d
     with pytest.raises(ProviderError) as refused:
         await stripe_desk.accept("dp_int01", "ok", idempotency_key="k-perm")
     assert "may not answer disputes" in str(refused.value) and not refused.value.retryable
+    with pytest.raises(ProviderError, match="evidence upload failed: the Stripe API key may not answer disputes"):
+        await stripe_desk.provide("dp_int01", EVIDENCE, idempotency_key="k-perm-2")
+    assert not stripe_api.disputes.files
     assert stripe_api.disputes.disputes["dp_int01"].status == "needs_response"
 
 
