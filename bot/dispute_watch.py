@@ -10,14 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import OnCall, raise_alert, resolve_alerts
 from bot.cards.blocks import duration, humanise, slack_date
-from bot.cards.dispute import CLOSED_STATUSES
+from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
+from bot.evidence import EvidenceState
 from bot.models import Dispute
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall import AlertKind, ReminderLevel, Urgency, deadline_reminders, reminder_due, route
 
-# Stripe's and PayPal's words for "the evidence was sent and the provider is deciding".
-EVIDENCE_IN_STATUSES = frozenset({"under_review", "warning_under_review"})
 _LOUDNESS = {ReminderLevel.HEADS_UP: "⏳", ReminderLevel.SOON: "⏰", ReminderLevel.FINAL: "🚨"}
 
 
@@ -61,6 +60,8 @@ async def remind(
     dispute = await session.get(Dispute, dispute_id, populate_existing=True)
     if dispute is None or dispute.evidence_due_at is None or _closed(dispute):
         return False
+    if dispute.evidence_state in (EvidenceState.SUBMITTED, EvidenceState.ACCEPTED):
+        return False  # answered from Slack: the deadline no longer needs anyone
     reminder = reminder_due(deadline_reminders(dispute.evidence_due_at, dispute.opened_at), dispute.reminded_at, now)
     if reminder is None:
         return False
@@ -73,11 +74,7 @@ async def remind(
     left = dispute.evidence_due_at - now
     text = (
         f"{_LOUDNESS[reminder.level]} *Evidence due in {duration(left)}* ({slack_date(dispute.evidence_due_at)}): "
-        + (
-            "submit it now, or accept the dispute."
-            if reminder.level is ReminderLevel.FINAL
-            else "gather it and submit it in time."
-        )
+        + _what_is_left(dispute, reminder.level)
     )
     if channel is not None and dispute.slack_ts is not None:
         queue.reply(
@@ -112,6 +109,17 @@ async def settle_dispute_alerts(session: AsyncSession, dispute: Dispute, now: da
     elif status in EVIDENCE_IN_STATUSES:
         kinds = (AlertKind.DISPUTE_OPENED, AlertKind.DISPUTE_DEADLINE)
         await resolve_alerts(session, Subject.DISPUTE, dispute.id, "the evidence is in", now, kinds=kinds)
+
+
+def _what_is_left(dispute: Dispute, level: ReminderLevel) -> str:
+    if dispute.evidence_state == EvidenceState.STAGED:
+        return (
+            "the evidence is *staged but not submitted*: the bank sees nothing until someone presses "
+            "*Submit to the bank* on the dispute."
+        )
+    if level is ReminderLevel.FINAL:
+        return "no evidence yet: prepare and submit it now, or accept the dispute."
+    return "no evidence yet: prepare it with *Prepare evidence…* on the dispute, and submit it in time."
 
 
 def _closed(dispute: Dispute) -> bool:

@@ -204,6 +204,9 @@ class Dispute(SlackPlaced, Base):
     updated_at: Mapped[datetime]
     # When the last evidence-deadline reminder went out: the reminder timer's state, so none is sent twice.
     reminded_at: Mapped[datetime | None]
+    # The answer given from Slack (bot.evidence.EvidenceState): staged, submitted or accepted, and when.
+    evidence_state: Mapped[str | None] = mapped_column(String(16))
+    evidence_at: Mapped[datetime | None]
 
     payment: Mapped[Payment | None] = relationship()
     customer: Mapped[Customer | None] = relationship()

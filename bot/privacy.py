@@ -50,7 +50,7 @@ ERASED = "[erased]"
 ERASED_PAYLOAD = {"erased": ERASED}
 
 # Action parameters that quote or name a person (the same ones the audit trail keeps out of its hashed part).
-_PERSONAL_PARAMS = ("email", "body", "note", "retry_of_error")
+_PERSONAL_PARAMS = ("email", "body", "note", "retry_of_error", "statement", "access_log")
 # How an action's report names what it was about: a card label, often the customer's name or email.
 _REPORT_LABELS = ("what", "subject_label")
 

@@ -380,6 +380,7 @@ def _offered(providers: Providers) -> Offered:
         licences=providers.licences is not None,
         mailing_list=providers.mailing_list is not None,
         replies=providers.mailer is not None,
+        dispute_providers=frozenset(providers.disputes),
     )
 
 

@@ -193,6 +193,9 @@ class Settings(BaseSettings):
     risk_minutes_per_message: float = Field(default=10.0, ge=0)
     risk_hourly_cost: Decimal = Field(default=Decimal(30), ge=0)  # in the main currency, e.g. 30 or 27.50
     risk_signals_to_part: int = Field(default=2, ge=0)
+    # The shop's refund policy, as the customer saw it: sent with dispute evidence (a bank reads it), and
+    # pre-filled in the "Prepare evidence" form. Slack-free plain text; a URL to the policy page works too.
+    refund_policy: str = Field(default="", max_length=20_000)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -41,6 +41,9 @@ class ActionId(StrEnum):
     # On approval cards and the owners' Home tab; each value is a refund approval's id.
     APPROVE_REFUND = "refund-approve"
     DECLINE_REFUND = "refund-decline"
+    DISPUTE_EVIDENCE = "dispute-evidence-open"  # value: "dispute:<id>", as the other card buttons
+    DISPUTE_SUBMIT = "dispute-submit-open"
+    DISPUTE_ACCEPT = "dispute-accept-open"
 
 
 class ViewId(StrEnum):
@@ -53,6 +56,9 @@ class ViewId(StrEnum):
     REPLY = "reply-send"
     NOTE = "note-add"
     REPLY_HELD = "reply-held"  # pushed over the reply modal when the draft reads as abusive or sarcastic
+    DISPUTE_EVIDENCE = "dispute-evidence-confirm"
+    DISPUTE_SUBMIT = "dispute-submit-confirm"
+    DISPUTE_ACCEPT = "dispute-accept-confirm"
 
 
 class Shortcut(StrEnum):

@@ -23,6 +23,9 @@ class Kind(StrEnum):
     NOTE = "note"
     CLOSE_TICKET = "close-ticket"
     PART_WAYS = "part-ways"
+    DISPUTE_EVIDENCE = "dispute-evidence"
+    DISPUTE_SUBMIT = "dispute-submit"
+    DISPUTE_ACCEPT = "dispute-accept"
 
 
 PERMISSION = {
@@ -34,6 +37,9 @@ PERMISSION = {
     Kind.NOTE: Action.REPLY,
     Kind.CLOSE_TICKET: Action.PART_WAYS,
     Kind.PART_WAYS: Action.PART_WAYS,
+    Kind.DISPUTE_EVIDENCE: Action.ANSWER_DISPUTE,
+    Kind.DISPUTE_SUBMIT: Action.ANSWER_DISPUTE,
+    Kind.DISPUTE_ACCEPT: Action.ANSWER_DISPUTE,
 }
 
 
@@ -75,6 +81,20 @@ def part_ways_key(customer_id: int, confirmation_id: str) -> str:
     # Parting ways is asked per confirmation; its steps carry their own keys, so a step done before is not
     # done again, whichever part-ways asks for it.
     return f"part-ways:{customer_id}:{_short(confirmation_id)}"
+
+
+def dispute_evidence_key(dispute_id: int, confirmation_id: str) -> str:
+    # Evidence may be staged again, edited, before it is submitted: each confirmed form is its own request.
+    return f"dispute-evidence:{dispute_id}:{_short(confirmation_id)}"
+
+
+def dispute_submit_key(provider_dispute_id: str) -> str:
+    # A dispute is submitted once, whoever asks and however often: the key names the dispute alone.
+    return f"dispute-submit:{_short(provider_dispute_id)}"
+
+
+def dispute_accept_key(provider_dispute_id: str) -> str:
+    return f"dispute-accept:{_short(provider_dispute_id)}"
 
 
 def _short(value: str) -> str:

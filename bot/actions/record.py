@@ -128,7 +128,7 @@ async def _audit(
 
 # Parameters that name or quote a person stay out of the hashed part of the audit trail (they go in `subject`
 # or nowhere), so that forgetting a customer does not break the chain.
-_PERSONAL_PARAMS = frozenset({"email", "body", "note", "retry_of_error"})
+_PERSONAL_PARAMS = frozenset({"email", "body", "note", "retry_of_error", "statement", "access_log"})
 
 
 def public_params(params: dict[str, Any]) -> dict[str, Any]:

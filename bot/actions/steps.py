@@ -16,17 +16,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions import dispute_steps
 from bot.actions.approvals import not_approved_reason
 from bot.actions.desk_steps import tell_desk
 from bot.actions.kinds import Kind
 from bot.alerts import resolve_alerts
 from bot.cards.outcomes import masked
 from bot.errors import ProviderError
+from bot.evidence.pack import conversation_for
 from bot.helpdesks import desk_name
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
 from bot.mailbox.store import remember, thread_ids
-from bot.models import ActionRecord, Customer, Payment, Refund, RefundApproval, Ticket, TicketMessage
+from bot.models import ActionRecord, Customer, Dispute, Payment, Refund, RefundApproval, Ticket, TicketMessage
 from bot.money import format_money
 from bot.outbox.queue import Subject
 from bot.waiting_watch import team_replied
@@ -52,6 +54,9 @@ class Facts:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     approval: RefundApproval | None = None  # a big refund's second-owner approval
+    # A dispute being answered, and the customer's conversation as a PDF when it goes with the evidence.
+    dispute: Dispute | None = None
+    conversation: bytes | None = None
 
 
 class Steps:
@@ -65,6 +70,9 @@ class Steps:
             Kind.REPLY: self._reply,
             Kind.NOTE: self._note,
             Kind.CLOSE_TICKET: self._close,
+            Kind.DISPUTE_EVIDENCE: self._dispute_evidence,
+            Kind.DISPUTE_SUBMIT: self._dispute_submit,
+            Kind.DISPUTE_ACCEPT: self._dispute_accept,
         }
 
     async def facts(self, session: AsyncSession, action: ActionRecord) -> Facts:
@@ -75,7 +83,16 @@ class Steps:
         in_reply_to, references = await thread_ids(session, ticket.external_id) if ticket else (None, ())
         approval_id = action.params.get("approval_id")
         approval = await session.get(RefundApproval, approval_id) if approval_id else None
-        return Facts(payment, ticket, customer, in_reply_to, references, approval)
+        dispute = conversation = None
+        if action.kind in dispute_steps.DISPUTE_KINDS:
+            dispute = await session.get(Dispute, action.params["dispute_id"])
+            if dispute is not None and payment is None and dispute.payment_id:
+                payment = await session.get(Payment, dispute.payment_id)
+            if dispute is not None and action.params.get("attach"):
+                # Read up to when it was confirmed: a retry makes the same file.
+                until = datetime.fromisoformat(action.params["asked_at"])
+                conversation = await conversation_for(session, dispute, until)
+        return Facts(payment, ticket, customer, in_reply_to, references, approval, dispute, conversation)
 
     async def call(self, action: ActionRecord, facts: Facts) -> Done:
         return await self._calls[action.kind](action, facts)
@@ -100,6 +117,8 @@ class Steps:
                 taken.source_assignee = done.result["desk_assignee"]
         elif action.kind == Kind.CLOSE_TICKET:
             await _close_ticket(session, action.ticket_id, now)
+        elif action.kind in dispute_steps.DISPUTE_KINDS:
+            await dispute_steps.record_answer(session, action, done.result["state"], now)
         return None
 
     async def _refund(self, action: ActionRecord, facts: Facts) -> Done:
@@ -240,6 +259,21 @@ class Steps:
         reference = await self._tell_help_desk(action, ticket, "closed")
         return Done("closed the ticket; the help desk knows", {"help_desk": True}, reference)
 
+    async def _dispute_evidence(self, action: ActionRecord, facts: Facts) -> Done:
+        dispute = _dispute(facts)
+        summary, result, file_id = await dispute_steps.provide_evidence(
+            self.providers, action, dispute, facts.payment, facts.customer, facts.conversation
+        )
+        return Done(summary, result, file_id)
+
+    async def _dispute_submit(self, action: ActionRecord, facts: Facts) -> Done:
+        summary, result = await dispute_steps.submit_evidence(self.providers, action, _dispute(facts))
+        return Done(summary, result)
+
+    async def _dispute_accept(self, action: ActionRecord, facts: Facts) -> Done:
+        summary, result = await dispute_steps.accept_dispute(self.providers, action, _dispute(facts))
+        return Done(summary, result)
+
     async def _tell_help_desk(
         self, action: ActionRecord, ticket: Ticket, kind: str, *, body: str | None = None, key_suffix: str = ""
     ) -> str:
@@ -259,6 +293,12 @@ class Steps:
 def reply_subject(subject: str) -> str:
     """`Re: <subject>`, once: mail clients (Gmail) thread a reply only when the subject matches."""
     return subject if subject[:3].lower() == "re:" else f"Re: {subject}"
+
+
+def _dispute(facts: Facts) -> Dispute:
+    if facts.dispute is None:
+        raise ProviderError("supportbot", "the dispute is no longer on record")
+    return facts.dispute
 
 
 def _ticket(facts: Facts) -> Ticket:

@@ -17,6 +17,7 @@ class Offered:
     licences: bool = False
     mailing_list: bool = False
     replies: bool = False  # SMTP configured (tickets with a callback can always be answered)
+    dispute_providers: frozenset[str] = field(default_factory=frozenset)  # whose disputes can be answered
 
 
 def action_buttons(
@@ -50,3 +51,15 @@ def action_buttons(
         return None
     elements = [button(action_id, label, value, style) for action_id, label, style in buttons]
     return actions(*elements, block_id=f"actions:{value}")
+
+
+def dispute_buttons(dispute_id: int, *, answerable: bool, staged: bool) -> list[Block]:
+    """An open dispute's answers: prepare the evidence, submit what is staged (Stripe), or concede."""
+    if not answerable:
+        return []
+    value = f"dispute:{dispute_id}"
+    buttons = [button(ActionId.DISPUTE_EVIDENCE, "Prepare evidence…", value, None if staged else "primary")]
+    if staged:
+        buttons.append(button(ActionId.DISPUTE_SUBMIT, "Submit to the bank…", value, "primary"))
+    buttons.append(button(ActionId.DISPUTE_ACCEPT, "Accept dispute…", value, "danger"))
+    return buttons

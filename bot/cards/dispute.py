@@ -20,10 +20,15 @@ from bot.cards.blocks import (
     section,
     slack_date,
 )
+from bot.evidence import evidence_words
 from bot.models import Customer, Dispute, Payment, Ticket
 from bot.money import format_money
 from bot.store import CustomerHistory
 
+_ANSWER_MARKS = {"staged": "📎", "submitted": "🏦", "accepted": "🏳️"}
+# Stripe's and PayPal's words (lower-cased) for "the evidence was sent and the provider is deciding": no more
+# evidence is taken, whoever sent it.
+EVIDENCE_IN_STATUSES = frozenset({"under_review", "warning_under_review"})
 CLOSED_STATUSES = frozenset({"won", "lost", "resolved", "closed", "charge_refunded", "warning_closed"})
 
 
@@ -49,6 +54,7 @@ def dispute_card(
                 customer_label(customer.email if customer else None, customer.name if customer else None),
             ),
             ("History", history_line(history)),
+            *([("Our answer", _answer(dispute))] if dispute.evidence_state else []),
         ),
         section(_disputed_sale(payment)),
     ]
@@ -66,6 +72,12 @@ def dispute_card(
         )
     )
     return Card(f"Dispute: {amount} · {reason} · {status}", blocks)
+
+
+def _answer(dispute: Dispute) -> str:
+    words = evidence_words(dispute.evidence_state).capitalize()
+    when = f" ({slack_date(dispute.evidence_at)})" if dispute.evidence_at else ""
+    return f"{_ANSWER_MARKS.get(dispute.evidence_state or '', '')} {words}{when}"
 
 
 def evidence_due(dispute: Dispute, now: datetime, closed: bool) -> str:

@@ -26,6 +26,7 @@ from bot.cards.blocks import (
     slack_date,
 )
 from bot.cards.text import mention
+from bot.evidence import evidence_words
 from bot.home.snapshot import AlertLine, DisputeLine, HomeSnapshot, TicketLine
 from bot.money import format_money, format_totals
 from bot.policies.permissions import Role
@@ -180,7 +181,8 @@ def _dispute(line: DisputeLine, snapshot: HomeSnapshot) -> str:
         left = line.due_at - snapshot.now
         due = f"{'🔴' if left.days < 2 else '🟢'} evidence due {slack_date(line.due_at)} (in {duration(left)})"
     provider = provider_name(line.provider)
-    return f"{link(line.link, f'{provider} dispute · {amount}')}{reason}{status}\n{due}"
+    evidence = f" · evidence {evidence_words(line.evidence_state)}"
+    return f"{link(line.link, f'{provider} dispute · {amount}')}{reason}{status}\n{due}{evidence}"
 
 
 def _today(snapshot: HomeSnapshot) -> list[Block]:

@@ -17,6 +17,9 @@ NOUNS: dict[str, str] = {  # by Kind; the column holds its value
     Kind.NOTE: "note",
     Kind.CLOSE_TICKET: "closing of the ticket",
     Kind.PART_WAYS: "parting of ways",
+    Kind.DISPUTE_EVIDENCE: "dispute evidence",
+    Kind.DISPUTE_SUBMIT: "submission of the evidence",
+    Kind.DISPUTE_ACCEPT: "acceptance of the dispute",
 }
 MARKS: dict[str, str] = {
     Kind.REFUND: "↩️",
@@ -27,6 +30,9 @@ MARKS: dict[str, str] = {
     Kind.NOTE: "📝",
     Kind.CLOSE_TICKET: "🗂️",
     Kind.PART_WAYS: "👋",
+    Kind.DISPUTE_EVIDENCE: "📎",
+    Kind.DISPUTE_SUBMIT: "🏦",
+    Kind.DISPUTE_ACCEPT: "🏳️",
 }
 
 

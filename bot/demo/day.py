@@ -248,6 +248,11 @@ def _refund_and_disputes() -> Iterator[Scene]:
         ),
     )
     yield Scene(
+        at("16:55"),
+        "Olivia answers the PayPal dispute from Slack: the evidence is prepared from what the bot knows",
+        team_does="answer-dispute:PP-D-4711",
+    )
+    yield Scene(
         at("17:30"),
         "Evidence sent; the chargeback is won",
         (

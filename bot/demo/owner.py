@@ -6,6 +6,7 @@ Requests go to the bot's /slack/events signed with the signing secret, exactly a
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 
@@ -59,8 +60,10 @@ class SlackPerson:
     async def _newest_view(self, settled_when: str | None, timeout: float = 10.0) -> dict:  # noqa: ASYNC109
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
-            if self.slack.views:
-                view = list(self.slack.views.values())[-1]
+            # A person sees the modals opened for them only (the bot seals each with its requester).
+            mine = [view for view in self.slack.views.values() if _opened_for(view) == self.user_id]
+            if mine:
+                view = mine[-1]
                 blocks = {block.get("block_id") for block in view["blocks"]}
                 if settled_when is None or settled_when in blocks:
                     return view
@@ -73,6 +76,14 @@ class SlackPerson:
     async def _post(self, body: str) -> None:
         async with self.http.post(f"{self.bot_url}/slack/events", data=body, headers=self._signed(body)) as r:
             r.raise_for_status()
+
+
+def _opened_for(view: dict) -> str | None:
+    _, _, state = str(view.get("private_metadata") or "").partition(".")
+    try:
+        return json.loads(state).get("by")
+    except (ValueError, AttributeError):
+        return None
 
 
 def card_of(slack: FakeSlack, channel: str, needle: str) -> Message:

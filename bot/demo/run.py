@@ -118,6 +118,7 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             terminal.say(f"  Slack 429 answers provoked: {sum(slack.rate_limited.values())}")
             _print_providers(terminal, stripe_api, keygen, mailchimp, helpdesk)
             _print_mail(terminal, imap, smtp)
+            _print_dispute_answers(terminal, paypal)
             terminal.rule(f"The audit trail (times in Berlin, {TEAM_ZONE.key})")
             terminal.say(*trail)
             if chart is not None:
@@ -210,6 +211,15 @@ def _print_mail(terminal: Terminal, imap: FakeImap, smtp: FakeSmtp) -> None:
     terminal.say(f"  Mailbox: {len(imap.mails)} mail(s) read from {SHOP_ADDRESS}; {changed}")
     for sent in smtp.messages:
         terminal.say(f"  SMTP: “{sent.message['Subject']}” to {', '.join(sent.rcpt_tos)}")
+
+
+def _print_dispute_answers(terminal: Terminal, paypal: FakePayPal) -> None:
+    for received in paypal.dispute_desk.evidence:
+        kinds = ", ".join(e["evidence_type"] for e in received.evidences)
+        files = ", ".join(name for name, _ in received.files.values()) or "no file"
+        terminal.say(
+            f"  PayPal: evidence on {received.dispute_id} ({kinds}; {files}), request id {received.request_id}"
+        )
 
 
 async def _audit_trail(runtime: Runtime) -> list[str]:

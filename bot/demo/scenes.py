@@ -104,6 +104,8 @@ class Stage:
             await self._part_ways(self.people["U0OLIVIA"])
         elif scene.team_does == "home-tabs":
             await show_home_tabs(self.runtime, self.slack, self.terminal)
+        elif scene.team_does and scene.team_does.startswith("answer-dispute:"):
+            await self._answer_dispute(self.people["U0OLIVIA"], scene.team_does.split(":", 1)[1])
 
     async def _tick(self) -> None:
         await self.runtime.timers.tick()
@@ -183,6 +185,8 @@ class Stage:
             headers = {"Stripe-Signature": signature}
         elif delivery.provider == "paypal":
             headers = signing.paypal.sign_webhook(delivery.event, signing.paypal_webhook_id, at=self.clock.now())
+            if (resource := delivery.event.get("resource") or {}).get("dispute_id"):
+                signing.paypal.add_dispute(resource)  # PayPal holds the dispute it tells us of, as it stands
         else:
             headers = {
                 tickets_webhooks.TIMESTAMP_HEADER: str(now),
@@ -300,6 +304,21 @@ class Stage:
             self.terminal.say("  She confirms.")
 
         await self._beat(confirm, await self._audited("part-ways"), preface)
+
+    async def _answer_dispute(self, olivia: SlackPerson, needle: str) -> None:
+        card = card_of(self.slack, "C0DISPUTES", needle)
+        self.terminal.say("  Olivia clicks [ Prepare evidence… ] on the dispute card; the form comes pre-filled:")
+        await olivia.click(card, ActionId.DISPUTE_EVIDENCE)
+        shown: list[str] = []
+
+        async def confirm() -> None:
+            shown.append(await olivia.confirm_newest_modal(settled_when="access_log"))
+
+        def preface() -> None:
+            self.terminal.quote(shown[0])
+            self.terminal.say("  She reads it and sends it.")
+
+        await self._beat(confirm, await self._audited("dispute-evidence"), preface)
 
 
 def _about(delivery: Delivery) -> str:

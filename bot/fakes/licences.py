@@ -55,6 +55,7 @@ class FakeKeygen(FakeHttpServer):
         self.licences: dict[str, _KeygenLicence] = {}  # by id
         self._users: dict[str, str] = {}  # email -> id
         self._products: dict[str, str] = {}  # id -> name
+        self.machines: list[dict[str, Any]] = []  # Keygen machine resources (activations)
 
     def add_licence(
         self, key: str, email: str, product: str, status: str = "active", *, name: str | None = None
@@ -69,6 +70,22 @@ class FakeKeygen(FakeHttpServer):
         self.licences[licence.id] = licence
         return licence.id
 
+    def add_machine(self, licence_id: str, fingerprint: str, name: str, platform: str, at: datetime) -> None:
+        """An activation of the licence on a device, as Keygen records one (and its last heartbeat)."""
+        stamp = _iso(at)
+        self.machines.append(
+            {
+                "id": str(uuid.uuid4()),
+                "type": "machines",
+                "attributes": {
+                    **{"fingerprint": fingerprint, "name": name, "platform": platform, "hostname": None},
+                    **{"ip": "192.0.2.10", "cores": 8, "requireHeartbeat": False, "heartbeatStatus": "NOT_STARTED"},
+                    **{"lastHeartbeat": None, "metadata": {}, "created": stamp, "updated": stamp},
+                },
+                "relationships": {"license": {"data": {"type": "licenses", "id": licence_id}}},
+            }
+        )
+
     def status_of(self, key: str) -> str | None:
         """The licence's status in our lower-case words, or None once it is revoked."""
         licence = self._find(key)
@@ -78,6 +95,7 @@ class FakeKeygen(FakeHttpServer):
         base = "/v1/accounts/{account}"
         app.router.add_get(f"{base}/licenses", self._list)
         app.router.add_get(f"{base}/products/{{product}}", self._product)
+        app.router.add_get(f"{base}/machines", self._machines)
         app.router.add_post(f"{base}/licenses/{{licence}}/actions/suspend", self._suspend)
         app.router.add_delete(f"{base}/licenses/{{licence}}/actions/revoke", self._revoke)
 
@@ -110,6 +128,14 @@ class FakeKeygen(FakeHttpServer):
         next_page = f"{path}&page[number]={number + 1}" if number < pages else None
         links = {"self": f"{path}&page[number]={number}", "next": next_page}
         body = {"data": [self._resource(licence) for licence in page], "links": links, "meta": {"count": len(matching)}}
+        return web.json_response(body, content_type=JSONAPI)
+
+    async def _machines(self, request: web.Request) -> web.Response:
+        # Keygen's `license` filter takes the licence's id or its key.
+        wanted = self._find(request.query.get("license", ""))
+        size = min(int(request.query.get("page[size]", "10")), 100)
+        found = [m for m in self.machines if wanted and m["relationships"]["license"]["data"]["id"] == wanted.id]
+        body = {"data": found[:size], "links": {"next": None}, "meta": {"count": len(found)}}
         return web.json_response(body, content_type=JSONAPI)
 
     async def _product(self, request: web.Request) -> web.Response:

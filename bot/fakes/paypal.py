@@ -123,9 +123,17 @@ class FakePayPal(LoopbackServer):
         self._refunds_by_request_id: dict[str, dict] = {}
         # Orders and the transaction search; its index lags on `now`, the clock of the bot under test.
         self.orders = FakeOrders(now or (lambda: datetime.now(UTC)), lambda: self.base_url)
+        # Evidence and accept-claim live in their own module, which builds on this one's errors (so imported here).
+        from bot.fakes.paypal_disputes import PayPalDisputeDesk
+
+        self.dispute_desk = PayPalDisputeDesk(self._disputes)
 
     def _app(self) -> web.Application:
-        app = web.Application(middlewares=[self._record, self._inject_faults, self._authenticate, _answer_errors])
+        from bot.fakes.paypal_disputes import BODY_LIMIT
+
+        middlewares = [self._record, self._inject_faults, self._authenticate, _answer_errors]
+        app = web.Application(middlewares=middlewares, client_max_size=BODY_LIMIT)
+        self.dispute_desk.routes(app)
         app.router.add_post(TOKEN_PATH, self._token)
         app.router.add_post(VERIFY_PATH, self._verify_webhook_signature)
         app.router.add_post("/v2/payments/captures/{capture_id}/refund", self._refund)
@@ -341,7 +349,7 @@ class FakePayPal(LoopbackServer):
                 issue="INVALID_RESOURCE_ID",
                 description="Requested resource ID was not found.",
             )
-        return web.json_response(dispute)
+        return web.json_response(self.dispute_desk.shown(dispute))
 
 
 @asynccontextmanager

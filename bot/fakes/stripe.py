@@ -1,4 +1,5 @@
-"""A fake Stripe API on 127.0.0.1 for tests and the offline demo: refunds, payment intents, customers, account.
+"""A fake Stripe API on 127.0.0.1 for tests and the offline demo: refunds, payment intents, customers, account,
+and (bot.fakes.stripe_disputes) evidence files and disputes.
 
 It speaks Stripe's wire format as stripe-python sends and reads it: a Bearer secret key, form-encoded bodies
 with `metadata[...]` keys, `{"error": {...}}` bodies with Stripe's types and codes, and Stripe's idempotency:
@@ -131,11 +132,18 @@ class FakeStripe(LoopbackServer):
         self._payments: dict[str, _Payment] = {}
         self._customers: dict[str, dict[str, Any]] = {}
         self._saved: dict[str, _Saved] = {}
+        # Files and disputes live in their own module, which builds on this one's errors (so imported here).
+        from bot.fakes.stripe_disputes import StripeDisputeDesk
+
+        self.disputes = StripeDisputeDesk(self._token, now)
 
     def _app(self) -> web.Application:
+        from bot.fakes.stripe_disputes import BODY_LIMIT
+
         # Faults sit outside idempotency, so an answer that is only late (status=None) is saved before the delay.
         middlewares = [self._record, self._inject_faults, self._authenticate, self._idempotency, _answer_errors]
-        app = web.Application(middlewares=middlewares)
+        app = web.Application(middlewares=middlewares, client_max_size=BODY_LIMIT)
+        self.disputes.routes(app)
         app.router.add_post(REFUNDS_PATH, self._create_refund)
         app.router.add_get(REFUNDS_PATH + "/{id}", self._get_refund)
         app.router.add_get("/v1/payment_intents/{id}", self._get_payment_intent)

@@ -1,4 +1,5 @@
-"""The buttons on cards: Take over, Reply, Refund, Revoke licence, Unsubscribe, Part ways; and Retry."""
+"""The buttons on cards: Take over, Reply, Refund, Revoke licence, Unsubscribe, Part ways, the dispute's answers;
+and Retry."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.confirm import Answer, retry_failed_steps, retry_reply, take_over
+from bot.actions.dispute_answers import DISPUTE_OFFERS
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import scope_of_button
@@ -27,7 +29,11 @@ _OPENS = {
     ActionId.REVOKE: Kind.REVOKE_LICENCE,
     ActionId.UNSUBSCRIBE: Kind.UNSUBSCRIBE,
     ActionId.PART_WAYS: Kind.PART_WAYS,
+    ActionId.DISPUTE_EVIDENCE: Kind.DISPUTE_EVIDENCE,
+    ActionId.DISPUTE_SUBMIT: Kind.DISPUTE_SUBMIT,
+    ActionId.DISPUTE_ACCEPT: Kind.DISPUTE_ACCEPT,
 }
+_OFFERS = OFFERS | DISPUTE_OFFERS
 _BY_ACTION_ID = {action_id.value: kind for action_id, kind in _OPENS.items()}
 
 
@@ -59,7 +65,7 @@ async def handle_card_button(
         requester=actor_of(body).id,
     )
     try:
-        await OFFERS[kind](deps, client, origin)
+        await _OFFERS[kind](deps, client, origin)
     except UsageError as exc:
         await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.actions import confirm
+from bot.actions import confirm, dispute_answers
 from bot.actions.confirm import Answer
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.modal_state import TamperedStateError, modal_state_for
@@ -29,6 +29,9 @@ _KINDS = {
     ViewId.REPLY: Kind.REPLY,
     ViewId.REPLY_HELD: Kind.REPLY,
     ViewId.NOTE: Kind.NOTE,
+    ViewId.DISPUTE_EVIDENCE: Kind.DISPUTE_EVIDENCE,
+    ViewId.DISPUTE_SUBMIT: Kind.DISPUTE_SUBMIT,
+    ViewId.DISPUTE_ACCEPT: Kind.DISPUTE_ACCEPT,
 }
 
 
@@ -85,6 +88,12 @@ async def _record(
             return await confirm.confirm_part_ways(session, view, meta, actor, now, list_name, deps.approvals)
         case Kind.NOTE:
             return await confirm_note(session, view, meta, actor, now)
+        case Kind.DISPUTE_EVIDENCE:
+            return await dispute_answers.confirm_evidence(session, view, meta, actor, now)
+        case Kind.DISPUTE_SUBMIT:
+            return await dispute_answers.confirm_submit(session, view, meta, actor, now)
+        case Kind.DISPUTE_ACCEPT:
+            return await dispute_answers.confirm_accept(session, view, meta, actor, now)
         case _ if view["callback_id"] == ViewId.REPLY_HELD:
             return await confirm.confirm_held_reply(session, view, meta, actor, now)
         case _:

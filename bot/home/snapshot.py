@@ -77,6 +77,7 @@ class DisputeLine:
     status: str | None
     due_at: datetime | None
     link: str | None
+    evidence_state: str | None = None  # our answer from Slack: staged, submitted, accepted
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ async def _disputes(session: AsyncSession) -> tuple[tuple[DisputeLine, ...], int
             status=dispute.status,
             due_at=dispute.evidence_due_at,
             link=archive_link(dispute.slack_channel, dispute.slack_ts),
+            evidence_state=dispute.evidence_state,
         )
         for dispute in disputes
     )

@@ -133,3 +133,33 @@ class Mailer(Protocol):
     async def send(self, email: OutgoingEmail) -> str:
         """Send by SMTP; returns the Message-ID sent."""
         ...
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A seller's answer to a dispute, in plain text, and the customer's conversation as a PDF."""
+
+    statement: str  # the seller's own words: what was sold, why the charge stands
+    product_description: str | None = None
+    refund_policy: str | None = None
+    access_log: str | None = None  # licence activations, downloads: that the customer used what they bought
+    receipt: str | None = None  # the sale as recorded: amount, date, reference
+    service_date: str | None = None  # when the product was delivered (YYYY-MM-DD)
+    customer_email: str | None = None
+    customer_name: str | None = None
+    conversation: bytes | None = None  # PDF
+
+
+@dataclass(frozen=True)
+class EvidenceOutcome:
+    state: str  # "staged" (Stripe's draft), "submitted" or "accepted"
+    provider_status: str  # the provider's own word for the dispute's status afterwards
+    file_id: str | None = None
+
+
+class DisputeDesk(Protocol):
+    async def provide(self, dispute_ref: str, evidence: Evidence, *, idempotency_key: str) -> EvidenceOutcome: ...
+
+    async def submit(self, dispute_ref: str, *, idempotency_key: str) -> EvidenceOutcome: ...
+
+    async def accept(self, dispute_ref: str, note: str, *, idempotency_key: str) -> EvidenceOutcome: ...

@@ -25,6 +25,7 @@ JSONAPI = "application/vnd.api+json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEYGEN_PAGE_SIZE = 100  # Keygen's largest page
 _KEYGEN_MAX_PAGES = 10
+_ACTIVITY_LICENCES = 10  # licences whose activations go into dispute evidence
 # Keygen finds a licence by its key in the URL only when the key is "URL-safe"; signed keys ("key/....")
 # are not, so those licences are named by their id instead.
 _URL_SAFE_KEY = re.compile(r"[A-Za-z0-9._~-]{1,255}")
@@ -94,6 +95,27 @@ class KeygenLicences:
             gone = " (a revoked licence no longer exists in Keygen)" if self.action == "revoke" else ""
             raise ProviderError(self.name, f"licence {short(licence, 40)} not found{gone}", status=404)
         raise self._error(self.action, answer)
+
+    async def activity_of(self, email: str) -> list[str]:
+        """Where and when the customer's licences were activated (Keygen's machines), one line each, newest
+        licences first: evidence that the customer received and used what they bought."""
+        lines: list[str] = []
+        for licence in (await self.licences_of(email))[:_ACTIVITY_LICENCES]:
+            params = {"license": licence.key, "page[size]": str(_KEYGEN_PAGE_SIZE)}
+            answer = await self._http.send("machine lookup", "GET", f"{self._base}/machines", params=params)
+            if answer.status != 200:
+                raise self._error("machine lookup", answer)
+            machines = answer.body.get("data") if isinstance(answer.body, dict) else None
+            if not isinstance(machines, list):
+                raise unreadable(self.name, "machine lookup")
+            label = f"Licence {_masked(licence.key)}" + (f" ({licence.product})" if licence.product else "")
+            if not machines:
+                lines.append(f"{label}: issued, never activated on a device")
+            for machine in machines:
+                attributes = machine.get("attributes") if isinstance(machine, dict) else None
+                if isinstance(attributes, dict):
+                    lines.append(f"{label}: {_activation(attributes)}")
+        return lines
 
     async def close(self) -> None:
         await self._http.close()
@@ -205,6 +227,25 @@ class SignedHttpLicences:
         detail = short(message) if isinstance(message, str) and message else None
         rejected = "check the shared secret, and that both clocks are right"
         return http_status_error(self.name, action, answer, detail, rejected=rejected)
+
+
+def _activation(attributes: dict[str, Any]) -> str:
+    device = _text(attributes.get("name")) or _text(attributes.get("hostname")) or "a device"
+    platform = _text(attributes.get("platform"))
+    fingerprint = _text(attributes.get("fingerprint"))
+    words = f"activated on {device}" + (f" ({platform})" if platform else "")
+    if created := _text(attributes.get("created")):
+        words += f" at {created}"
+    if fingerprint:
+        words += f", device fingerprint {_masked(fingerprint)}"
+    if heartbeat := _text(attributes.get("lastHeartbeat")):
+        words += f", last seen {heartbeat}"
+    return words
+
+
+def _masked(value: str) -> str:
+    # Enough of a key to recognise it in the dashboard, not enough to use it (evidence leaves the shop).
+    return value if len(value) <= 8 else f"{value[:4]}…{value[-4:]}"
 
 
 def _text(value: Any) -> str | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock, SystemClock
 from bot.integrations.contracts import (
     DeskWriteBack,
+    DisputeDesk,
     HelpDeskWriteBack,
     LicenceServer,
     Mailer,
@@ -14,6 +15,7 @@ from bot.integrations.contracts import (
     PaymentGateway,
     PeopleDirectory,
 )
+from bot.integrations.disputes import PayPalDisputes, StripeDisputes
 from bot.integrations.email import SmtpMailer
 from bot.integrations.freescout import FreeScoutDesk
 from bot.integrations.freshdesk import FreshdeskDesk
@@ -38,10 +40,11 @@ class Providers:
     desks: dict[str, DeskWriteBack] = field(default_factory=dict)
     # Slack users' emails, to find the same person in a desk (set by the runtime, which has the Slack client).
     people: PeopleDirectory | None = None
+    disputes: dict[str, DisputeDesk] = field(default_factory=dict)  # by provider: "stripe", "paypal"
 
     async def close(self) -> None:
         providers = (*self.gateways.values(), self.licences, self.mailing_list, self.helpdesk, self.mailer)
-        for provider in (*providers, *self.desks.values()):
+        for provider in (*providers, *self.desks.values(), *self.disputes.values()):
             close = getattr(provider, "close", None)
             if close is not None:
                 await close()
@@ -58,8 +61,12 @@ def build_providers(settings: Settings, paypal: PayPalClient | None, clock: Cloc
         providers.gateways["stripe"] = StripeRefunds(
             settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base, timeout=timeout
         )
+        providers.disputes["stripe"] = StripeDisputes(
+            settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base, timeout=timeout * 2
+        )
     if paypal is not None:
         providers.gateways["paypal"] = PayPalRefunds(paypal)
+        providers.disputes["paypal"] = PayPalDisputes(paypal)
     if settings.keygen_account or settings.keygen_token:
         settings.require("keygen_account", "keygen_token", reason="to revoke licences through Keygen")
         assert settings.keygen_account is not None and settings.keygen_token is not None

@@ -18,6 +18,7 @@ import stripe
 
 from bot.errors import ProviderError, UsageError
 from bot.integrations.contracts import RefundOutcome, RefundRequest
+from bot.integrations.disputes import stripe_base_addresses
 from bot.integrations.paypal import PayPalClient
 from bot.money import exponent, to_minor
 
@@ -73,7 +74,7 @@ class StripeRefunds:
         self._http = stripe.AIOHTTPClient(timeout=None)
         self._client = stripe.StripeClient(
             api_key,
-            base_addresses={"api": api_base.rstrip("/")},
+            base_addresses=stripe_base_addresses(api_base),
             http_client=self._http,
             max_network_retries=max_network_retries,
         )

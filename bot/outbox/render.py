@@ -15,10 +15,10 @@ from bot.actions.kinds import Kind
 from bot.alerts import plan_of
 from bot.cards.alerts import alert_card, dispute_alert_body
 from bot.cards.approval import approval_card
-from bot.cards.blocks import Card, context, section
-from bot.cards.buttons import Offered, action_buttons
+from bot.cards.blocks import Card, actions, context, section
+from bot.cards.buttons import Offered, action_buttons, dispute_buttons
 from bot.cards.digest import DigestFigures, digest_card
-from bot.cards.dispute import dispute_card
+from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES, dispute_card
 from bot.cards.morning import morning_card
 from bot.cards.outcomes import done_marks
 from bot.cards.quarantine import quarantine_notice
@@ -33,6 +33,7 @@ from bot.cards.waiting import (
     waiting_alert_body,
     waiting_note,
 )
+from bot.evidence import EvidenceState
 from bot.models import (
     ActionRecord,
     ActionStatus,
@@ -237,8 +238,26 @@ async def _add_actions(
         refundable=await _refundable(session, subject, offered),
         customer_email=bool(customer and customer.email),
     )
+    if isinstance(subject, Dispute) and (answers := _dispute_answers(subject, offered)):
+        # The dispute's own answers come first, beside what can be done about its customer.
+        if buttons is None:
+            buttons = actions(*answers, block_id=f"actions:{subject_name}:{subject.id}")
+        else:
+            buttons["elements"] = answers + buttons["elements"]
     if buttons is not None:
         card.blocks.append(buttons)
+
+
+def _dispute_answers(dispute: Dispute, offered: Offered) -> list:
+    """A dispute is settled through its provider: answered, or conceded; never refunded beside it."""
+    state = dispute.evidence_state
+    answerable = (
+        dispute.provider in offered.dispute_providers
+        and (dispute.status or "").lower() not in CLOSED_STATUSES | EVIDENCE_IN_STATUSES
+        and state not in (EvidenceState.SUBMITTED, EvidenceState.ACCEPTED)
+    )
+    staged = dispute.provider == "stripe" and state == EvidenceState.STAGED
+    return dispute_buttons(dispute.id, answerable=answerable, staged=staged)
 
 
 async def _refundable(session: AsyncSession, subject: Payment | Ticket | Dispute, offered: Offered) -> bool:

@@ -27,6 +27,7 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     DECIDE_REFUND = "decide-refund"  # approve or decline a big refund (who may approve: policies/approvals.py)
     CHOOSE_PREFERENCES = "choose-preferences"
+    ANSWER_DISPUTE = "answer-dispute"
 
 
 # What each action is called in a refusal a person reads.
@@ -44,6 +45,7 @@ _DESCRIBED = {
     Action.ACKNOWLEDGE: "acknowledging on-call alerts",
     Action.DECIDE_REFUND: "approving or declining refunds",
     Action.CHOOSE_PREFERENCES: "changing how the bot behaves",
+    Action.ANSWER_DISPUTE: "answering disputes",
 }
 AGENT_ACTIONS = frozenset(
     {

@@ -22,6 +22,7 @@ from bot.cards import (
     buttons,
     digest,
     dispute,
+    evidence,
     home,
     lookups,
     modals,
@@ -35,6 +36,7 @@ from bot.cards import (
     waiting,
 )
 from bot.cards.blocks import Card
+from bot.evidence.pack import Draft
 from bot.home.snapshot import (
     AlertLine,
     ApprovalLine,
@@ -183,6 +185,8 @@ def draw_all(text: str) -> dict[str, Any]:
         updated_at=NOW,
         slack_channel=OURS_CHANNEL,
         slack_ts="1764000000.000200",
+        evidence_state="staged",
+        evidence_at=NOW,
     )
     the_ticket = Ticket(
         id=4,
@@ -322,6 +326,8 @@ def draw_all(text: str) -> dict[str, Any]:
     rush = SaleDigest(id=7, channel=OURS_CHANNEL, opened_at=NOW, last_folded_at=NOW)
     figures = digest.DigestFigures(1, {"USD": 4900}, 1, Counter({text: 2}), [payment])
     choice = modals.Refundable(payment, 4000)
+    evidence_draft = Draft(the_dispute, payment, customer, text, text, text, text, 1, 2, text)
+    quiet_draft = Draft(the_dispute, None, None, None, None, None, None, 0, 0, text)
     licences = [Licence(text, product=text, status="active")]
     refund = Refund(
         id=14, payment_id=2, provider="stripe", provider_refund_id=text, amount_minor=900, currency="USD", reason=text
@@ -424,6 +430,15 @@ def draw_all(text: str) -> dict[str, Any]:
         "modals.reply_modal": lambda: modals.reply_modal(the_ticket, customer, "through the help desk", {}),
         "modals.held_reply_modal": lambda: modals.held_reply_modal("Careful", text, {}),
         "modals.note_modal": lambda: [modals.note_modal(t, text, {}) for t in (the_ticket, desk_ticket)],
+        "evidence.evidence_modal": lambda: (
+            [
+                evidence.evidence_modal(draft, text, log, {}, lookup_note=note)
+                for draft, log, note in ((evidence_draft, text, text), (quiet_draft, None, None))
+            ]
+            + [evidence.evidence_modal(evidence_draft, text, None, {}, looking=True)]
+        ),
+        "evidence.submit_modal": lambda: evidence.submit_modal(the_dispute, {}),
+        "evidence.accept_modal": lambda: evidence.accept_modal(the_dispute, {}),
         # Text builders whose result is queued and shown as mrkdwn.
         "replies.dispute_change_text": lambda: replies.dispute_change_text(text, before, after, text),
         "outcomes.succeeded_text": lambda: outcomes.succeeded_text(action, text, text),

@@ -114,6 +114,16 @@ def test_the_story_agrees_with_its_cards(shown: str) -> None:
     assert 'wording: "staff"' not in shown
 
 
+def test_the_paypal_dispute_is_answered_from_slack(shown: str) -> None:
+    scene = _scenes(shown)[
+        "Olivia answers the PayPal dispute from Slack: the evidence is prepared from what the bot knows"
+    ]
+    assert "Olivia clicks [ Prepare evidence… ]" in scene and "Your statement" in scene
+    assert "📎 @Olivia sent evidence to PayPal" in scene and "🏦 Submitted (today at 16:55)" in scene
+    assert "PayPal: evidence on PP-D-4711 (PROOF_FOR_SOFTWARE_OR_SERVICE_DELIVERED" in shown
+    assert "dispute-evidence succeeded  dispute PP-D-4711" in shown
+
+
 def test_the_day_ends_with_the_owner_parting_ways_on_record(shown: str) -> None:
     assert "Slack 429 answers provoked: 0" in shown
     assert "👋 *Parted ways* (@Olivia): every step done" in shown
@@ -121,7 +131,9 @@ def test_the_day_ends_with_the_owner_parting_ways_on_record(shown: str) -> None:
     assert "Keygen: licence TEAM-7F3K-9QX2-LM4P is suspended" in shown
     assert "Mailchimp: victor@example.net is unsubscribed" in shown
     assert "Help desk: ticket.closed on T-1077 by Olivia" in shown
-    assert "chain: 21 records, intact" in shown  # 17, and Sam's two email replies to Jun (attempted, succeeded)
+    # 17 for the day; Sam's two email replies to Jun (attempted, succeeded); Olivia's answer to the PayPal dispute
+    # (asked, then carried out).
+    assert "chain: 23 records, intact" in shown
     # Victor's ticket turns abusive: hidden, warned, on-call told; Sam's sharp draft is held, his calm one sent.
     assert "This customer's messages have turned abusive" in shown and "Tone so far: frustrated → abusive" in shown
     assert "#oncall new message" in shown and "Abusive message from victor@example.net" in shown

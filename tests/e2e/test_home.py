@@ -78,7 +78,7 @@ async def test_an_owner_sees_their_tickets_the_team_and_the_shop(database_url, s
     # On call: who now and next (rendered by Slack in each reader's own timezone).
     assert f"Now: <@{AGENT}>" in view and "next: <@U0SECOND>" in view
     # Disputes by deadline, today's figures, and the owners' own sections.
-    assert "Stripe dispute · $49.00" in view and "🔴 evidence due" in view
+    assert "Stripe dispute · $49.00" in view and "🔴 evidence due" in view and "evidence none yet" in view
     assert "Sales: *1* · $49.00" in view and "New tickets: *1*" in view
     assert "Delivery to Slack" in view and "All caught up" in view
     assert "Consider parting ways" in view

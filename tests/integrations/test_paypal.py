@@ -296,7 +296,10 @@ async def test_get_dispute_returns_paypals_dispute(fake: FakePayPal, client: Pay
     dispute = dispute_resource("PP-D-27803", value="42.50", currency="GBP", at=AT)
     fake.add_dispute(dispute)
 
-    assert await client.get_dispute("PP-D-27803") == dispute
+    served = await client.get_dispute("PP-D-27803")
+    assert {k: v for k, v in served.items() if k != "links"} == {k: v for k, v in dispute.items() if k != "links"}
+    # While it waits for the seller, PayPal links the actions the seller may take (HATEOAS).
+    assert [link["rel"] for link in served["links"]] == ["self", "provide_evidence", "accept_claim"]
 
 
 async def test_an_unknown_dispute_is_not_found(client: PayPalClient) -> None:
