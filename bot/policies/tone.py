@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.policies.tone_rules import COMPANY, ENGLISH_STOPWORDS, STAFF, Analysis, analyse
+
+if TYPE_CHECKING:
+    from bot.policies.tone_head import ToneHead
 
 MODEL_PATH = Path(__file__).with_name("tone_model.json")
 
@@ -69,14 +73,19 @@ class ModelScores:
     windows: tuple[WindowScores, ...]
 
 
-def classify_tone(text: str, model: ToneModel | None = None, scores: ModelScores | None = None) -> ToneVerdict:
+def classify_tone(
+    text: str, model: ToneModel | None = None, scores: ModelScores | None = None, head: ToneHead | None = None
+) -> ToneVerdict:
     """The tone of one customer message.
 
     With `scores` (the language model's, from bot.tone) the model decides and the rules can only raise its
-    verdict; without, the rules and the small word model (`model`, default the shipped one) decide.
+    verdict; without, the rules and the small word model (`model`, default the shipped one) decide. `head`, the
+    team's own head fitted on their corrections (bot.policies.tone_head), adjusts the language model's scores.
     """
     analysis = analyse(text)
     if scores is not None:
+        if head is not None:
+            scores = head.adjust(analysis, scores)
         word_model = model or load_model()
         return judge(analysis, scores, word_model.probabilities(word_model.contributions(model_features(analysis))))
     model = model or load_model()
