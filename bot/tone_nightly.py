@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -41,6 +42,7 @@ class NightlyRetraining:
         self.hour = hour
         self.poll_seconds = poll_seconds
         self.lead = leadership or Leadership(db, "tone-retrain", clock.monotonic)
+        self._failed_at_mark: datetime | None = None
 
     async def tick(self) -> Retrained | None:
         """Retrain now if this replica leads and the night's retraining is due; what it did, or None."""
@@ -57,9 +59,18 @@ class NightlyRetraining:
             learnt_through=latest.newest_correction_at if latest else None,
             newest_correction_by_mark=newest,
         )
-        if not due:
+        if not due or self._failed_at_mark == mark:
             return None
-        retrained = await retrain(self.db, now, trigger="nightly")
+        try:
+            retrained = await retrain(self.db, now, trigger="nightly")
+        except DatabaseUnavailableError:
+            raise
+        except Exception:
+            # Minutes of CPU that failed once will fail again on the same corrections: not every poll, but the
+            # next night (or `supportbot tone-retrain`, which shows the error, once it is fixed).
+            self._failed_at_mark = mark
+            log.exception("tone retraining failed; the next try is tomorrow night")
+            return None
         log.info("tone head retrained on the team's corrections:\n%s", describe(retrained))
         return retrained
 
