@@ -136,7 +136,9 @@ async def test_corrections_retrain_a_head_that_judges_the_corrected_kind_as_the_
     # A message of the corrected kind it never saw is judged as the team judges them; a merely frustrated
     # customer, a calm one and an insult keep their verdicts.
     assert classify_tone(NEW_CONTEMPT).tone is not Tone.ABUSIVE
-    assert classify_tone(NEW_CONTEMPT, head).tone is Tone.ABUSIVE  # type: ignore[arg-type]
+    learnt = classify_tone(NEW_CONTEMPT, head)  # type: ignore[arg-type]
+    assert learnt.tone is Tone.ABUSIVE
+    assert learnt.reasons[-1].startswith(f"learnt from the team's corrections ({version}): ")
     assert classify_tone(STILL_FRUSTRATED, head).tone is Tone.FRUSTRATED  # type: ignore[arg-type]
     assert classify_tone("Hi, how do I change the email on my account?", head).tone is Tone.NEUTRAL  # type: ignore[arg-type]
     assert classify_tone("You people are morons.", head).tone is Tone.ABUSIVE  # type: ignore[arg-type]

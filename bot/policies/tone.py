@@ -84,10 +84,18 @@ def classify_tone(
     """
     analysis = analyse(text)
     if scores is not None:
-        if head is not None:
-            scores = head.adjust(analysis, scores)
         word_model = model or load_model()
-        return judge(analysis, scores, word_model.probabilities(word_model.contributions(model_features(analysis))))
+        words = word_model.probabilities(word_model.contributions(model_features(analysis)))
+        verdict = judge(analysis, scores, words)
+        if head is None:
+            return verdict
+        learnt = judge(analysis, head.adjust(analysis, scores), words)
+        if learnt.tone is verdict.tone:
+            return learnt
+        # Say so when the team's corrections changed the call: the person reading the warning (or its absence)
+        # should know it is their own team's judgement and not the shipped model's.
+        why = f"learnt from the team's corrections ({head.label}): {verdict.tone} without them"
+        return ToneVerdict(learnt.tone, learnt.score, (*learnt.reasons, why), learnt.flags)
     model = model or load_model()
     contributions = model.contributions(model_features(analysis))
     probabilities = model.probabilities(contributions)
