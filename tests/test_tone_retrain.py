@@ -23,6 +23,7 @@ from bot.fakes.slack import FakeSlack
 from bot.models import Ticket, TicketMessage, ToneRetraining
 from bot.policies.routing import Channels
 from bot.policies.tone import Tone
+from bot.policies.tone_head import ToneHead
 from bot.slack_ids import Command
 from bot.tone import classify_tone, model_version
 from bot.tone_nightly import NightlyRetraining
@@ -171,6 +172,26 @@ async def test_a_head_that_does_not_beat_the_shipped_model_is_not_used(database_
     head, version, status = await in_use(database_url)
     assert head is None and version == model_version()
     assert "is not used: the head did no better than the shipped model" in status
+
+
+async def test_a_head_fitted_on_another_release_of_the_model_is_not_applied(database_url):
+    await judged_by_the_team(database_url, the_contempt_lesson())
+    db = Database(database_url)
+    try:
+        await retrain(db, NIGHT, trigger="command")
+        async with db.transaction() as session:
+            [record] = list(await session.scalars(select(ToneRetraining)))
+            record.base_version = "tone-minilm-000000000000"  # as if this release shipped a new model since
+        head, version, status = await in_use(database_url)
+        async with db.transaction(read_only=True) as session:
+            [weights] = list(await session.scalars(select(ToneRetraining.weights)))
+    finally:
+        await db.dispose()
+    assert head is None and version == model_version()
+    assert status == f"{model_version()} (no retraining on the team's corrections yet)"
+    # Handed one anyway, the classifier leaves it out: its weights were fitted on another model's outputs.
+    stale = ToneHead.from_json(1, "tone-minilm-000000000000", weights)
+    assert classify_tone(NEW_CONTEMPT, stale) == classify_tone(NEW_CONTEMPT)
 
 
 async def test_too_few_corrections_fit_nothing(database_url):
