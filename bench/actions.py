@@ -207,7 +207,7 @@ def _bare_app() -> web.Application:
     return app
 
 
-async def _serve(app: web.Application):  # noqa: ANN202 - (url, stop)
+async def _serve(app: web.Application):
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

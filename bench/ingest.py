@@ -103,7 +103,7 @@ def sales_shown(slack: FakeSlack) -> int:
 async def wait_until(predicate: Callable[[], bool], timeout: float) -> float | None:  # noqa: ASYNC109
     """Seconds until `predicate()` held, or None if it did not within `timeout`."""
     t0 = time.monotonic()
-    while not predicate():  # noqa: ASYNC110 - the fake Slack changes state from the same loop; polling is simplest
+    while not predicate():
         if time.monotonic() - t0 > timeout:
             return None
         await asyncio.sleep(0.05)

@@ -8,7 +8,7 @@ asks for, so a restart loses no step and two processes never take the same one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -32,7 +32,7 @@ class OnCall:
     channel: str | None
     rotation: Rotation | None
     owners: tuple[str, ...]
-    policy: EscalationPolicy = EscalationPolicy()
+    policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
     def plan(self, raised_at: datetime) -> tuple[EscalationStep, ...]:
         if self.rotation is None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import OnCall
+from bot.buyers.lookups import start_lookup
 from bot.cards.replies import dispute_change_text
 from bot.dispute_watch import page_dispute_news, settle_dispute_alerts
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen, TicketMessageSeen
@@ -35,6 +36,8 @@ class Applier:
     hours: BusinessHours | None = None
     targets: ResponseTargets = field(default_factory=ResponseTargets)
     big_refund: BigRefundRule | None = None
+    # Whether PayPal can be asked who paid (its API credentials are set): then a sale that named nobody is searched.
+    find_buyers: bool = False
 
     def _open(self, now: datetime) -> bool:
         return self.hours is not None and is_open(self.hours, now)
@@ -53,6 +56,8 @@ class Applier:
     async def _sale(self, session: AsyncSession, sale: SaleSeen, now: datetime) -> Payment:
         recorded = await record_sale(session, sale, now)
         payment = recorded.payment
+        if self.find_buyers:
+            await start_lookup(session, payment, sale.order_key, now)
         channel = channel_for(Topic.SALE, self.channels)
         if channel is None:
             return payment

@@ -55,7 +55,7 @@ class Entry:
 
 async def append(session: AsyncSession, entry: Entry, now: datetime) -> AuditRecord:
     """Add `entry` at the end of the chain, in the caller's transaction."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     last = await session.scalar(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))
     personal = {"actor_name": entry.actor_name, "subject": entry.subject, "note": entry.note}

@@ -195,7 +195,7 @@ def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPa
 
 def _add(commands: argparse._SubParsersAction, name: str, text: tuple[str, str, str]) -> argparse.ArgumentParser:
     summary, description, examples = text
-    return commands.add_parser(  # type: ignore[no-any-return]
+    return commands.add_parser(
         name,
         help=summary,
         description="\n\n".join(textwrap.fill(paragraph, 100) for paragraph in description.split("\n")),

@@ -29,6 +29,8 @@ class SaleSeen:
     product: str | None = None
     provider_url: str | None = None
     livemode: bool = True
+    # The checkout order a PayPal capture belongs to: where its buyer can be looked up when the event names none.
+    order_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:
             elif isinstance(value, float) and not math.isfinite(value):
                 raise WebhookRejectedError(400, "the body holds a number too large for JSON (read as infinity)")
             if isinstance(target, dict):
-                target[storable(key)] = value
+                target[storable(str(key))] = value
             else:
                 target[key] = value
     return cleaned

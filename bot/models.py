@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
@@ -53,7 +53,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSONType}
 
 
 class Provider(StrEnum):
@@ -74,6 +74,9 @@ class InboundStatus(StrEnum):
 
 class SlackPlaced:
     """Where an entity's card sits in Slack, once posted."""
+
+    if TYPE_CHECKING:  # each subject's own primary key, declared by the subject itself
+        id: Mapped[int]
 
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
@@ -516,3 +519,33 @@ class MailThreadEntry(Base):
     sender: Mapped[str | None] = mapped_column(String(320))  # lowercased; the customer's address for "in"
     subject_key: Mapped[str | None] = mapped_column(String(500))  # the subject without Re:/Fwd: prefixes
     at: Mapped[datetime]
+
+
+class BuyerLookupStatus(StrEnum):
+    PENDING = "pending"
+    FOUND = "found"
+    GAVE_UP = "gave_up"
+
+
+class BuyerLookup(Base):
+    """The search for the buyer of a PayPal sale whose webhook named nobody (a v2 capture never does).
+
+    The row is the timer: `next_at` is when to ask PayPal again, so a restart loses no search, and an attempt is
+    claimed by moving `next_at` forward with a conditional update, so two processes never ask twice at once.
+    """
+
+    __tablename__ = "buyer_lookups"
+    __table_args__ = (Index("ix_buyer_lookups_status_next_at", "status", "next_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), unique=True)
+    # The checkout order the capture belongs to; None once PayPal would not show it (404, another app's order).
+    order_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=BuyerLookupStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime | None]
+    # Where the buyer was found ("order", "transactions"), or why the search was given up; shown in Slack.
+    outcome: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

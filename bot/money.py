@@ -28,7 +28,7 @@ def exponent(currency: str) -> int:
     return 3 if code in _THREE_DECIMAL else 2
 
 
-def to_minor(value: str | int | float | None, currency: str | None) -> int | None:
+def to_minor(value: str | int | float | Decimal | None, currency: str | None) -> int | None:
     """A major-unit amount such as PayPal's "49.99" in minor units, or None when it is not a number."""
     if value is None or currency is None:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from bot.quarantine import Verdict, describe, judge_failure, quarantine
 
 log = logging.getLogger(__name__)
 
-Parser = Callable[[dict[str, Any], datetime], list[DomainEvent]]
+Parser = Callable[[dict[str, Any], datetime], Sequence[DomainEvent]]
 BATCH = 50
 # On SQLite a batch holds the only write lock, and webhook acknowledgements wait for it: keep batches short.
 BATCH_BUDGET_SECONDS = 0.005
@@ -135,14 +135,14 @@ class EventProcessor:
                     log.exception("event %d could not be applied (attempt %d)", event_id, attempts + 1)
                     failures.append((event_id, attempts + 1, exc))
             retried = 0
-            for event_id, attempts, exc in failures:
-                error = f"{type(exc).__name__}: {exc}"
-                if judge_failure(exc, attempts) is Verdict.QUARANTINE:
-                    log.error("event %d quarantined after %d attempt(s): %s", event_id, attempts, describe(exc))
+            for event_id, attempts, failure in failures:
+                error = f"{type(failure).__name__}: {failure}"
+                if judge_failure(failure, attempts) is Verdict.QUARANTINE:
+                    log.error("event %d quarantined after %d attempt(s): %s", event_id, attempts, describe(failure))
                     await quarantine(
                         session,
                         event_id,
-                        describe(exc),
+                        describe(failure),
                         attempts=attempts,
                         error=error,
                         now=now,

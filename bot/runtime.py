@@ -18,6 +18,7 @@ from bot.actions.steps import Steps
 from bot.actions.worker import ActionWorker
 from bot.alerts import OnCall
 from bot.apply import Applier
+from bot.buyers.worker import BuyerSearch
 from bot.cards.buttons import Offered
 from bot.clock import Clock, SystemClock
 from bot.db import Database
@@ -33,6 +34,7 @@ from bot.ingest import InboundLog
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.imap import ImapMailbox
 from bot.integrations.paypal import PayPalClient
+from bot.integrations.paypal_buyers import PayPalBuyers
 from bot.integrations.paypal_verification import PayPalVerification
 from bot.integrations.providers import Providers, build_providers
 from bot.integrations.slack import SlackPoster
@@ -45,6 +47,8 @@ from bot.models import (
     ActionStatus,
     Alert,
     AlertStatus,
+    BuyerLookup,
+    BuyerLookupStatus,
     InboundEvent,
     InboundStatus,
     OutboxMessage,
@@ -129,6 +133,14 @@ class Runtime:
             ),
             debounce_seconds=min(2.0, poll_seconds),
         )
+        # Who paid for a PayPal sale whose webhook named nobody; None without PayPal API credentials.
+        self.buyer_search = (
+            BuyerSearch(
+                self.db, self.clock, PayPalBuyers(self.paypal), channels, self._shown_changed, poll_seconds=poll_seconds
+            )
+            if self.paypal is not None
+            else None
+        )
         self.processor = EventProcessor(
             self.db,
             Applier(
@@ -137,10 +149,11 @@ class Runtime:
                 settings.hours,
                 settings.response_targets,
                 settings.big_refund_rule,
+                find_buyers=self.paypal is not None,
             ),
             self._parsers(),
             self.clock,
-            on_applied=self._shown_changed,
+            on_applied=self._applied,
             under_load=lambda: self.inbound.busy(),
             poll_seconds=poll_seconds,
             alert_channel=channels.oncall,
@@ -197,6 +210,12 @@ class Runtime:
         self.outbox.wake()
         self.home.wake()
 
+    def _applied(self) -> None:
+        """Events were applied: show what they changed, and look at once for the buyers of new PayPal sales."""
+        self._shown_changed()
+        if self.buyer_search is not None:
+            self.buyer_search.wake()
+
     def _parsers(self) -> dict[str, Parser]:
         sandbox = "sandbox" in self.settings.paypal_api_base
 
@@ -223,6 +242,12 @@ class Runtime:
                 ("home", self.home.run),
             )
         ]
+        if self.buyer_search is not None:
+            self._tasks.append(
+                asyncio.create_task(
+                    _supervised("buyers", self.buyer_search.run), name="buyers", context=bound_context(self.metrics)
+                )
+            )
         if self.retention is not None:
             self._tasks.append(asyncio.create_task(_supervised("retention", self.retention.run), name="retention"))
         if self.mailbox is not None:
@@ -235,6 +260,8 @@ class Runtime:
         if self.mailbox is not None:
             await self.mailbox.stop()
         await self.processor.stop()
+        if self.buyer_search is not None:
+            await self.buyer_search.stop()
         await self.actions.stop()
         await self.outbox.stop()
         await self.home.stop()
@@ -268,14 +295,24 @@ class Runtime:
             .where(Ticket.respond_by <= self.clock.now(), Ticket.status != "closed")
             .scalar_subquery()
         )
+        # A buyer search due now is work left; one scheduled later (PayPal's index lags) is not.
+        buyer_searches = (
+            select(func.count())
+            .where(BuyerLookup.status == BuyerLookupStatus.PENDING, BuyerLookup.next_at <= self.clock.now())
+            .scalar_subquery()
+        )
         # Retries waiting for later (not_before) count too: settled means nothing is left to do.
         unfinished = (
             select(func.count())
             .where(ActionRecord.status.in_([ActionStatus.PENDING, ActionStatus.RUNNING]))
             .scalar_subquery()
         )
+        if self.buyer_search is not None and self.buyer_search.busy:
+            return False
         async with self.db.transaction(read_only=True) as session:
-            left = await session.scalar(select(unapplied + undelivered + unfinished + escalations + overdue))
+            left = await session.scalar(
+                select(unapplied + undelivered + unfinished + escalations + overdue + buyer_searches)
+            )
         return left == 0
 
     def slack_app(self) -> AsyncApp:

@@ -36,14 +36,14 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     )
 
     @app.middleware
-    async def _put_deps_in_context(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:  # noqa: A002
+    async def _put_deps_in_context(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
         context["deps"] = deps
         await next()
 
     @app.middleware
     async def _drop_redelivered_events(
         body: dict[str, Any],
-        next: Callable[[], Awaitable[None]],  # noqa: A002
+        next: Callable[[], Awaitable[None]],
     ) -> BoltResponse | None:
         # Slack redelivers an event it thinks we missed; answering it twice would double every reply.
         event_id = body.get("event_id")

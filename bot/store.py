@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import CustomerRef, SaleSeen
-from bot.models import Customer, CustomerIdentity, Dispute, Payment, Refund, Ticket, TicketMessage
+from bot.models import ActionRecord, Customer, CustomerIdentity, Dispute, Payment, Refund, Ticket, TicketMessage
 from bot.policies.risk import CustomerRecord
 from bot.policies.tone import Tone
 
@@ -33,7 +33,7 @@ async def resolve_customer(session: AsyncSession, ref: CustomerRef | None, now: 
     by_identity = await _customer_by_identity(session, ref.provider, ref.external_id) if has_identity else None
     by_email = await session.scalar(select(Customer).where(Customer.email == email)) if email else None
     if by_identity and by_email and by_identity.id != by_email.id:
-        await _merge_customers(session, keep=by_email, drop=by_identity)
+        await merge_customers(session, keep=by_email, drop=by_identity)
         by_identity = by_email
     customer = by_email or by_identity
     if customer is None:
@@ -61,9 +61,10 @@ async def _customer_by_identity(
     )
 
 
-async def _merge_customers(session: AsyncSession, *, keep: Customer, drop: Customer) -> None:
-    """A provider id first seen without an email turned out to belong to a known customer."""
-    for model in (Payment, Dispute, Ticket):
+async def merge_customers(session: AsyncSession, *, keep: Customer, drop: Customer) -> None:
+    """A provider id first seen without an email turned out to belong to a known customer: everything the unknown
+    one had (sales, disputes, tickets, actions taken for it, so its risk too) becomes the known one's."""
+    for model in (Payment, Dispute, Ticket, ActionRecord):
         await session.execute(update(model).where(model.customer_id == drop.id).values(customer_id=keep.id))
     await session.execute(
         update(CustomerIdentity).where(CustomerIdentity.customer_id == drop.id).values(customer_id=keep.id)

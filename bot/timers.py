@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import select
 
@@ -83,12 +84,16 @@ class Timers:
         taken = 0
         if (oncall_channel := self.oncall.channel) is not None:
             for alert_id in alerts:
-                taken += await self.db.run(lambda s, a=alert_id: escalate_due(s, a, now, oncall_channel))
+                taken += await self.db.run(partial(escalate_due, alert_id=alert_id, now=now, channel=oncall_channel))
         channel = channel_for(Topic.DISPUTE, self.channels)
         for dispute_id in disputes:
-            taken += await self.db.run(lambda s, d=dispute_id: remind(s, d, now, self.oncall, open_now, channel))
+            taken += await self.db.run(
+                partial(remind, dispute_id=dispute_id, now=now, oncall=self.oncall, open_now=open_now, channel=channel)
+            )
         for ticket_id in tickets:
-            taken += await self.db.run(lambda s, t=ticket_id: target_passed(s, t, self.watch, open_now, now))
+            taken += await self.db.run(
+                partial(target_passed, ticket_id=ticket_id, watch=self.watch, open_now=open_now, now=now)
+            )
         if open_now and (digest_channel := channel_for(Topic.MORNING, self.channels)) is not None:
             made = await self.db.run(
                 lambda s: make_digest_if_due(s, self.hours, digest_channel, self.watch.targets, now)

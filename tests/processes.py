@@ -53,7 +53,7 @@ async def serving(env: dict[str, str], log: Path | None = None) -> AsyncIterator
 
     `log` collects its output, printed (so pytest shows it) when the block fails; without it, it is dropped.
     """
-    output = log.open("ab") if log is not None else None  # noqa: ASYNC230, SIM115 - a local file; closed below
+    output = log.open("ab") if log is not None else None
     try:
         process = await asyncio.create_subprocess_exec(
             sys.executable,

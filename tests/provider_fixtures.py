@@ -64,5 +64,5 @@ async def helpdesk() -> AsyncIterator[FakeHelpDesk]:
 
 @pytest.fixture
 async def smtp() -> AsyncIterator[FakeSmtp]:
-    async with fake_smtp_server(username="supportbot", password="smtp-test-password") as fake:  # noqa: S106
+    async with fake_smtp_server(username="supportbot", password="smtp-test-password") as fake:
         yield fake

@@ -136,6 +136,7 @@ async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) ->
     scope = await find_scope(deps, origin)
     if scope.customer is None:
         raise UsageError(f"No customer is on record for {scope.label}, so there is no one to part ways with.")
+    customer = scope.customer
     server = deps.providers.licences
     list_name = deps.providers.mailing_list.name if deps.providers.mailing_list else None
     refundable = [c for c in scope.refundable if c.payment.provider in deps.providers.gateways][: modals.MAX_CHOICES]
@@ -159,7 +160,7 @@ async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) ->
             deps,
             origin,
             modals.part_ways_modal(
-                scope.customer,
+                customer,
                 refundable,
                 licences,
                 server.name if server else None,

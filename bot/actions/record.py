@@ -96,7 +96,7 @@ async def ask(
 
 async def _by_key(session: AsyncSession, key: str) -> ActionRecord | None:
     query = select(ActionRecord).where(ActionRecord.key == key)
-    if session.bind.dialect.name != "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update()
     return await session.scalar(query)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,8 @@ _STRIPE_PAYMENT = re.compile(r"(pi|ch|py)_[A-Za-z0-9]{6,}")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # What Slack sends for a typed email when the command escapes its text (`should_escape: true` in the manifest).
 _ESCAPED_EMAIL = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
+
+_Model = TypeVar("_Model")
 
 
 class TargetKind(StrEnum):
@@ -167,7 +170,7 @@ async def _customer(session: AsyncSession, customer_id: int | None) -> Customer 
     return await session.get(Customer, customer_id) if customer_id else None
 
 
-async def _get(session: AsyncSession, model: type, item_id: int, what: str):  # noqa: ANN202 - the model given
+async def _get(session: AsyncSession, model: type[_Model], item_id: int, what: str) -> _Model:
     found = await session.get(model, item_id)
     if found is None:
         raise UsageError(f"That {what} is no longer on record.")

@@ -33,9 +33,9 @@ def dispute_alert_body(dispute: Dispute, customer: Customer | None, alert: Alert
         mark, what = "⚖️", f"Dispute deadline set: {amount}"
     lines = [md("{} *{}* by {}", mark, what, who)]
     if dispute.reason:
-        lines.append(f"Reason: {escape(humanise(dispute.reason) or '')}")
+        lines.append(md("Reason: {}", humanise(dispute.reason) or ""))
     if dispute.evidence_due_at:
-        lines.append(f"Evidence due {slack_date(dispute.evidence_due_at)}")
+        lines.append(md("Evidence due {}", slack_date(dispute.evidence_due_at)))
     about = [provider_name(dispute.provider)]
     if where := archive_link(dispute.slack_channel, dispute.slack_ts):
         about.append(link(where, "open the dispute"))

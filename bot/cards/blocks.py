@@ -159,7 +159,7 @@ def provider_name(provider: str) -> str:
 class Card:
     """A Slack message: `text` is what notifications and screen readers say, `blocks` what people see."""
 
-    __slots__ = ("text", "blocks")
+    __slots__ = ("blocks", "text")
 
     def __init__(self, text: str, blocks: list[Block]):
         # The notification is where a mention buzzes phones: plain text is escaped here, for every card; only

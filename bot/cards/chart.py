@@ -18,6 +18,7 @@ def month_chart_png(figures: MonthFigures) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+    from matplotlib.ticker import MaxNLocator
 
     scale = Decimal(10) ** exponent(figures.currency)
     sales = [float(Decimal(value) / scale) for value in figures.sales]
@@ -41,7 +42,7 @@ def month_chart_png(figures: MonthFigures) -> bytes:
             counts.plot(positions, figures.disputes, "o", color="#ef6c00", label="Disputes opened")
             counts.set_ylabel("Disputes opened")
             counts.set_ylim(0, max(figures.disputes) + 1)
-            counts.yaxis.get_major_locator().set_params(integer=True)
+            counts.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
             handles = axes.get_legend_handles_labels()[0] + counts.get_legend_handles_labels()[0]
         else:
             handles = axes.get_legend_handles_labels()[0]

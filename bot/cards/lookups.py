@@ -65,7 +65,7 @@ def _risk(risk: Risk) -> str:
     return "\n".join(lines)
 
 
-def _lines(items: list, describe) -> str:  # noqa: ANN001 - any record list with its describer
+def _lines(items: list, describe) -> str:
     lines = [describe(item) for item in items[:SHOWN]]
     if len(items) > SHOWN:
         lines.append(f"… and {len(items) - SHOWN} more")

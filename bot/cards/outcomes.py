@@ -8,7 +8,7 @@ from bot.cards.text import Mrkdwn, md, mention
 from bot.models import ActionRecord, ActionStatus
 from bot.slack_ids import ActionId
 
-NOUNS = {
+NOUNS: dict[str, str] = {  # by Kind; the column holds its value
     Kind.REFUND: "refund",
     Kind.REVOKE_LICENCE: "licence revocation",
     Kind.UNSUBSCRIBE: "unsubscribe",
@@ -17,7 +17,7 @@ NOUNS = {
     Kind.CLOSE_TICKET: "closing of the ticket",
     Kind.PART_WAYS: "parting of ways",
 }
-MARKS = {
+MARKS: dict[str, str] = {
     Kind.REFUND: "↩️",
     Kind.REVOKE_LICENCE: "🔑",
     Kind.UNSUBSCRIBE: "📭",

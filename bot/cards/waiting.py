@@ -70,7 +70,7 @@ def refund_request_alert_body(
         f"💸 *{escape(who)} asks for a refund: {amount} at stake* on ticket {escape(ticket.external_id)}",
         "_(message hidden: abusive)_" if is_abusive(message) else f"“{escape(clip(message.body, 300))}”",
     ]
-    about = [slack_date(message.sent_at)]
+    about: list[str] = [slack_date(message.sent_at)]
     about += [part for part in (local_time(customer.timezone if customer else None, now), _ticket_link(ticket)) if part]
     return Card(f"Urgent: {who} asks for a refund of {amount}", [section("\n".join(lines)), context(*about)])
 

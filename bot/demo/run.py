@@ -23,7 +23,7 @@ from aiohttp import web
 from bot import audit
 from bot.clock import FakeClock
 from bot.demo.blockkit_text import Viewer
-from bot.demo.day import OLIVIA, SAM, VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, the_day
+from bot.demo.day import OLIVIA, SAM, VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, set_up_paypal, the_day
 from bot.demo.owner import SlackPerson
 from bot.demo.scenes import Bot, Signing, Stage
 from bot.demo.script import TEAM_ZONE, at
@@ -61,13 +61,14 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             FakeSlack(
                 channels=CHANNELS, post_rate=1.0, post_burst=3, on_change=terminal.show, wall_clock=story_time
             ) as slack,
-            FakePayPal() as paypal,
+            FakePayPal(now=clock.now) as paypal,
             FakeStripe(now=story_time, seed=2026) as stripe_api,
             FakeKeygen() as keygen,
             FakeMailchimp() as mailchimp,
             FakeHelpDesk(TICKETS_SECRET, now=clock.now) as helpdesk,
         ):
             stripe_api.add_payment_intent(VICTOR_PAYMENT, 19900, "usd")
+            set_up_paypal(paypal.orders)
             keygen.add_licence(VICTOR_LICENCE, VICTOR["email"], "Team licence (5 seats)")
             mailchimp.subscribe(VICTOR["email"])
             settings = _settings(url, slack, paypal, stripe_api, keygen, mailchimp)
@@ -80,6 +81,8 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             # Slack's posting limit is paced in real seconds; everything the story dates comes from its clock.
             runtime = Runtime(settings, clock=clock, poll_seconds=0.1, pacer=Pacer(time.monotonic))
             runtime.timers.poll_seconds = TIMERS_IDLE_SECONDS
+            if runtime.buyer_search is not None:
+                runtime.buyer_search.poll_seconds = TIMERS_IDLE_SECONDS
             await runtime.start()
             runner = web.AppRunner(runtime.web_app(runtime.slack_app()), access_log=None)
             await runner.setup()
@@ -117,7 +120,7 @@ def _settings(
     mailchimp: FakeMailchimp,
 ) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=url,
         slack_bot_token=slack.token,
         slack_signing_secret=SIGNING_SECRET,

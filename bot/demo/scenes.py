@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 
 import aiohttp
 import stripe
@@ -68,10 +69,11 @@ class Stage:
     async def play(self, scene: Scene) -> None:
         self.clock.set(scene.at.astimezone(UTC))
         self.terminal.heading(scene.at, scene.title)
-        # The timers notice the new time at once, as they would within the minute it took.
-        await self._beat(self.runtime.timers.tick)
+        # The timers (and the search for PayPal buyers) notice the new time at once, as they would within the
+        # minute it took.
+        await self._beat(self._tick)
         for beat in scene.beats:
-            await self._beat(lambda beat=beat: self._deliver(beat))
+            await self._beat(partial(self._deliver, beat))
         if scene.team_does == "answers-back":
             await self._sam_answers_back()
         elif scene.team_does and scene.team_does.startswith("acknowledge:"):
@@ -82,6 +84,11 @@ class Stage:
             await self._click("take-over", self.people["U0OLIVIA"], ActionId.TAKE_OVER)
         elif scene.team_does == "part-ways":
             await self._part_ways(self.people["U0OLIVIA"])
+
+    async def _tick(self) -> None:
+        await self.runtime.timers.tick()
+        if self.runtime.buyer_search is not None:
+            await self.runtime.buyer_search.tick()
 
     async def _beat(
         self,
@@ -140,7 +147,7 @@ class Stage:
         sent = await asyncio.gather(*(send_in_order(stream) for stream in streams.values()))
         answers = Counter(status for statuses in sent for status in statuses)
         who = PROVIDER_NAMES[beat[0].provider]
-        kinds = sorted({d.event.get("type") or d.event.get("event_type") for d in beat})
+        kinds = sorted({str(d.event.get("type") or d.event.get("event_type")) for d in beat})
         what = f"{len(beat)} events" if len(beat) > 1 else "an event"
         shown = ", ".join(kinds[:3]) + (", …" if len(kinds) > 3 else "")
         answered = ", ".join(f"{status} ×{count}" for status, count in sorted(answers.items()))

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from bot.fakes.http import LoopbackServer
+from bot.fakes.paypal_orders import FakeOrders
 
 TOKEN_PATH = "/v1/oauth2/token"
 VERIFY_PATH = "/v1/notifications/verify-webhook-signature"
@@ -102,7 +103,13 @@ class FakePayPal(LoopbackServer):
     `PayPal-Request-Id` adds none), and `rate_limited` counts the 429s answered.
     """
 
-    def __init__(self, client_id: str = "fake-client", client_secret: str = "fake-secret"):  # noqa: S107
+    def __init__(
+        self,
+        client_id: str = "fake-client",
+        client_secret: str = "fake-secret",  # noqa: S107
+        *,
+        now: Callable[[], datetime] | None = None,
+    ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.calls: list[RecordedCall] = []
@@ -114,6 +121,8 @@ class FakePayPal(LoopbackServer):
         self._captures: dict[str, _Capture] = {}
         self._disputes: dict[str, dict] = {}
         self._refunds_by_request_id: dict[str, dict] = {}
+        # Orders and the transaction search; its index lags on `now`, the clock of the bot under test.
+        self.orders = FakeOrders(now or (lambda: datetime.now(UTC)), lambda: self.base_url)
 
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._record, self._inject_faults, self._authenticate, _answer_errors])
@@ -121,6 +130,7 @@ class FakePayPal(LoopbackServer):
         app.router.add_post(VERIFY_PATH, self._verify_webhook_signature)
         app.router.add_post("/v2/payments/captures/{capture_id}/refund", self._refund)
         app.router.add_get("/v1/customer/disputes/{dispute_id}", self._dispute)
+        self.orders.add_routes(app.router)
         return app
 
     # -- state a test sets up or inspects -------------------------------------------------------------------
@@ -335,7 +345,7 @@ class FakePayPal(LoopbackServer):
 
 
 @asynccontextmanager
-async def fake_paypal_api(**kwargs: str) -> AsyncIterator[FakePayPal]:
+async def fake_paypal_api(**kwargs: Any) -> AsyncIterator[FakePayPal]:
     async with FakePayPal(**kwargs) as fake:
         yield fake
 

@@ -668,8 +668,8 @@ class FakeSlack:
         file = self.files.get(request.match_info["file_id"])
         if file is None or file["content"] is not None:
             return web.Response(status=404, text="upload url unknown or used")
-        file["content"] = await request.read()
-        return web.Response(text=f"OK - {len(file['content'])}")
+        content = file["content"] = await request.read()
+        return web.Response(text=f"OK - {len(content)}")
 
     def _files_complete_upload(self, p: Params) -> Params:
         listed = p.get("files")

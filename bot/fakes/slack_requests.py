@@ -26,7 +26,7 @@ def signed(body: str | bytes, secret: str = SIGNING_SECRET, *, timestamp: int) -
         digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
         signature = f"v0={digest}"
     else:
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""
     return {
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature,

@@ -66,6 +66,7 @@ class FakeSmtp:
         self.failed_logins = 0
         self._refusals: dict[str, str] = {}
         self._faults: list[_Fault] = []
+        self._server_context: ssl.SSLContext | None
         self._cert_pem, self._server_context = _throwaway_tls() if tls != "none" else (b"", None)
         self._server: asyncio.Server | None = None
         self._sessions: set[_FakeSmtpSession] = set()
@@ -213,7 +214,8 @@ class _Handler:
 def _parsed(raw: bytes) -> EmailMessage:
     # Stored as a mailbox would, with "\n" line ends, so a test compares the body with the text that was sent.
     message = email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
-    return cast(EmailMessage, message)
+    assert isinstance(message, EmailMessage)  # the modern policy's class
+    return message
 
 
 def _throwaway_tls() -> tuple[bytes, ssl.SSLContext]:

@@ -235,7 +235,8 @@ class FakeStripe(LoopbackServer):
         key = request.headers.get("Idempotency-Key")
         if request.method != "POST" or not key:
             return await handler(request)
-        fingerprint = (request.method, request.path, tuple(sorted(request[_PARAMS])))
+        params = request[_PARAMS]
+        fingerprint = (request.method, request.path, tuple(sorted(params)))
         saved = self._saved.get(key)
         if saved is not None and saved.fingerprint != fingerprint:
             message = (
@@ -257,7 +258,8 @@ class FakeStripe(LoopbackServer):
     # -- endpoints ------------------------------------------------------------------------------------------
 
     async def _create_refund(self, request: web.Request) -> web.Response:
-        params = dict(request[_PARAMS])
+        given = request[_PARAMS]
+        params = dict(given)
         for name in params:
             if name not in _REFUND_PARAMS and not (name.startswith("metadata[") and name.endswith("]")):
                 raise _ApiError(400, f"Received unknown parameter: {name}", code="parameter_unknown", param=name)
@@ -365,7 +367,7 @@ class FakeStripe(LoopbackServer):
 
 
 @asynccontextmanager
-async def fake_stripe_api(**kwargs: str) -> AsyncIterator[FakeStripe]:
+async def fake_stripe_api(**kwargs: Any) -> AsyncIterator[FakeStripe]:
     async with FakeStripe(**kwargs) as fake:
         yield fake
 

@@ -116,7 +116,7 @@ async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: 
                 scope.append(md("on ticket {}", cut(target.value)))
             else:
                 query = query.where(AuditRecord.at >= since)
-                scope.append(f"since {since:%Y-%m-%d %H:%M} UTC")
+                scope.append(md("since {} UTC", f"{since:%Y-%m-%d %H:%M}"))
         records = list(await session.scalars(query.order_by(AuditRecord.seq.desc()).limit(AUDIT_SHOWN)))
     card = audit_card(records, Mrkdwn(" ".join(scope)) or "(latest)")
     await respond(response_type="ephemeral", text=card.text, blocks=card.blocks)

@@ -6,7 +6,7 @@ publisher can tell a changed Home from an unchanged one before it calls Slack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -135,7 +135,7 @@ class HomeSettings:
     targets: ResponseTargets
     rotation: Rotation | None
     currency: str
-    risk: RiskThresholds = RiskThresholds()
+    risk: RiskThresholds = field(default_factory=RiskThresholds)
 
 
 async def read_home(

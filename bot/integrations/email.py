@@ -54,9 +54,9 @@ class _MessageIdList:
 
 def _policy() -> policy.EmailPolicy:
     headers = HeaderRegistry()
-    headers.map_to_type("in-reply-to", _MessageIdList)
-    headers.map_to_type("references", _MessageIdList)
-    return policy.default.clone(header_factory=headers)
+    headers.map_to_type("in-reply-to", _MessageIdList)  # type: ignore[arg-type]  # a header class by protocol
+    headers.map_to_type("references", _MessageIdList)  # type: ignore[arg-type]
+    return policy.default.clone(header_factory=headers)  # type: ignore[return-value]
 
 
 _POLICY = _policy()

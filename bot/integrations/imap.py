@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -114,7 +115,7 @@ class ImapMailbox:
         fetched: list[FetchedMail] = []
         for start in range(0, len(uids), FETCH_CHUNK):
             chunk = uids[start : start + FETCH_CHUNK]
-            answer = self._call(lambda c, chunk=chunk: c.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"]))
+            answer = self._call(partial(_fetch_chunk, chunk))
             for uid, data in answer.items():
                 raw, when = data.get(b"BODY[]"), data.get(b"INTERNALDATE")
                 if raw is None or when is None:
@@ -162,11 +163,17 @@ class ImapMailbox:
             raise ProviderError(PROVIDER, "not connected", retryable=True)
         return self._client
 
-    def _call(self, step: Callable[[imapclient.IMAPClient], object]) -> dict:
+    def _call(self, step: Callable[[imapclient.IMAPClient], object]) -> dict[Any, Any]:
         try:
             return step(self._require())  # type: ignore[return-value]
         except (IMAPClientError, OSError, ssl.SSLError) as exc:
             raise _translate(exc, self._host) from exc
+
+
+def _fetch_chunk(uids: list[int], client: imapclient.IMAPClient) -> dict[Any, Any]:
+    # PEEK: people read this mailbox too, and \Seen is theirs.
+    answer: dict[Any, Any] = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+    return answer
 
 
 def _drop(client: imapclient.IMAPClient) -> None:

@@ -211,13 +211,13 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _product_id(item: dict) -> str | None:
+def _product_id(item: dict[str, Any]) -> str | None:
     product = (item.get("relationships") or {}).get("product")
     data = product.get("data") if isinstance(product, dict) else None
     return _text(data.get("id")) if isinstance(data, dict) else None
 
 
-def _keygen_errors(body: Any) -> list[dict]:
+def _keygen_errors(body: Any) -> list[dict[str, Any]]:
     errors = body.get("errors") if isinstance(body, dict) else None
     return [error for error in errors if isinstance(error, dict)] if isinstance(errors, list) else []
 

@@ -1,8 +1,15 @@
-"""PayPal's REST API through paypalrestsdk: webhook verification, refunds and disputes.
+"""PayPal's REST API through paypalrestsdk: webhook verification, refunds, disputes, orders, transaction search.
 
 The SDK is synchronous and has no timeouts, so every call runs in a worker thread through a subclass of its
 `Api` that adds timeouts. Every SDK, `requests` and decoding exception is translated here into our
 `ProviderError`, whose message is safe to show a person.
+
+Why not `paypal-server-sdk`, PayPal's current Python SDK (2.4.0, checked December 2026): it has controllers for
+orders, payments (captures, refunds), transaction search, subscriptions and the vault, but none for disputes
+(GET, provide-evidence, accept-claim) or for webhook signature verification, both of which the bot needs; its
+licence is PayPal's own SDK agreement, not an open-source one; and it is synchronous too. Moving to it would mean
+two PayPal clients, two token caches and two error translations. So one thin client stays: paypalrestsdk only
+fetches and renews the OAuth token and sends the request; paths, idempotency keys and errors are ours.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import paypalrestsdk
 import requests
@@ -67,7 +74,7 @@ class PayPalClient:
             timeout=timeout,
         )
 
-    async def verify_webhook(self, headers: Mapping[str, str], event: dict) -> bool:
+    async def verify_webhook(self, headers: Mapping[str, str], event: dict[str, Any]) -> bool:
         """Ask PayPal whether a delivery's transmission headers sign `event` for our webhook id.
 
         False when a header is missing or PayPal answers anything but SUCCESS. Raises `ProviderError`:
@@ -103,7 +110,11 @@ class PayPalClient:
         answer = await self._call("refund", "POST", path, _refund_body(amount_value, currency, note), headers)
         return _refund_from(answer)
 
-    async def get_dispute(self, dispute_id: str) -> dict:
+    async def read(self, action: str, path: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """A GET of `path` (ids already checked by the caller) with `query`; `action` names it in errors."""
+        return await self._call(action, "GET", f"{path}?{urlencode(query)}" if query else path)
+
+    async def get_dispute(self, dispute_id: str) -> dict[str, Any]:
         _check_resource_id(dispute_id, "dispute")
         return await self._call("dispute lookup", "GET", f"/v1/customer/disputes/{dispute_id}")
 
@@ -127,9 +138,9 @@ class PayPalClient:
         action: str,
         method: str,
         path: str,
-        body: dict | None = None,
+        body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         if self._closed:
             raise RuntimeError("PayPalClient is closed")
         try:
@@ -157,7 +168,7 @@ class _TimedApi(paypalrestsdk.Api):
         # asyncio.to_thread runs calls side by side, and the SDK reads and resets its cached token unguarded.
         self._token_lock = threading.Lock()
 
-    def send(self, method: str, path: str, body: dict | None, headers: dict[str, str]) -> Any:
+    def send(self, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str]) -> Any:
         if method == "GET":
             return self.get(path, headers=headers)
         return self.post(path, body, headers=headers)
@@ -170,16 +181,17 @@ class _TimedApi(paypalrestsdk.Api):
         self,
         authorization_code: str | None = None,
         refresh_token: str | None = None,
-        headers: dict | None = None,
-    ) -> dict:
+        headers: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         with self._token_lock:
-            return super().get_token_hash(authorization_code, refresh_token, headers)
+            token: dict[str, Any] = super().get_token_hash(authorization_code, refresh_token, headers)
+            return token
 
     def request(
         self,
         url: str,
         method: str,
-        body: dict | None = None,
+        body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         refresh_token: str | None = None,
     ) -> Any:
@@ -236,7 +248,7 @@ def _refund_body(amount_value: str | None, currency: str | None, note: str | Non
     return body
 
 
-def _refund_from(answer: dict) -> PayPalRefund:
+def _refund_from(answer: dict[str, Any]) -> PayPalRefund:
     try:
         amount = answer["amount"]
         return PayPalRefund(

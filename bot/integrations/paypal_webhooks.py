@@ -78,6 +78,11 @@ def _sale(resource: dict[str, Any], at: datetime, site: str) -> SaleSeen:
         currency=code,
         product=_product(resource),
         provider_url=f"{site}/activity/payment/{key}",
+        order_key=identifier(
+            mapping(mapping(resource.get("supplementary_data")).get("related_ids")).get("order_id"),
+            Payment.provider_payment_id,
+            "resource.supplementary_data.related_ids.order_id",
+        ),
     )
 
 

@@ -9,7 +9,7 @@ import stripe
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
-from bot.errors import Rejection, WebhookRejectedError
+from bot.errors import PayloadError, Rejection, WebhookRejectedError
 from bot.integrations.inbound import IDENTITY_CHECK_TIME, inbound_identity, refuse_unusable
 from bot.integrations.values import (
     currency,
@@ -169,9 +169,12 @@ def _charge_refund(charge: dict[str, Any], event_id: str, at: datetime, livemode
     sale = _charge_sale(charge, at, livemode)
     # API versions since 2022 no longer embed the refunds list: the event itself is then the refund's name.
     refund_key = _refund_id(latest.get("id"), "data.object.refunds.data.id") if latest else None
+    refund_key = refund_key or _refund_id(f"event:{event_id}", "id")
+    if refund_key is None:  # an event without an id is refused at the door; this keeps the types honest
+        raise PayloadError("id", "is missing")
     return RefundSeen(
         provider="stripe",
-        refund_key=refund_key or _refund_id(f"event:{event_id}", "id"),
+        refund_key=refund_key,
         at=(unix_time(latest.get("created")) if latest else None) or at,
         payment_key=sale.payment_key,
         charge_id=sale.charge_id,

@@ -61,7 +61,9 @@ def parse_mail(raw: bytes, shop_address: str | None) -> ParsedMail:
     assert isinstance(message, EmailMessage)  # the modern policy's class
     headers = {name.lower(): _header(message, name) for name in message.keys()}
     sender, sender_name = _sender(message)
-    kind = classify_mail(headers, message.get_content_type(), message.get_param("report-type"), sender, shop_address)
+    report_type = message.get_param("report-type")
+    report = report_type if isinstance(report_type, str) else None  # RFC 2231 values come as a tuple
+    kind = classify_mail(headers, message.get_content_type(), report, sender, shop_address)
     return ParsedMail(
         message_id=_own_id(headers.get("message-id", "")) or _content_id(raw),
         kind=kind,

@@ -114,7 +114,7 @@ async def update_card(session: AsyncSession, subject: Subject, subject_id: int, 
     """Ask for the card to be redrawn from the records; one waiting request covers any number of changes."""
     # Lock the subject as the outbox does while drawing its card: either the drawing sees this change, or
     # this sees the card already on its way and asks for a redraw.
-    if session.bind.dialect.name != "sqlite":  # SQLite writers take turns: nothing to lock against
+    if session.get_bind().dialect.name != "sqlite":  # SQLite writers take turns: nothing to lock against
         model = SUBJECT_MODELS[subject]
         await session.execute(select(model.id).where(model.id == subject_id).with_for_update())
     card_status = await session.scalar(

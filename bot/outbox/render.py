@@ -321,7 +321,7 @@ async def digest_figures(session: AsyncSession, digest_id: int) -> DigestFigures
     )
     figures.products = Counter(
         {
-            product: count
+            str(product): count
             for product, count in await session.execute(
                 select(Payment.product, func.count())
                 .where(in_digest, Payment.product.is_not(None))
@@ -344,8 +344,8 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
         state = waiting_for(ticket, await ticket_messages(session, ticket.id), drawing.targets, now)
         return waiting_note(ticket, state, record.get("marker") or "")
     if record.get("type") == "refund_request":
-        message = await session.get_one(TicketMessage, record["id"])
-        return refund_request_note(message, record["refundable"], record["currency"], record.get("marker") or "")
+        asked = await session.get_one(TicketMessage, record["id"])
+        return refund_request_note(asked, record["refundable"], record["currency"], record.get("marker") or "")
     if record.get("type") == "refund":
         refund = await session.get(Refund, record["id"])
         if refund is not None:

@@ -15,6 +15,7 @@ first instant after the gap (03:00 CEST), and a time repeated by a fall-back cha
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ def _check_day(name: str, spans: tuple[Span, ...]) -> None:
                 f"midnight, so split a night shift in two, e.g. 'fri 22:00-24:00; sat 00:00-06:00'"
             )
     ordered = sorted(spans)
-    for (start, end), (later, _) in zip(ordered, ordered[1:], strict=False):
+    for (start, end), (later, _) in itertools.pairwise(ordered):
         if end == MIDNIGHT or later < end:
             raise ValueError(f"{name}: {_hhmm(start)}-{_hhmm(end, end=True)} overlaps the span from {_hhmm(later)}")
 

@@ -101,6 +101,7 @@ def next_in_line(rotation: Rotation, now: datetime, after: str) -> str | None:
     None when nobody else is in the rotation.
     """
     people = rotation.people
+    candidate: str | None
     if after in people:
         candidate = people[(people.index(after) + 1) % len(people)]
     else:

@@ -12,6 +12,6 @@ def retry_delay(attempt: int, *, base: float = 2.0, jitter: random.Random | None
 
     The jitter keeps several replicas (or many items) from retrying in lock-step after a shared failure.
     """
-    delay = min(MAX_DELAY_SECONDS, base * 2 ** max(min(attempt, 20) - 1, 0))
-    spread = (jitter or random).uniform(0.75, 1.25)
+    delay = min(MAX_DELAY_SECONDS, base * 2.0 ** max(min(attempt, 20) - 1, 0))
+    spread = jitter.uniform(0.75, 1.25) if jitter is not None else random.uniform(0.75, 1.25)  # noqa: S311 - spacing retries, not secrets
     return min(MAX_DELAY_SECONDS, delay * spread)

@@ -9,13 +9,14 @@ is not reported as abusive. Standard library only, no I/O except reading the shi
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.policies.tone_rules import COMPANY, ENGLISH_STOPWORDS, STAFF, Analysis, analyse
 
@@ -153,7 +154,7 @@ def judge(analysis: Analysis, scores: ModelScores, words: dict[Tone, float] | No
         flags.add(Flag.THREAT)
     for flag in Flag:
         threshold = MODEL_THREAT if flag is Flag.THREAT else MODEL_FLAG
-        window = max(windows, key=lambda w, f=flag: w.flags.get(f.value, 0.0))
+        window = max(windows, key=partial(_flag_score, flag.value))
         probability = window.flags.get(flag.value, 0.0)
         if probability >= threshold:
             if flag not in flags:
@@ -187,6 +188,10 @@ def _model_tone(windows: tuple[WindowScores, ...], may_be_abusive: bool) -> tupl
     return max(verdicts, key=lambda v: (_SEVERITY[v[0]], v[1]))
 
 
+def _flag_score(flag: str, window: WindowScores) -> float:
+    return window.flags.get(flag, 0.0)
+
+
 def _where(window: WindowScores, windows: tuple[WindowScores, ...]) -> str:
     if len(windows) == 1 or not window.excerpt:
         return ""
@@ -200,7 +205,7 @@ def model_features(analysis: Analysis) -> list[str]:
     """Binary features: words, word pairs, and what the rules found."""
     words = analysis.tokens
     features = [f"w:{w}" for w in words]
-    features += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    features += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
     features += list(analysis.features)
     return sorted(set(features))
 
@@ -274,7 +279,7 @@ class ToneModel:
     weights: dict[str, list[float]]
 
     @classmethod
-    def from_json(cls, data: dict) -> ToneModel:
+    def from_json(cls, data: dict[str, Any]) -> ToneModel:
         return cls(
             classes=tuple(Tone(c) for c in data["classes"]),
             bias=tuple(data["bias"]),

@@ -61,5 +61,5 @@ def windows(length: int, size: int, overlap: int) -> list[tuple[int, int]]:
     if length <= size:
         return [(0, length)]
     step = size - overlap
-    starts = list(range(0, length - size, step)) + [length - size]
+    starts = [*list(range(0, length - size, step)), length - size]
     return [(start, start + size) for start in starts]

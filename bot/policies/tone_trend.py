@@ -6,6 +6,7 @@ a ticket. Later abusive messages are still hidden and counted on the card, witho
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ class TicketTone:
     def worsening(self) -> bool:
         """Rising through at least two steps to the latest tone, e.g. neutral → frustrated (→ abusive)."""
         tail = self.trajectory[-3:]
-        rising = all(_SEVERITY[a] < _SEVERITY[b] for a, b in zip(tail, tail[1:], strict=False))
+        rising = all(_SEVERITY[a] < _SEVERITY[b] for a, b in itertools.pairwise(tail))
         return len(tail) >= 2 and rising
 
     @property

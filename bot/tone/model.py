@@ -14,9 +14,14 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.policies.tone import ModelScores, WindowScores
 from bot.policies.tone_text import windows
+
+if TYPE_CHECKING:  # both load slowly: imported when the model is first used, not with the bot
+    import onnxruntime
+    from tokenizers import Tokenizer
 
 TONES = ["neutral", "frustrated", "abusive"]
 FLAGS = ["chargeback", "legal", "public", "threat"]
@@ -34,8 +39,8 @@ class ModelIntegrityError(RuntimeError):
 
 @dataclass(frozen=True)
 class _Runner:
-    session: object
-    tokenizer: object
+    session: onnxruntime.InferenceSession
+    tokenizer: Tokenizer
     version: str
     cls_id: int
     sep_id: int
@@ -67,7 +72,7 @@ def score(text: str) -> ModelScores:
             excerpt = text[offsets[start][0] : offsets[end - 1][1]] if end > start else ""
             results.append(
                 WindowScores(
-                    tone=tuple(float(p) for p in tone[row]),
+                    tone=(float(tone[row, 0]), float(tone[row, 1]), float(tone[row, 2])),
                     flags={flag: float(flags[row, k]) for k, flag in enumerate(FLAGS)},
                     excerpt=excerpt,
                 )
@@ -105,7 +110,10 @@ def _load(directory: Path) -> _Runner:
     tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    return _Runner(session, tokenizer, card["version"], tokenizer.token_to_id(_CLS), tokenizer.token_to_id(_SEP))
+    cls_id, sep_id = tokenizer.token_to_id(_CLS), tokenizer.token_to_id(_SEP)
+    if cls_id is None or sep_id is None:
+        raise ModelIntegrityError(f"the tokenizer in {directory} lacks {_CLS} or {_SEP}")
+    return _Runner(session, tokenizer, card["version"], cls_id, sep_id)
 
 
 def verify(path: Path, expected: str) -> None:

@@ -131,7 +131,7 @@ def card_builders() -> set[str]:
     return found - {"modals.modal"}
 
 
-def draw_all(text: str) -> dict[str, Any]:  # noqa: PLR0915 - one table of every builder
+def draw_all(text: str) -> dict[str, Any]:
     """Each builder's drawing, with `text` in every field that comes from a customer, a provider or a person."""
     url = f"https://provider.example/{text}"
     customer = Customer(id=1, email=f"{text}@example.com", name=text, timezone="Europe/Berlin", created_at=NOW)

@@ -57,7 +57,13 @@ def test_scenes_print_in_order_each_with_only_what_it_caused(shown: str) -> None
         "The team comes on duty: the morning digest tells what happened overnight",
         "Good morning: the team comes on duty and the digest tells the night",
     ]
-    assert "#" not in scenes["A PayPal sale arrives without the buyer's email (as most do)"].split("#sales", 1)[1]
+    paypal_sale = scenes["A PayPal sale arrives without the buyer's email (as most do)"]
+    assert "#" not in paypal_sale.split("#sales", 1)[1] and "_unknown customer_" in paypal_sale
+    # The order was made by the shop's checkout app (403 for the bot); PayPal's transaction search shows the sale
+    # five minutes later, and the next scheduled search finds its buyer: the same card, edited in place.
+    found = scenes["PayPal's search catches up: the sale's card names its buyer"]
+    assert found.count("#sales ✎ card updated in place") == 1 and "#sales new message" not in found
+    assert "Jonas Berg jonas.berg@example.de" in found
     # A click's outcome shows in the scene of the click, not the next one.
     assert "🙋 @Olivia took the ticket over" in scenes["Olivia, the owner, takes the ticket over from Slack"]
     assert "✅ Acknowledged by @Olivia" in scenes["Olivia acknowledges; the escalation stops"]
@@ -99,6 +105,11 @@ def test_the_story_agrees_with_its_cards(shown: str) -> None:
     refund = scenes["Ann asks for her money back; the refund lands in the sale's thread"]
     assert "Refunded $49.00* (the whole sale) · reason: requested by customer\n  │ Today at 13:20" in refund
     assert "PayPal · open the dispute" in shown and "Paypal" not in shown
+    # The PayPal dispute names only the buyer's name; its sale, found through its capture id, gives the email.
+    paypal_dispute = scenes[
+        "PayPal: the buyer of the video course opens a dispute, then PayPal moves it to a chargeback"
+    ]
+    assert "#disputes new message" in paypal_dispute and "jonas.berg@example.de" in paypal_dispute
     assert 'wording: "staff"' not in shown
 
 

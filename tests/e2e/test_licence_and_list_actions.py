@@ -197,7 +197,7 @@ async def test_anyone_can_be_unsubscribed_from_kit_customer_or_not(database_url,
         async with running_bot(settings, pacer=unpaced()) as bot:
             await bot.slash(slack, Command.UNSUBSCRIBE, "stranger@example.com", user=OWNER)
             await slack.wait_for(lambda s: bool(s.views))
-            await bot.submit(list(slack.views.values())[0], user=OWNER)
+            await bot.submit(next(iter(slack.views.values())), user=OWNER)
             await bot.settle()
             await slack.wait_for(lambda s: "cmd" in s.responses)
 

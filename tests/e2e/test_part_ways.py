@@ -41,7 +41,7 @@ def customer_everywhere(stripe_api: FakeStripe, keygen: FakeKeygen, mailchimp: F
     mailchimp.subscribe("ann@example.com")
 
 
-async def confirm_part_ways(bot, slack: FakeSlack, card) -> None:  # noqa: ANN001 - harness objects
+async def confirm_part_ways(bot, slack: FakeSlack, card) -> None:
     """Click Part ways on the card, wait for the modal to list the licences, confirm it as offered."""
     await bot.click(slack, ActionId.PART_WAYS, button_value(card, ActionId.PART_WAYS), user=OWNER)
     await slack.wait_for(lambda s: bool(s.views) and "licences" in inputs(next(iter(s.views.values()))))
@@ -55,7 +55,7 @@ async def confirm_part_ways(bot, slack: FakeSlack, card) -> None:  # noqa: ANN00
     assert status == 200 and "errors" not in answer, answer
 
 
-def summaries(slack: FakeSlack, card) -> list[str]:  # noqa: ANN001
+def summaries(slack: FakeSlack, card) -> list[str]:
     return [reply for reply in thread(slack, card) if "ways*" in reply]
 
 

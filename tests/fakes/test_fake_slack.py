@@ -378,7 +378,7 @@ async def test_views_open_update_and_hash_conflict(slack: FakeSlack, client: Asy
 
 
 async def test_wait_for_times_out_with_a_useful_message(slack: FakeSlack) -> None:
-    with pytest.raises(TimeoutError, match="still false after 0.05s"):
+    with pytest.raises(TimeoutError, match=r"still false after 0\.05s"):
         await slack.wait_for(lambda s: bool(s.messages), timeout=0.05)
 
 

@@ -247,7 +247,7 @@ async def test_a_callback_to_a_metadata_address_or_an_unlisted_host_is_refused_b
     fake: FakeHelpDesk,
 ) -> None:
     async with SignedCallbackWriteBack(SECRET, now=lambda: AT) as open_to_any:
-        with pytest.raises(ProviderError, match="169.254.169.254 is not a help desk") as refused:
+        with pytest.raises(ProviderError, match=r"169\.254\.169\.254 is not a help desk") as refused:
             await open_to_any.send("http://169.254.169.254/latest/meta-data/iam", reply())
         assert not refused.value.retryable
     async with SignedCallbackWriteBack(SECRET, now=lambda: AT, allowed_hosts=(".zendesk.com",)) as pinned:

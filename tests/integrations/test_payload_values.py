@@ -45,7 +45,7 @@ def test_an_id_that_fits_is_kept_as_text(value: Any, kept: str | None) -> None:
     "value", ["T" * 256, 10**300, 10**5000, "T\x00"], ids=["long", "300-digits", "5000-digits", "nul"]
 )
 def test_an_id_that_does_not_fit_is_refused_naming_the_field(value: Any) -> None:
-    with pytest.raises(PayloadError, match="ticket.id"):
+    with pytest.raises(PayloadError, match=r"ticket\.id"):
         identifier(value, Ticket.external_id, "ticket.id", numbers=True)
 
 

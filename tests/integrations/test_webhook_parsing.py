@@ -233,7 +233,9 @@ def paypal_one(event: dict[str, Any], *, sandbox: bool = False) -> Any:
 
 
 def test_paypal_capture_completed() -> None:
-    event = capture_completed_event("CAP1", "10.00", "USD", "Pat@Example.com", custom_id="Ebook", at=CREATED_AT)
+    event = capture_completed_event(
+        "CAP1", "10.00", "USD", "Pat@Example.com", order_id="5O190127TN364715T", custom_id="Ebook", at=CREATED_AT
+    )
     sale = paypal_one(event)
     assert sale == SaleSeen(
         provider="paypal",
@@ -244,6 +246,7 @@ def test_paypal_capture_completed() -> None:
         currency="USD",
         product="Ebook",
         provider_url="https://www.paypal.com/activity/payment/CAP1",
+        order_key="5O190127TN364715T",
     )
     assert paypal_one(event, sandbox=True).provider_url == "https://www.sandbox.paypal.com/activity/payment/CAP1"
 

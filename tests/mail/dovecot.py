@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 USER = "shop"
-PASSWORD = "imap-test-password"  # noqa: S105 - a throw-away test server's password
+PASSWORD = "imap-test-password"
 
 _CONFIG = """\
 base_dir = {base}/run

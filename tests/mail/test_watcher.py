@@ -140,7 +140,7 @@ async def test_replies_thread_by_references_and_by_sender_and_subject(mail_folde
 
 async def test_a_refused_login_is_said_once_and_retried(mail_folder: MailFolder, tmp_path, caplog):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")  # never reached: the login fails first
-    w = watcher(mail_folder, db, FakeClock(NOW), password="rotated")  # noqa: S106
+    w = watcher(mail_folder, db, FakeClock(NOW), password="rotated")
     with pytest.raises(MailboxLoginError):
         w._connect().connect()
     caplog.set_level(logging.ERROR, logger="bot.mailbox.watcher")
@@ -151,7 +151,7 @@ async def test_a_refused_login_is_said_once_and_retried(mail_folder: MailFolder,
         if len(runs) >= 3:
             w._stopping = True
         server = mail_folder.server
-        return ImapMailbox(server.host, server.port, tls="none", user=server.user, password="rotated")  # noqa: S106
+        return ImapMailbox(server.host, server.port, tls="none", user=server.user, password="rotated")
 
     w._connect = connect
     w.backoff_max = 0.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.policies.tone import MODEL_THREAT, Flag, ModelScores, Tone, ToneVerdict, WindowScores, classify_tone, judge
@@ -90,5 +92,5 @@ def test_windows_overlap_and_cover_everything() -> None:
     assert windows(10, 126, 32) == [(0, 10)]
     spans = windows(300, 126, 32)
     assert spans[0][0] == 0 and spans[-1][1] == 300
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert end - start >= 32

@@ -1,10 +1,10 @@
 """tone head: the deployment's own tone head, retrained on the team's corrections
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 08:00:00
 
-Numbered 0013 like other branches' migrations of the same day; whoever merges re-chains down_revision.
+Numbered 0014, after main's 0013 (PayPal buyer lookups); whoever merges re-chains down_revision.
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql
 
 import bot.models
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
