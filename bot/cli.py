@@ -187,6 +187,21 @@ async def _tone_reviews(_args: argparse.Namespace) -> int:
     return 0
 
 
+async def _tone_retrain(_args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.tone_retrain import describe, retrain
+
+    db = Database(load_settings().database_url)
+    try:
+        await db.ensure_schema(create_if_new=False)
+        retrained = await retrain(db, SystemClock().now(), trigger="command")
+    finally:
+        await db.dispose()
+    print(describe(retrained))
+    return 0
+
+
 _COMMANDS = {
     "serve": _serve,
     "socket": _socket,
@@ -194,6 +209,7 @@ _COMMANDS = {
     "demo": _demo,
     "audit": _audit,
     "tone-reviews": _tone_reviews,
+    "tone-retrain": _tone_retrain,
     "customer": _customer,
     "doctor": _doctor,
     "events": _events,

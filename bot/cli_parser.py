@@ -73,6 +73,16 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "stdout: the corrections to retrain the tone classifier with (scripts/train_tone.py --extra).",
         "  supportbot tone-reviews > reviews.jsonl\n  python scripts/train_tone.py --extra reviews.jsonl",
     ),
+    "tone-retrain": (
+        "retrain this deployment's tone head on the team's corrections; use it only if it does better",
+        "Fit this deployment's own tone head on every message people marked abusive or not abusive in Slack, "
+        "on top of the shipped model, and keep it in the database. It is used for verdicts only when it judges "
+        "more corrections as the team did than the shipped model, by 5-fold cross-validation, and misses no "
+        "more abusive ones; the output says which. The running bot also does this nightly at "
+        "SUPPORTBOT_TONE_RETRAIN_HOUR when there are new corrections. `/support status` and /metrics show the "
+        "version in use.",
+        "  supportbot tone-retrain",
+    ),
     "audit": (
         "export or verify the audit trail of actions",
         "The audit trail records every action taken through the bot (who, what, for whom, the outcome), each "

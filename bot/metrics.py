@@ -179,9 +179,10 @@ class Metrics:
             ["tone"],
             registry=self.registry,
         )
-        # Which tone model judged the verdicts counted above: a retrained or rebuilt model shows as a new version.
+        # Which tone model judged the verdicts counted above: a rebuilt model, or the team's head retrained on
+        # their corrections ("<shipped>+head.<n>"), shows as a new version.
         self.tone_model = Info("supportbot_tone_model", "The tone model in use", registry=self.registry)
-        self.tone_model.info({"version": model_version()})
+        self.tone_model_in_use(model_version())
         self._queues = _QueueCollector()
         self.registry.register(self._queues)
         # Every series that can appear starts at 0, so a rate() over a fresh process is not blind.
@@ -193,6 +194,9 @@ class Metrics:
                 self.slack_calls.labels(method, slack_outcome)
         for tone in TONES:
             self.tone_verdicts.labels(tone)
+
+    def tone_model_in_use(self, version: str) -> None:
+        self.tone_model.info({"version": version})
 
     def watch_mailbox(self, status: Callable[[], tuple[bool, str]]) -> None:
         """Report the mailbox watcher's (ok, state) on every scrape."""

@@ -71,6 +71,7 @@ from bot.retention import Retention
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.timers import Timers
+from bot.tone_nightly import NightlyRetraining
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,9 @@ class Runtime:
         )
         # Erases old message bodies now and then; off (None) while SUPPORTBOT_RETENTION_DAYS is 0.
         self.retention = Retention(self.db, self.clock, settings.retention_days) if settings.retention_days else None
+        # Retrains the team's tone head each night there are new corrections; off (None) by setting.
+        hour = settings.tone_retrain_hour
+        self.tone_retraining = NightlyRetraining(self.db, self.clock, settings.zone, hour) if hour is not None else None
         self._tasks: list[asyncio.Task[None]] = []
 
     def _shown_changed(self) -> None:
@@ -273,6 +277,9 @@ class Runtime:
             self._tasks.append(asyncio.create_task(_supervised("retention", self.retention.run), name="retention"))
         if self.mailbox is not None:
             self._tasks.append(asyncio.create_task(_supervised("mailbox", self.mailbox.run), name="mailbox"))
+        if self.tone_retraining is not None:
+            retraining = self.tone_retraining.run
+            self._tasks.append(asyncio.create_task(_supervised("tone-retrain", retraining), name="tone-retrain"))
 
     async def stop(self) -> None:
         if self.mailbox is not None:

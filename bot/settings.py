@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     # 0 keeps them for ever.
     retention_days: int = Field(default=0, ge=0)
 
+    # The hour (0-23, in SUPPORTBOT_TIMEZONE) at which the tone head is retrained each night on the team's new
+    # corrections (`supportbot tone-retrain` does it now); "off": only by the command.
+    tone_retrain_hour: int | None = Field(default=3, ge=0, le=23)
+
     # Log lines: "text" for people, "json" (one object a line, with the request id) for a log collector.
     log_format: Literal["text", "json"] = "text"
 
@@ -298,6 +302,11 @@ class Settings(BaseSettings):
     @classmethod
     def _currency_code(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("tone_retrain_hour", mode="before")
+    @classmethod
+    def _retrain_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "off") else value
 
     @field_validator("risk_refunds")
     @classmethod

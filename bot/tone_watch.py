@@ -18,7 +18,8 @@ from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import Said, tone_turn
 from bot.store import ticket_messages
-from bot.tone import classify_tone
+from bot.tone import classify_tone, model_version
+from bot.tone_retrain import head_in_use
 
 
 def warning_key(message_id: int) -> str:
@@ -45,11 +46,14 @@ async def judge_message(
     """Classify a customer's message and queue the warning, threat note and on-call alert it calls for."""
     # The model takes tens of milliseconds of CPU (more for a long email, and its first use loads it): off the
     # event loop, so webhooks and Slack keep being answered meanwhile.
-    verdict = await asyncio.to_thread(classify_tone, message.body)
+    head = await head_in_use(session)
+    verdict = await asyncio.to_thread(classify_tone, message.body, head)
     metrics.count_tone(session, verdict.tone)
     message.tone = verdict.tone
     message.tone_verdict = {
         "tone": verdict.tone.value,
+        # Which model judged: a verdict given before a retraining is told apart from one given after it.
+        "model": head.label if head is not None else model_version(),
         "score": round(verdict.score, 3),
         "reasons": list(verdict.reasons),
         "flags": sorted(flag.value for flag in verdict.flags),

@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.db import DatabaseUnavailableError
 from bot.handlers.webhooks import DEPS, METRICS
 from bot.metrics import read_queues
+from bot.tone_retrain import version_in_use
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,9 @@ async def handle_metrics(request: web.Request) -> web.Response:
     deps, metrics = request.app[DEPS], request.app[METRICS]
     try:
         queues = await read_queues(deps.db, deps.clock.now())
+        # A retraining by any replica changes the version verdicts are given with: read it as the queues are.
+        async with deps.db.transaction(read_only=True) as session:
+            metrics.tone_model_in_use(await version_in_use(session))
     except DatabaseUnavailableError as exc:
         # The counters are still worth having while the database is away; supportbot_database_up says so.
         log.warning("metrics: database unavailable (%s); reporting counters only", type(exc).__name__)

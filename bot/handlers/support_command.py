@@ -13,7 +13,7 @@ from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from bot.policies.permissions import Action
 from bot.preferences import Choice, preference, set_preference
 from bot.slack_ids import Command, Event
-from bot.tone import model_version
+from bot.tone_retrain import status_line
 
 HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
 • `/support help` — this help
@@ -76,8 +76,9 @@ async def _status(deps: Deps) -> str:
         failed_posts = await session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.FAILED))
         unapplied = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
         set_aside = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.QUARANTINED))
+        tone_model = await status_line(session)
     return (
         f"*Delivery*: {waiting} message(s) waiting, {failed_posts} failed for good\n"
         f"*Webhooks*: {unapplied} event(s) being applied, {set_aside} set aside as unusable (`supportbot doctor`)\n"
-        f"*Tone model*: {model_version()}"
+        f"*Tone model*: {tone_model}"
     )

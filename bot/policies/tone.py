@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.policies.tone_rules import COMPANY, ENGLISH_STOPWORDS, STAFF, Analysis, analyse
+
+if TYPE_CHECKING:
+    from bot.policies.tone_head import ToneHead
 
 MODEL_PATH = Path(__file__).with_name("tone_model.json")
 
@@ -71,16 +74,29 @@ class ModelScores:
     windows: tuple[WindowScores, ...]
 
 
-def classify_tone(text: str, model: ToneModel | None = None, scores: ModelScores | None = None) -> ToneVerdict:
+def classify_tone(
+    text: str, model: ToneModel | None = None, scores: ModelScores | None = None, head: ToneHead | None = None
+) -> ToneVerdict:
     """The tone of one customer message.
 
     With `scores` (the language model's, from bot.tone) the model decides and the rules can only raise its
-    verdict; without, the rules and the small word model (`model`, default the shipped one) decide.
+    verdict; without, the rules and the small word model (`model`, default the shipped one) decide. `head`, the
+    team's own head fitted on their corrections (bot.policies.tone_head), adjusts the language model's scores.
     """
     analysis = analyse(text)
     if scores is not None:
         word_model = model or load_model()
-        return judge(analysis, scores, word_model.probabilities(word_model.contributions(model_features(analysis))))
+        words = word_model.probabilities(word_model.contributions(model_features(analysis)))
+        verdict = judge(analysis, scores, words)
+        if head is None:
+            return verdict
+        learnt = judge(analysis, head.adjust(analysis, scores), words)
+        if learnt.tone is verdict.tone:
+            return learnt
+        # Say so when the team's corrections changed the call: the person reading the warning (or its absence)
+        # should know it is their own team's judgement and not the shipped model's.
+        why = f"learnt from the team's corrections ({head.label}): {verdict.tone} without them"
+        return ToneVerdict(learnt.tone, learnt.score, (*learnt.reasons, why), learnt.flags)
     model = model or load_model()
     contributions = model.contributions(model_features(analysis))
     probabilities = model.probabilities(contributions)
