@@ -1,7 +1,7 @@
 """tone head: the deployment's own tone head, retrained on the team's corrections
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 08:00:00
 
 Numbered 0014, after main's 0013 (PayPal buyer lookups); whoever merges re-chains down_revision.
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql
 
 import bot.models
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
