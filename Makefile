@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 # some later month.
 DATED_TESTS := tests/policies tests/e2e/test_flows.py tests/e2e/test_oncall_alerts.py \
 	tests/e2e/test_waiting_and_morning.py tests/e2e/test_webhook_contract.py tests/e2e/test_slack.py \
-	tests/test_privacy.py tests/test_metrics.py tests/integrations/test_licences.py
+	tests/test_privacy.py tests/test_metrics.py tests/integrations/test_licences.py tests/e2e/test_refund_approvals.py \
+	tests/e2e/test_dispute_answers.py tests/e2e/test_paypal_buyers.py tests/e2e/test_monday_chart.py \
+	tests/test_tone_retrain.py
 SHIFTED_CLOCK := 2027-03-28 00:58:00
 
 .PHONY: demo test test-shifted lint format bench install clean
