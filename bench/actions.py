@@ -37,13 +37,13 @@ from _common import (
 )
 from aiohttp import web
 
+from bot.app.runtime import Runtime
+from bot.config.settings import Settings
+from bot.core.slack_ids import ActionId, Command
 from bot.fakes.licences import FakeKeygen
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import click_body, command_body, signed, submission_body
 from bot.fakes.stripe import FakeStripe
-from bot.runtime import Runtime
-from bot.settings import Settings
-from bot.slack_ids import ActionId, Command
 
 SLOW_PROVIDER_SECONDS = 10.0
 TARGET_P99_MS = 100.0

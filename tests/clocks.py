@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import SystemClock
+from bot.core.clock import SystemClock
 
 # Tuesday 24 November 2026, 12:00 UTC: 13:00 in Berlin, inside the test team's business hours.
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.db import Database
-from bot.models import Base
+from bot.storage.db import Database
+from bot.storage.models import Base
 
 # The fake Slack, Stripe, PayPal, licence servers, mailing lists, help desk and SMTP server, for any test.
 pytest_plugins = ["tests.provider_fixtures"]
@@ -64,7 +64,7 @@ def postgres_url() -> Iterator[str]:
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A migrated, empty database of each kind."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        url = f"sqlite+aiosqlite:///{tmp_path / 'bot.storage.db'}"
         db = Database(url)
         await db.migrate()
         await db.dispose()

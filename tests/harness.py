@@ -13,7 +13,8 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.db import Database
+from bot.app.runtime import Runtime
+from bot.config.settings import Settings
 from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.licences import FakeKeygen, FakeLicenceServer
 from bot.fakes.mailing_lists import FakeKit, FakeMailchimp
@@ -30,10 +31,9 @@ from bot.fakes.slack_requests import (
 )
 from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
-from bot.models import AuditRecord
 from bot.outbox.pacing import Pacer, Rate
-from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.storage.db import Database
+from bot.storage.models import AuditRecord
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import SteadyClock, unix
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, update
 
-from bot import audit
-from bot.audit import Entry, Outcome
-from bot.db import Database
-from bot.models import AuditRecord
+from bot.actions import audit
+from bot.actions.audit import Entry, Outcome
+from bot.storage.db import Database
+from bot.storage.models import AuditRecord
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bot.bounded_json import MAX_DEPTH, MAX_ITEMS, MAX_NUMBER_CHARS, MalformedJsonError, parse_object
 from bot.fakes.paypal import capture_completed_event
+from bot.inbound.bounded_json import MAX_DEPTH, MAX_ITEMS, MAX_NUMBER_CHARS, MalformedJsonError, parse_object
 from tests.builders import stripe_charge, stripe_event, ticket_event
 
 MIB = 1024 * 1024

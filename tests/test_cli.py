@@ -11,8 +11,8 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
-from bot.cli_parser import build_parser, subparsers
-from bot.db import known_revisions
+from bot.cli.parser import build_parser, subparsers
+from bot.storage.db import known_revisions
 
 ROOT = Path(__file__).parent.parent
 

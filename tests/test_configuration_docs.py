@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bot.settings import CHANNEL_SETTINGS, ENV_PREFIX, Settings
+from bot.config.settings import CHANNEL_SETTINGS, ENV_PREFIX, Settings
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()

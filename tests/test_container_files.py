@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.cli import _parser
-from bot.runtime import Runtime
-from bot.settings import ENV_PREFIX, Settings
+from bot.app.runtime import Runtime
+from bot.cli.main import _parser
+from bot.config.settings import ENV_PREFIX, Settings
 
 ROOT = Path(__file__).parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import Database
+from bot.storage.db import Database
 
 
 async def test_two_transactions_that_deadlock_both_finish(postgres_url: str):

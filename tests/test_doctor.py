@@ -16,13 +16,13 @@ import asyncpg
 import pytest
 import yaml
 
-from bot.db import Database, known_revisions
+from bot.config.settings import Settings
 from bot.doctor import diagnose, run_doctor
 from bot.doctor.checks import MANIFEST_BOT_SCOPES, SETTING_GROUPS, Check, Status
 from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack
 from bot.fakes.stripe import FakeStripe
-from bot.settings import Settings
+from bot.storage.db import Database, known_revisions
 from tests.conftest import ADMIN_DSN
 from tests.harness import CHANNELS, bot_settings, provider_settings
 
@@ -401,7 +401,7 @@ async def test_a_schema_older_or_newer_than_the_release_is_explained(database_ur
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 async def test_an_unreachable_database_fails_with_what_to_check(tmp_path, slack, backend):
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'bot.db'}"
+        url = f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'bot.storage.db'}"
     else:
         url = f"postgresql+asyncpg://supportbot:s3cret-pw@127.0.0.1:{closed_port()}/supportbot"
 

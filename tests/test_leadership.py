@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from bot.clock import FakeClock
-from bot.db import Database
-from bot.leadership import Leadership
+from bot.core.clock import FakeClock
+from bot.outbox.leadership import Leadership
+from bot.storage.db import Database
 from tests.processes import new_postgres_database
 
 
@@ -58,7 +58,7 @@ async def test_a_leader_whose_session_is_ended_loses_the_lead(two_replicas: tupl
 
 
 async def test_the_one_process_on_sqlite_always_leads(tmp_path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.storage.db'}")
     try:
         assert await Leadership(db, "outbox", FakeClock().monotonic).check()
     finally:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot import logs
+from bot.app.runtime import Runtime
 from bot.fakes.slack import FakeSlack
-from bot.logs import JsonLines, accepted_request_id, log_handler, redact
-from bot.runtime import Runtime
+from bot.observability import logs
+from bot.observability.logs import JsonLines, accepted_request_id, log_handler, redact
 from tests.builders import STRIPE_SECRET, stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
 from tests.harness import CHANNELS, bot_settings, running_bot, unpaced
 
@@ -113,7 +113,7 @@ def test_a_message_cannot_forge_a_line_of_the_text_log():
     logger = logging.getLogger("bot.test_logging.forge")
     logger.addHandler(log_handler("text", stream))
     logger.propagate = False
-    forged = "body=x\n2026-12-02 10:00:00,000 ERROR   bot.audit: the audit chain is broken\r\x1b[2J\u2028!"
+    forged = "body=x\n2026-12-02 10:00:00,000 ERROR   bot.actions.audit: the audit chain is broken\r\x1b[2J\u2028!"
     try:
         logger.warning("rejected: %s", forged)
         try:
@@ -125,7 +125,7 @@ def test_a_message_cannot_forge_a_line_of_the_text_log():
         logger.propagate = True
     first, *traceback = stream.getvalue().splitlines()
     assert first.endswith(
-        "WARNING bot.test_logging.forge: rejected: body=x\\n2026-12-02 10:00:00,000 ERROR   bot.audit: "
+        "WARNING bot.test_logging.forge: rejected: body=x\\n2026-12-02 10:00:00,000 ERROR   bot.actions.audit: "
         "the audit chain is broken\\r\\x1b[2J\\u2028!"
     )
     assert "failed" in traceback[0]

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config.slack_scopes import BOT_SCOPES, COMMANDS_SCOPE, EVENT_SCOPES, METHOD_SCOPES
+from bot.core.slack_ids import Command, Event, Shortcut
 from bot.fakes.slack import REQUIRED_SCOPES
-from bot.slack_ids import Command, Event, Shortcut
-from bot.slack_scopes import BOT_SCOPES, COMMANDS_SCOPE, EVENT_SCOPES, METHOD_SCOPES
 
 ROOT = Path(__file__).parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yaml").read_text())
@@ -142,7 +142,7 @@ def test_every_web_api_method_the_code_calls_has_its_scopes_in_the_table():
     called = web_api_methods_called(ROOT / "bot")
     unknown = {method: sorted(files) for method, files in called.items() if method not in METHOD_SCOPES}
     assert not unknown, (
-        f"{unknown}: add each method to METHOD_SCOPES in bot/slack_scopes.py with the bot scopes "
+        f"{unknown}: add each method to METHOD_SCOPES in bot/config/slack_scopes.py with the bot scopes "
         "https://api.slack.com/methods/<method> lists, and to manifest.yaml and manifest-socket-mode.yaml"
     )
     unused = set(METHOD_SCOPES) - set(called)

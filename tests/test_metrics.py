@@ -11,14 +11,14 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.clock import FakeClock
-from bot.errors import Rejection
+from bot.app.runtime import Runtime
+from bot.core.clock import FakeClock
+from bot.core.errors import Rejection
+from bot.core.slack_ids import Command
 from bot.fakes.slack import FakeSlack
 from bot.integrations import tickets_webhooks
-from bot.metrics import PROVIDERS, WebhookOutcome
+from bot.observability.metrics import PROVIDERS, WebhookOutcome
 from bot.policies.tone import Tone
-from bot.runtime import Runtime
-from bot.slack_ids import Command
 from bot.tone import model_version
 from tests.builders import TICKETS_SECRET, stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
 from tests.harness import CHANNELS, BotUnderTest, bot_settings, running_bot, unpaced

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.money import exponent, format_money, format_totals, to_minor
+from bot.core.money import exponent, format_money, format_totals, to_minor
 
 
 @pytest.mark.parametrize(

@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import JSON, String, Text, select, update
 
-from bot import audit
-from bot.clock import FakeClock, SystemClock
-from bot.db import Database
+from bot.actions import audit
+from bot.core.clock import FakeClock, SystemClock
+from bot.core.slack_ids import ActionId, Command
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value
 from bot.fakes.smtp import FakeSmtp, fake_smtp_server
 from bot.fakes.stripe import FakeStripe
-from bot.models import ActionRecord, AuditRecord, Base, Customer, Payment, Ticket, TicketMessage
-from bot.privacy import ERASED, Traces
-from bot.retention import Retention
-from bot.slack_ids import ActionId, Command
-from bot.tone_review import reviewed_messages
+from bot.privacy.forget import ERASED, Traces
+from bot.privacy.retention import Retention
+from bot.storage.db import Database
+from bot.storage.models import ActionRecord, AuditRecord, Base, Customer, Payment, Ticket, TicketMessage
+from bot.tone.review import reviewed_messages
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import BotUnderTest, bot_settings, provider_settings, running_bot, shown, unpaced
 

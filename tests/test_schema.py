@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from bot.db import Database
-from bot.errors import ConfigError
-from bot.models import Base
+from bot.core.errors import ConfigError
+from bot.storage.db import Database
+from bot.storage.models import Base
 
 
 async def test_migrated_schema_matches_the_models(database_url):
@@ -51,7 +51,7 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
 async def test_events_given_up_on_before_0009_become_quarantined_with_their_last_error(database_url):
     from alembic import command
 
-    from bot.db import _alembic_config
+    from bot.storage.db import _alembic_config
 
     db = Database(database_url)
     try:
@@ -84,7 +84,7 @@ async def test_amounts_sqlite_kept_that_are_no_whole_number_become_unknown_in_00
     # Only SQLite ever kept them (a Stripe "amount": 1e400 as infinity); PostgreSQL refused them from the start.
     from alembic import command
 
-    from bot.db import _alembic_config
+    from bot.storage.db import _alembic_config
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     try:

@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.errors import ConfigError
-from bot.settings import (
-    PAYPAL_LIVE_API_BASE,
-    PAYPAL_SANDBOX_API_BASE,
-    Settings,
-    SettingsError,
-    load_settings,
-)
+from bot.config.settings import PAYPAL_LIVE_API_BASE, PAYPAL_SANDBOX_API_BASE, Settings, SettingsError, load_settings
+from bot.core.errors import ConfigError
 
 SECRETS = {
     "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-1111-very-secret",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.app.runtime import Runtime
+from bot.config.settings import Settings
 from bot.integrations import paypal_webhooks, stripe_webhooks
-from bot.runtime import Runtime
-from bot.settings import Settings
 
 ROOT = Path(__file__).parent.parent
 GUIDE = (ROOT / "docs" / "setup.md").read_text()

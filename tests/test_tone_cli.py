@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.tone_cli import main
+from bot.tone.cli import main
 
 
 def test_one_message_prints_a_readable_verdict(capsys: pytest.CaptureFixture[str]) -> None:

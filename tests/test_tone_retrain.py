@@ -17,18 +17,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.actions.record import Actor
-from bot.clock import FakeClock
-from bot.db import Database
+from bot.core.clock import FakeClock
+from bot.core.slack_ids import Command
 from bot.fakes.slack import FakeSlack
-from bot.models import Ticket, TicketMessage, ToneRetraining
 from bot.policies.routing import Channels
 from bot.policies.tone import Tone
 from bot.policies.tone_head import ToneHead
-from bot.slack_ids import Command
+from bot.storage.db import Database
+from bot.storage.models import Ticket, TicketMessage, ToneRetraining
 from bot.tone import classify_tone, model_version
-from bot.tone_nightly import NightlyRetraining
-from bot.tone_retrain import head_in_use, retrain, status_line, version_in_use
-from bot.tone_review import review_tone
+from bot.tone.nightly import NightlyRetraining
+from bot.tone.retrain import head_in_use, retrain, status_line, version_in_use
+from bot.tone.review import review_tone
 from tests.builders import ticket_event
 from tests.harness import CHANNELS, bot_settings, running_bot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.db import WriterTurns
+from bot.storage.db import WriterTurns
 
 
 async def test_urgent_writers_go_before_background_ones_that_queued_earlier():

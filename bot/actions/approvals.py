@@ -18,17 +18,17 @@ from enum import StrEnum
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import audit
+from bot.actions import audit
+from bot.actions.audit import Outcome
 from bot.actions.record import Actor, Ask, Asked, ask, public_params
-from bot.audit import Outcome
 from bot.cards.text import Mrkdwn, md, mention
-from bot.errors import UsageError
-from bot.models import ActionRecord, ActionStatus, ApprovalStatus, Payment, RefundApproval
-from bot.money import format_money
+from bot.core.errors import UsageError
+from bot.core.money import format_money
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.approvals import OFF, ApprovalRule, may_approve, may_decline, needs_approval
 from bot.policies.refunds import remaining_minor
+from bot.storage.models import ActionRecord, ActionStatus, ApprovalStatus, Payment, RefundApproval
 
 BOT_ACTOR = Actor("supportbot", "supportbot")
 

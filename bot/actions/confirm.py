@@ -20,13 +20,13 @@ from bot.actions.record import Actor, Ask, Asked, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text, masked
 from bot.cards.text import Mrkdwn, md
-from bot.errors import UsageError
-from bot.models import ActionRecord, ActionStatus, Customer, Payment, RefundApproval, Ticket
-from bot.money import exponent
+from bot.core.errors import UsageError
+from bot.core.money import exponent
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.refunds import STRIPE_REASONS, decide_refund_amount, remaining_minor
 from bot.policies.reply_guard import check_draft
+from bot.storage.models import ActionRecord, ActionStatus, Customer, Payment, RefundApproval, Ticket
 
 NO_DESK = ApprovalDesk()
 

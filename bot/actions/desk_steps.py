@@ -6,11 +6,11 @@ done in the desk on their behalf (never as somebody else).
 
 from __future__ import annotations
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.helpdesks import desk_name
 from bot.integrations.contracts import DeskOutcome, TicketUpdate
 from bot.integrations.providers import Providers
-from bot.models import ActionRecord, Ticket
+from bot.storage.models import ActionRecord, Ticket
 
 # The settings that let the bot act in each desk, named when they are missing.
 WRITE_BACK_SETTINGS = {

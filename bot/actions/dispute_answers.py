@@ -22,11 +22,11 @@ from bot.cards import modals
 from bot.cards.blocks import provider_name
 from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
 from bot.cards.evidence import accept_modal, evidence_modal, submit_modal
-from bot.deps import Deps
-from bot.errors import ProviderError, UsageError
+from bot.core.errors import ProviderError, UsageError
 from bot.evidence import EvidenceState, evidence_words
 from bot.evidence.pack import draft_for
-from bot.models import Dispute
+from bot.handlers.deps import Deps
+from bot.storage.models import Dispute
 
 STATEMENT_LIMIT = 3000
 

@@ -12,16 +12,16 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.kinds import Kind
-from bot.alerts import resolve_alerts
 from bot.cards.blocks import provider_name
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.evidence import EvidenceState
 from bot.evidence.pack import receipt_text
 from bot.integrations.contracts import DisputeDesk, Evidence
 from bot.integrations.providers import Providers
-from bot.models import ActionRecord, Customer, Dispute, Payment
+from bot.oncall.alerts import resolve_alerts
 from bot.outbox.queue import Subject
 from bot.policies.oncall import AlertKind
+from bot.storage.models import ActionRecord, Customer, Dispute, Payment
 
 DISPUTE_KINDS = frozenset({Kind.DISPUTE_EVIDENCE, Kind.DISPUTE_SUBMIT, Kind.DISPUTE_ACCEPT})
 _ORDER: dict[str | None, int] = {

@@ -17,8 +17,8 @@ import hmac
 import json
 from typing import Any
 
-from bot.errors import UsageError
-from bot.settings import Settings
+from bot.config.settings import Settings
+from bot.core.errors import UsageError
 
 METADATA_LIMIT = 3000
 _CONTEXT = b"supportbot modal state v1"

@@ -13,8 +13,8 @@ from bot.actions.kinds import Kind
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text
-from bot.errors import UsageError
-from bot.models import Ticket
+from bot.core.errors import UsageError
+from bot.storage.models import Ticket
 
 
 async def confirm_note(

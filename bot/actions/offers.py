@@ -20,8 +20,8 @@ from bot.actions.targets import Scope, Target, TargetKind, scope_of_button, scop
 from bot.cards import modals
 from bot.cards.blocks import clip
 from bot.cards.text import escape, md
-from bot.deps import Deps
-from bot.errors import ProviderError, UsageError
+from bot.core.errors import ProviderError, UsageError
+from bot.handlers.deps import Deps
 from bot.helpdesks import desk_name
 from bot.integrations.contracts import Licence
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import audit
+from bot.actions import audit
+from bot.actions.audit import Outcome
 from bot.actions.kinds import Kind
-from bot.audit import Outcome
-from bot.models import ActionRecord, ActionStatus
+from bot.storage.models import ActionRecord, ActionStatus
 
 
 @dataclass(frozen=True)

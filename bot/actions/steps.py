@@ -20,18 +20,18 @@ from bot.actions import dispute_steps
 from bot.actions.approvals import not_approved_reason
 from bot.actions.desk_steps import tell_desk
 from bot.actions.kinds import Kind
-from bot.alerts import resolve_alerts
 from bot.cards.outcomes import masked
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
+from bot.core.money import format_money
 from bot.evidence.pack import conversation_for
 from bot.helpdesks import desk_name
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
 from bot.mailbox.store import remember, thread_ids
-from bot.models import ActionRecord, Customer, Dispute, Payment, Refund, RefundApproval, Ticket, TicketMessage
-from bot.money import format_money
+from bot.oncall.alerts import resolve_alerts
+from bot.oncall.waiting import team_replied
 from bot.outbox.queue import Subject
-from bot.waiting_watch import team_replied
+from bot.storage.models import ActionRecord, Customer, Dispute, Payment, Refund, RefundApproval, Ticket, TicketMessage
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.modals import Refundable
-from bot.errors import UsageError, cut, quoted
-from bot.models import Customer, Dispute, Payment, Ticket
+from bot.core.errors import UsageError, cut, quoted
 from bot.outbox.queue import Subject
 from bot.policies.refunds import remaining_minor
-from bot.store import normalise_email
+from bot.storage.models import Customer, Dispute, Payment, Ticket
+from bot.storage.store import normalise_email
 
 _STRIPE_PAYMENT = re.compile(r"(pi|ch|py)_[A-Za-z0-9]{6,}")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")

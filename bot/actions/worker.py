@@ -20,20 +20,20 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import audit
+from bot.actions import audit
+from bot.actions.audit import Outcome
 from bot.actions.kinds import Kind
 from bot.actions.record import public_params
 from bot.actions.steps import Done, Steps
-from bot.audit import Outcome
 from bot.cards.outcomes import failed_reply_blocks, failed_text, part_ways_card, succeeded_text
-from bot.clock import Clock
-from bot.db import Database, DatabaseUnavailableError
-from bot.errors import BotError, ProviderError
-from bot.models import ActionRecord, ActionStatus, Payment, RefundApproval
+from bot.core.clock import Clock
+from bot.core.errors import BotError, ProviderError
 from bot.outbox import queue
 from bot.outbox.queue import SUBJECT_MODELS, Subject
 from bot.policies.retry import retry_delay
 from bot.policies.routing import Channels, Topic, channel_for
+from bot.storage.db import Database, DatabaseUnavailableError
+from bot.storage.models import ActionRecord, ActionStatus, Payment, RefundApproval
 
 log = logging.getLogger(__name__)
 

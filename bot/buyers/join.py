@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import CustomerRef
+from bot.core.domain import CustomerRef
 from bot.integrations.paypal_buyers import Buyer
-from bot.models import Customer, Dispute, Payment
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.store import merge_customers, normalise_email, resolve_customer
+from bot.storage.models import Customer, Dispute, Payment
+from bot.storage.store import merge_customers, normalise_email, resolve_customer
 
 
 async def join_buyer(session: AsyncSession, payment: Payment, buyer: Buyer, channels: Channels, now: datetime) -> None:

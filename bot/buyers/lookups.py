@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.buyers.join import join_buyer
 from bot.cards.text import Mrkdwn, escape
 from bot.integrations.paypal_buyers import Buyer
-from bot.models import BuyerLookup, BuyerLookupStatus, Payment
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.buyer_lookup import is_lookup_worth_starting, next_lookup_at
 from bot.policies.routing import Channels, Topic, channel_for
+from bot.storage.models import BuyerLookup, BuyerLookupStatus, Payment
 
 
 @dataclass(frozen=True)

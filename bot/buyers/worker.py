@@ -16,12 +16,12 @@ from datetime import timedelta
 from functools import partial
 
 from bot.buyers.lookups import Claimed, buyer_found, buyer_not_found, claim, due_lookups
-from bot.clock import Clock
-from bot.db import Database, DatabaseUnavailableError
-from bot.errors import ProviderError
+from bot.core.clock import Clock
+from bot.core.errors import ProviderError
 from bot.integrations.paypal_buyers import Buyer, PayPalBuyers
 from bot.policies.buyer_lookup import search_window
 from bot.policies.routing import Channels
+from bot.storage.db import Database, DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from bot.cards.blocks import (
     slack_date,
 )
 from bot.cards.text import Mrkdwn, link, md, mention
-from bot.models import Alert, AlertStatus, Customer, Dispute
-from bot.money import format_money
+from bot.core.money import format_money
+from bot.core.slack_ids import ActionId
 from bot.policies.oncall import AlertKind, EscalationStep
-from bot.slack_ids import ActionId
+from bot.storage.models import Alert, AlertStatus, Customer, Dispute
 
 
 def dispute_alert_body(dispute: Dispute, customer: Customer | None, alert: Alert) -> Card:

@@ -25,9 +25,9 @@ from bot.cards.blocks import (
     slack_date,
 )
 from bot.cards.text import Mrkdwn, md, mention
-from bot.models import ActionRecord, ActionStatus, ApprovalStatus, Customer, Payment, RefundApproval
-from bot.money import format_money
-from bot.slack_ids import ActionId
+from bot.core.money import format_money
+from bot.core.slack_ids import ActionId
+from bot.storage.models import ActionRecord, ActionStatus, ApprovalStatus, Customer, Payment, RefundApproval
 
 
 def approval_card(

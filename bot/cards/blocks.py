@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.text import Mrkdwn, escape, link, md
-from bot.money import format_totals
-from bot.store import CustomerHistory
+from bot.core.money import format_totals
+from bot.storage.store import CustomerHistory
 
 Block = dict[str, Any]
 SECTION_TEXT_LIMIT = 3000

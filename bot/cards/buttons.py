@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.cards.blocks import Block, actions, button
-from bot.slack_ids import ActionId
+from bot.core.slack_ids import ActionId
 
 
 @dataclass(frozen=True)

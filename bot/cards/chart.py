@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from bot.core.money import exponent
 from bot.home.month import MonthFigures
-from bot.money import exponent
 
 
 def month_chart_png(figures: MonthFigures) -> bytes:

@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.cards.blocks import Card, context, escape, header, section, slack_date
-from bot.models import Payment, SaleDigest
-from bot.money import format_money, format_totals
+from bot.core.money import format_money, format_totals
+from bot.storage.models import Payment, SaleDigest
 
 LATEST_SHOWN = 10
 

@@ -20,10 +20,10 @@ from bot.cards.blocks import (
     section,
     slack_date,
 )
+from bot.core.money import format_money
 from bot.evidence import evidence_words
-from bot.models import Customer, Dispute, Payment, Ticket
-from bot.money import format_money
-from bot.store import CustomerHistory
+from bot.storage.models import Customer, Dispute, Payment, Ticket
+from bot.storage.store import CustomerHistory
 
 _ANSWER_MARKS = {"staged": "📎", "submitted": "🏦", "accepted": "🏳️"}
 # Stripe's and PayPal's words (lower-cased) for "the evidence was sent and the provider is deciding": no more

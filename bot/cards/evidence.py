@@ -6,11 +6,11 @@ from typing import Any
 
 from bot.cards.blocks import Block, clip, context, escape, fields, humanise, provider_name, section, slack_date
 from bot.cards.modals import View, _checkboxes, _text_input, modal
+from bot.core.money import format_money
+from bot.core.slack_ids import ViewId
 from bot.evidence import evidence_words
 from bot.evidence.pack import Draft
-from bot.models import Dispute
-from bot.money import format_money
-from bot.slack_ids import ViewId
+from bot.storage.models import Dispute
 
 INPUT_LIMIT = 3000  # Slack's limit for a plain text input's value
 

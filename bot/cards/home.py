@@ -26,11 +26,11 @@ from bot.cards.blocks import (
     slack_date,
 )
 from bot.cards.text import mention
+from bot.core.money import format_money, format_totals
+from bot.core.slack_ids import ActionId
 from bot.evidence import evidence_words
 from bot.home.snapshot import AlertLine, DisputeLine, HomeSnapshot, TicketLine
-from bot.money import format_money, format_totals
 from bot.policies.permissions import Role
-from bot.slack_ids import ActionId
 
 MAX_BLOCKS = 100
 MAX_VIEW_BYTES = 250_000

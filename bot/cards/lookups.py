@@ -20,10 +20,10 @@ from bot.cards.blocks import (
     slack_date,
 )
 from bot.cards.text import mention
-from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
-from bot.money import format_money, format_totals
+from bot.core.money import format_money, format_totals
 from bot.policies.risk import Risk
-from bot.store import CustomerHistory
+from bot.storage.models import AuditRecord, Customer, Dispute, Payment, Ticket
+from bot.storage.store import CustomerHistory
 
 SHOWN = 5
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cards.blocks import Block, clip, context, escape, section, slack_date
+from bot.core.money import format_money
+from bot.core.slack_ids import ViewId
 from bot.integrations.contracts import Licence
-from bot.models import Customer, Payment, Ticket
-from bot.money import format_money
 from bot.policies.refunds import STRIPE_REASONS, remaining_minor
-from bot.slack_ids import ViewId
+from bot.storage.models import Customer, Payment, Ticket
 
 View = dict[str, Any]
 VALUE = "value"  # the action_id of every input: a block holds one input, named by its block_id

@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.cards.blocks import Block, Card, context, escape, header, humanise, section, slack_date
 from bot.cards.text import Mrkdwn, link, mention
-from bot.models import MorningDigest
-from bot.money import format_money, format_totals
+from bot.core.money import format_money, format_totals
 from bot.policies.oncall import AlertKind
+from bot.storage.models import MorningDigest
 
 _ALERT_NAMES = {
     AlertKind.DISPUTE_OPENED: "dispute opened",

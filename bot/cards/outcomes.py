@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.actions.kinds import Kind
 from bot.cards.blocks import Block, Card, actions, button, context, escape, section
 from bot.cards.text import Mrkdwn, md, mention
-from bot.models import ActionRecord, ActionStatus
-from bot.slack_ids import ActionId
+from bot.core.slack_ids import ActionId
+from bot.storage.models import ActionRecord, ActionStatus
 
 NOUNS: dict[str, str] = {  # by Kind; the column holds its value
     Kind.REFUND: "refund",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.cards.blocks import Card, context, escape, provider_name, section, slack_date
 from bot.cards.text import md
-from bot.models import InboundEvent
+from bot.storage.models import InboundEvent
 
 # The generic tickets webhook is "the help desk" to the person reading; the others go by their own names.
 PROVIDER_NAMES = {"tickets": "help desk"}

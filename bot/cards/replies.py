@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.cards.blocks import Card, context, escape, humanise, quote, section, slack_date
-from bot.models import Payment, Refund, TicketMessage
-from bot.money import format_money
+from bot.core.money import format_money
+from bot.storage.models import Payment, Refund, TicketMessage
 
 
 def refund_reply(refund: Refund, payment: Payment) -> Card:

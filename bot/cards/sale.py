@@ -15,9 +15,9 @@ from bot.cards.blocks import (
     provider_name,
     slack_date,
 )
-from bot.models import Customer, Dispute, Payment
-from bot.money import format_money
-from bot.store import CustomerHistory
+from bot.core.money import format_money
+from bot.storage.models import Customer, Dispute, Payment
+from bot.storage.store import CustomerHistory
 
 
 def sale_card(

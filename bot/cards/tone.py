@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.cards.blocks import Block, Card, actions, archive_link, button, context, escape, quote, section, slack_date
 from bot.cards.text import channel_mention, link, mention
-from bot.models import Customer, Ticket, TicketMessage
+from bot.core.slack_ids import ActionId
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import TicketTone
-from bot.slack_ids import ActionId
+from bot.storage.models import Customer, Ticket, TicketMessage
 
 FLAG_TEXTS = {
     Flag.CHARGEBACK: "threatens a chargeback",

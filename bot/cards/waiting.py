@@ -7,9 +7,9 @@ from datetime import datetime
 from bot.cards.blocks import Card, archive_link, clip, context, escape, local_time, section, slack_date
 from bot.cards.text import link
 from bot.cards.tone import is_abusive
-from bot.models import Customer, Ticket, TicketMessage
-from bot.money import format_money
+from bot.core.money import format_money
 from bot.policies.oncall import Waiting
+from bot.storage.models import Customer, Ticket, TicketMessage
 
 
 def waiting_line(state: Waiting) -> str:

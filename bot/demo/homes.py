@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.app.runtime import Runtime
 from bot.demo.blockkit_text import render_blocks
 from bot.demo.terminal import Terminal
 from bot.fakes.slack import FakeSlack
-from bot.runtime import Runtime
 
 CHART_FILE = "last-30-days.png"
 

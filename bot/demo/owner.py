@@ -10,11 +10,11 @@ import json
 
 import aiohttp
 
-from bot.clock import Clock, SystemClock
+from bot.core.clock import Clock, SystemClock
+from bot.core.slack_ids import ActionId
 from bot.demo.blockkit_text import Viewer, render_blocks
 from bot.fakes.slack import FakeSlack, Message
 from bot.fakes.slack_requests import button_value, click_body, signed, submission_body
-from bot.slack_ids import ActionId
 
 
 class SlackPerson:

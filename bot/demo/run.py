@@ -21,8 +21,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot import audit
-from bot.clock import FakeClock
+from bot.actions import audit
+from bot.app.runtime import Runtime
+from bot.config.settings import Settings
+from bot.core.clock import FakeClock
 from bot.demo.blockkit_text import Viewer
 from bot.demo.day import OLIVIA, SAM, VICTOR, VICTOR_LICENCE, VICTOR_PAYMENT, set_up_paypal, the_day
 from bot.demo.homes import save_chart
@@ -40,8 +42,6 @@ from bot.fakes.slack import FakeSlack
 from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
 from bot.outbox.pacing import Pacer
-from bot.runtime import Runtime
-from bot.settings import Settings
 
 CHANNELS = {"C0SALES": "sales", "C0SUPPORT": "support", "C0DISPUTES": "disputes", "C0ONCALL": "oncall"}
 STRIPE_SECRET = "whsec_demo"

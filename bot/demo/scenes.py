@@ -15,7 +15,9 @@ import aiohttp
 import stripe
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
+from bot.app.runtime import Runtime
+from bot.core.clock import FakeClock
+from bot.core.slack_ids import ActionId
 from bot.demo.blockkit_text import render_blocks
 from bot.demo.homes import show_home_tabs
 from bot.demo.mail import JUN_SUBJECT, SAM_REPLIES, compose
@@ -27,9 +29,7 @@ from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack, Message
 from bot.fakes.smtp import FakeSmtp
 from bot.integrations import tickets_webhooks
-from bot.models import ActionRecord, ActionStatus, AuditRecord, InboundEvent, InboundStatus
-from bot.runtime import Runtime
-from bot.slack_ids import ActionId
+from bot.storage.models import ActionRecord, ActionStatus, AuditRecord, InboundEvent, InboundStatus
 
 PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal", "tickets": "Help desk"}
 # How many deliveries are in flight at once, as a provider's webhook workers would have them.

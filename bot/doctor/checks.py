@@ -11,7 +11,10 @@ from enum import StrEnum
 
 from pydantic import SecretStr
 
-from bot.errors import ProviderError
+from bot.config.problems import Problem
+from bot.config.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, SETTING_GROUPS, Settings
+from bot.config.slack_scopes import BOT_SCOPES
+from bot.core.errors import ProviderError
 from bot.integrations.imap import FolderState, MailboxLoginError
 from bot.integrations.probes import (
     Failure,
@@ -21,9 +24,6 @@ from bot.integrations.probes import (
     SlackIdentity,
     StripeAccount,
 )
-from bot.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, SETTING_GROUPS, Settings
-from bot.settings_problems import Problem
-from bot.slack_scopes import BOT_SCOPES
 
 # oauth_config.scopes.bot of manifest.yaml; a test keeps the two the same.
 MANIFEST_BOT_SCOPES = BOT_SCOPES

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from bot.config.settings import Settings
+from bot.core.errors import ConfigError, ProviderError
 from bot.doctor.checks import Check, env, failed, is_set, not_configured, passed
-from bot.errors import ConfigError, ProviderError
 from bot.integrations.contracts import DeskWriteBack
 from bot.integrations.providers import build_desks
-from bot.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ import asyncio
 import sys
 from typing import TextIO
 
+from bot.config.settings import Settings, SettingsError, load_settings
+from bot.core.errors import ConfigError, ProviderError
 from bot.doctor import checks, desks
 from bot.doctor.checks import Check
-from bot.errors import ConfigError, ProviderError
 from bot.integrations import probes
 from bot.integrations.imap import FolderState, ImapMailbox
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.probes import ProbeError
-from bot.settings import Settings, SettingsError, load_settings
 
 
 async def run_doctor(settings: Settings | None = None, *, out: TextIO = sys.stdout) -> int:

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.blocks import humanise, provider_name
-from bot.errors import UsageError
+from bot.core.errors import UsageError
+from bot.core.money import format_money
 from bot.evidence.conversation_pdf import Conversation, Said, conversation_pdf
-from bot.models import Customer, Dispute, Payment, Refund, Ticket, TicketMessage
-from bot.money import format_money
+from bot.storage.models import Customer, Dispute, Payment, Refund, Ticket, TicketMessage
 
 # A bank's reviewer reads the latest of a long history; older messages are left out, and the PDF says so.
 MAX_MESSAGES = 400

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.errors import WebhookRejectedError
+from bot.core.errors import WebhookRejectedError
 from bot.fakes.http import LoopbackServer
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 

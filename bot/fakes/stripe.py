@@ -23,8 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.core.money import format_money
 from bot.fakes.http import LoopbackServer
-from bot.money import format_money
 
 REFUNDS_PATH = "/v1/refunds"
 REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})

@@ -12,11 +12,11 @@ from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import TargetKind, read_target, scope_of_words
 from bot.cards.text import escape, md
-from bot.deps import Deps
-from bot.errors import UsageError, quoted
+from bot.core.errors import UsageError, quoted
+from bot.core.slack_ids import Command
+from bot.handlers.deps import Deps
 from bot.handlers.guard import actor_of, permitted, response_url_of
 from bot.policies.routing import Topic, channel_for
-from bot.slack_ids import Command
 
 USAGE = {
     Command.REFUND: "/refund <payment id | email> [amount] [note]",

@@ -6,13 +6,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.alerts import acknowledge
 from bot.cards.text import escape
-from bot.deps import Deps
-from bot.errors import UsageError
+from bot.core.errors import UsageError
+from bot.core.slack_ids import ActionId
+from bot.handlers.deps import Deps
 from bot.handlers.guard import actor_of, permitted
+from bot.oncall.alerts import acknowledge
 from bot.policies.permissions import Action
-from bot.slack_ids import ActionId
 
 
 def register(app: AsyncApp) -> None:

@@ -10,11 +10,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.actions.approvals import Verdict, decide
 from bot.cards.modals import notice
 from bot.cards.text import escape
-from bot.deps import Deps
-from bot.errors import UsageError
+from bot.core.errors import UsageError
+from bot.core.slack_ids import ActionId
+from bot.handlers.deps import Deps
 from bot.handlers.guard import actor_of, permitted
 from bot.policies.permissions import Action
-from bot.slack_ids import ActionId
 
 _VERDICTS = {ActionId.APPROVE_REFUND.value: Verdict.APPROVE, ActionId.DECLINE_REFUND.value: Verdict.DECLINE}
 

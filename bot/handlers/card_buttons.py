@@ -16,11 +16,11 @@ from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import scope_of_button
 from bot.cards.text import escape
-from bot.deps import Deps
-from bot.errors import UsageError
+from bot.core.errors import UsageError
+from bot.core.slack_ids import ActionId
+from bot.handlers.deps import Deps
 from bot.handlers.guard import actor_of, permitted, response_url_of
 from bot.policies.routing import Topic, channel_for
-from bot.slack_ids import ActionId
 
 _OPENS = {
     ActionId.REPLY: Kind.REPLY,

@@ -14,10 +14,10 @@ from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.modal_state import TamperedStateError, modal_state_for
 from bot.actions.notes import confirm_note
 from bot.cards.modals import notice
-from bot.deps import Deps
-from bot.errors import UsageError
+from bot.core.errors import UsageError
+from bot.core.slack_ids import ViewId
+from bot.handlers.deps import Deps
 from bot.handlers.guard import actor_of, permitted
-from bot.slack_ids import ViewId
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What every HTTP door does before any work: read a bounded body, refuse what is malformed, answer 4xx at once.
 
-The webhooks and Slack's endpoint read their bodies here and parse them with `bot.bounded_json`, after their
+The webhooks and Slack's endpoint read their bodies here and parse them with `bot.inbound.bounded_json`, after their
 signature check, so a stranger's request costs a read and an HMAC, never a parse, a log of the body or a 500.
 """
 
@@ -10,8 +10,8 @@ import logging
 
 from aiohttp import web
 
-from bot.bounded_json import MalformedJsonError, parse_object
-from bot.errors import Rejection, WebhookRejectedError
+from bot.core.errors import Rejection, WebhookRejectedError
+from bot.inbound.bounded_json import MalformedJsonError, parse_object
 
 log = logging.getLogger(__name__)
 

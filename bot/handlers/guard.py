@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import audit
+from bot.actions import audit
+from bot.actions.audit import Outcome
 from bot.actions.record import Actor
-from bot.audit import Outcome
-from bot.deps import Deps
+from bot.handlers.deps import Deps
 from bot.policies.permissions import Action, may
 from bot.policies.urls import is_response_url
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.deps import Deps
-from bot.slack_ids import Event
+from bot.core.slack_ids import Event
+from bot.handlers.deps import Deps
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 

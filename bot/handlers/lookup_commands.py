@@ -7,18 +7,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from sqlalchemy import select
 
+from bot.actions.audit import parse_since
 from bot.actions.targets import TargetKind, read_target
-from bot.audit import parse_since
 from bot.cards.lookups import audit_card, customer_card
 from bot.cards.text import Mrkdwn, md, mention
-from bot.deps import Deps
-from bot.errors import cut, quoted
+from bot.core.errors import cut, quoted
+from bot.core.slack_ids import Command
+from bot.handlers.deps import Deps
 from bot.handlers.guard import permitted
-from bot.models import AuditRecord, Customer, Dispute, Payment, Ticket
 from bot.policies.permissions import Action
 from bot.policies.risk import assess_risk
-from bot.slack_ids import Command
-from bot.store import customer_history, risk_record
+from bot.storage.models import AuditRecord, Customer, Dispute, Payment, Ticket
+from bot.storage.store import customer_history, risk_record
 
 AUDIT_SHOWN = 20
 # Each filter is a condition in one SQL statement; SQLite refuses a statement with too many (no answer at all).

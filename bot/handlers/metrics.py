@@ -6,10 +6,10 @@ import logging
 
 from aiohttp import web
 
-from bot.db import DatabaseUnavailableError
 from bot.handlers.webhooks import DEPS, METRICS
-from bot.metrics import read_queues
-from bot.tone_retrain import version_in_use
+from bot.observability.metrics import read_queues
+from bot.storage.db import DatabaseUnavailableError
+from bot.tone.retrain import version_in_use
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot import logs, metrics
 from bot.handlers.webhooks import METRICS
+from bot.observability import logs, metrics
 
 REQUEST_ID_HEADER = "X-Request-Id"
 

@@ -19,9 +19,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.bounded_json import MalformedJsonError, decode_utf8
-from bot.errors import Rejection, WebhookRejectedError
+from bot.core.errors import Rejection, WebhookRejectedError
 from bot.handlers.doors import json_object, read_body, refusal
+from bot.inbound.bounded_json import MalformedJsonError, decode_utf8
 
 log = logging.getLogger(__name__)
 

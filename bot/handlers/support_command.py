@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from sqlalchemy import func, select
 
-from bot.deps import Deps
+from bot.core.slack_ids import Command, Event
+from bot.handlers.deps import Deps
 from bot.handlers.guard import actor_of, permitted
-from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from bot.policies.permissions import Action
-from bot.preferences import Choice, preference, set_preference
-from bot.slack_ids import Command, Event
-from bot.tone_retrain import status_line
+from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+from bot.tone.preferences import Choice, preference, set_preference
+from bot.tone.retrain import status_line
 
 HELP = """*supportbot* posts sales, tickets and disputes here as they happen.
 • `/support help` — this help

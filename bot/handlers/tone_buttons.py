@@ -7,14 +7,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.cards.blocks import escape, quote
-from bot.deps import Deps
-from bot.errors import UsageError
+from bot.core.errors import UsageError
+from bot.core.slack_ids import ActionId, Shortcut
+from bot.handlers.deps import Deps
 from bot.handlers.guard import actor_of, permitted
-from bot.models import TicketMessage
 from bot.policies.permissions import Action
-from bot.slack_ids import ActionId, Shortcut
-from bot.store import customer_message_shown_at
-from bot.tone_review import review_tone
+from bot.storage.models import TicketMessage
+from bot.storage.store import customer_message_shown_at
+from bot.tone.review import review_tone
 
 
 def register(app: AsyncApp) -> None:

@@ -8,14 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.db import DatabaseUnavailableError
-from bot.deps import Deps
-from bot.errors import ProviderError, Rejection, WebhookRejectedError
+from bot.core.errors import ProviderError, Rejection, WebhookRejectedError
+from bot.handlers.deps import Deps
 from bot.handlers.doors import json_object, read_body, refusal
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.paypal_verification import PayPalVerification, VerificationBusyError
-from bot.metrics import Metrics, WebhookOutcome
+from bot.observability.metrics import Metrics, WebhookOutcome
 from bot.outbox.trouble import DeliveryTrouble
+from bot.storage.db import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 

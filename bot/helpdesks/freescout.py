@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain import DomainEvent
+from bot.core.domain import DomainEvent
 from bot.helpdesks import conversations
 from bot.helpdesks.conversations import ConversationDesk
 

@@ -14,8 +14,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from bot.domain import CustomerRef, DomainEvent, TicketMessageSeen, TicketStateSeen
-from bot.errors import Rejection, WebhookRejectedError
+from bot.core.domain import CustomerRef, DomainEvent, TicketMessageSeen, TicketStateSeen
+from bot.core.errors import Rejection, WebhookRejectedError
 from bot.helpdesks.text import html_to_text
 from bot.integrations.values import iso_time
 

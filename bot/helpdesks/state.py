@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts import resolve_alerts
 from bot.cards.blocks import escape
-from bot.domain import TicketStateSeen
+from bot.core.domain import TicketStateSeen
 from bot.helpdesks import desk_name
-from bot.models import ActionRecord, ActionStatus, Ticket
+from bot.oncall.alerts import resolve_alerts
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.routing import Channels, Topic, channel_for
+from bot.storage.models import ActionRecord, ActionStatus, Ticket
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.chart import month_chart_png
-from bot.db import Database
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.home.month import month_figures
 from bot.home.snapshot import HomeSettings
 from bot.integrations.slack import SlackPoster
-from bot.models import HomeChart
+from bot.storage.db import Database
+from bot.storage.models import HomeChart
 
 log = logging.getLogger(__name__)
 

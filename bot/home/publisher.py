@@ -22,14 +22,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.cards.home import home_view
-from bot.clock import Clock
-from bot.db import Database, DatabaseUnavailableError
-from bot.errors import ProviderError
+from bot.core.clock import Clock
+from bot.core.errors import ProviderError
 from bot.home.charts import MonthChart
 from bot.home.snapshot import HomeSettings, read_home
 from bot.integrations.slack import SlackPoster
-from bot.models import HomeViewer
 from bot.policies.permissions import Role, role_of
+from bot.storage.db import Database, DatabaseUnavailableError
+from bot.storage.models import HomeViewer
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.blocks import archive_link
 from bot.cards.dispute import CLOSED_STATUSES
-from bot.models import (
+from bot.oncall.morning_digest import refunds_between, sales_between, waiting_customers
+from bot.oncall.waiting import waiting_for
+from bot.policies.hours import BusinessHours, opened_at
+from bot.policies.oncall import ResponseTargets, Rotation, next_in_line, next_shift, on_call
+from bot.policies.permissions import Role
+from bot.policies.risk import RiskThresholds, assess_risk
+from bot.storage.models import (
     ActionRecord,
     Alert,
     AlertStatus,
@@ -32,13 +38,7 @@ from bot.models import (
     Ticket,
     TicketMessage,
 )
-from bot.morning_digest import refunds_between, sales_between, waiting_customers
-from bot.policies.hours import BusinessHours, opened_at
-from bot.policies.oncall import ResponseTargets, Rotation, next_in_line, next_shift, on_call
-from bot.policies.permissions import Role
-from bot.policies.risk import RiskThresholds, assess_risk
-from bot.store import risk_record, ticket_messages
-from bot.waiting_watch import waiting_for
+from bot.storage.store import risk_record, ticket_messages
 
 # A customer "nearly" past the response target: within this long of it.
 NEAR_TARGET = timedelta(hours=1)

@@ -1,6 +1,6 @@
 """What the bot asks of outside services when a person acts: small capability protocols in our own types.
 
-Every implementation turns its vendor's failures into `bot.errors.ProviderError` with a message safe to show in
+Every implementation turns its vendor's failures into `bot.core.errors.ProviderError` with a message safe to show in
 Slack, `retryable=True` only when trying again later may succeed (timeouts, 429, 5xx).
 """
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
-from bot.errors import ProviderError, UsageError
+from bot.core.errors import ProviderError, UsageError
 from bot.integrations.contracts import Evidence, EvidenceOutcome
 from bot.integrations.paypal import PayPalClient
 

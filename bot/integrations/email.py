@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 
 import aiosmtplib
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.integrations.contracts import OutgoingEmail
 
 log = logging.getLogger(__name__)

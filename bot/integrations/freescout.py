@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.integrations.contracts import DeskOutcome, TicketUpdate
 from bot.integrations.desk_threads import already_posted, as_html, error_detail
 from bot.integrations.http import JsonHttp, http_status_error, unreadable

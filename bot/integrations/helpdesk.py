@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.integrations.contracts import TicketUpdate
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.policies.urls import may_call_back

@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.integrations.contracts import DeskOutcome, TicketUpdate
 from bot.integrations.desk_threads import already_posted, as_html, error_detail
 from bot.integrations.http import Answer, JsonHttp, http_status_error, unreadable

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 
 log = logging.getLogger(__name__)
 

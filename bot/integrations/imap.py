@@ -19,7 +19,7 @@ from typing import Any, Literal
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 
 PROVIDER = "mailbox"
 ImapTls = Literal["tls", "starttls", "none"]

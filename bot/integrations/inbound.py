@@ -1,6 +1,6 @@
 """What every webhook must carry to be stored, and refusing at the door what could never be applied.
 
-A delivery is acknowledged only once stored, and a stored event is applied later (bot.processor). An event that
+A delivery is acknowledged only once stored, and a stored event is applied later (bot.inbound.processor). An event that
 is signed but unusable (an amount of 1e400, a ticket id of 300 characters) is better refused now, with a 400
 the sender sees on its side, than acknowledged and then set aside: so each handled event is read in full, by the
 same parser that applies it, before it is stored.
@@ -12,9 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.errors import PayloadError, WebhookRejectedError
+from bot.core.errors import PayloadError, WebhookRejectedError
 from bot.integrations.values import storable
-from bot.models import InboundEvent, max_length
+from bot.storage.models import InboundEvent, max_length
 
 # Parsers fall back to when an event was received for a time it does not give; reading one at the door to see
 # whether it can be used at all, any time will do.

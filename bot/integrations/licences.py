@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
-from bot.clock import Clock, SystemClock
-from bot.errors import ProviderError, UsageError
+from bot.core.clock import Clock, SystemClock
+from bot.core.errors import ProviderError, UsageError
 from bot.integrations.contracts import Licence, LicenceOutcome
 from bot.integrations.http import Answer, JsonHttp, http_status_error, short, unreadable
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign

@@ -9,7 +9,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from bot.errors import ConfigError, ProviderError, UsageError
+from bot.core.errors import ConfigError, ProviderError, UsageError
 from bot.integrations.contracts import UnsubscribeOutcome
 from bot.integrations.http import Answer, JsonHttp, http_status_error, short, unreadable
 

@@ -28,7 +28,7 @@ import paypalrestsdk
 import requests
 from paypalrestsdk import exceptions as sdk_errors
 
-from bot.errors import ProviderError, UsageError
+from bot.core.errors import ProviderError, UsageError
 
 log = logging.getLogger(__name__)
 

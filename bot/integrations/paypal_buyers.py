@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.errors import PayloadError, ProviderError
+from bot.core.errors import PayloadError, ProviderError
 from bot.integrations.paypal import PROVIDER
 from bot.integrations.values import display_text, email, identifier, listed, mapping, text
-from bot.models import Customer, CustomerIdentity
+from bot.storage.models import Customer, CustomerIdentity
 
 ORDERS_PATH = "/v2/checkout/orders"
 TRANSACTIONS_PATH = "/v1/reporting/transactions"

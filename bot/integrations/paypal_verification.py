@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.errors import BotError
+from bot.core.errors import BotError
 
 TRANSMISSION_HEADERS = (
     "paypal-auth-algo",

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
+from bot.core.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
 from bot.integrations.inbound import IDENTITY_CHECK_TIME, inbound_identity, refuse_unusable
 from bot.integrations.values import (
     currency,
@@ -21,7 +21,7 @@ from bot.integrations.values import (
     required,
     text,
 )
-from bot.models import Customer, CustomerIdentity, Dispute, Payment, Refund
+from bot.storage.models import Customer, CustomerIdentity, Dispute, Payment, Refund
 
 HANDLED_EVENTS = frozenset(
     {

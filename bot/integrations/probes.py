@@ -21,10 +21,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
-from bot import quarantine
-from bot.db import Database, known_revisions
-from bot.errors import BotError, DatabaseUnavailableError, ProviderError
+from bot.core.errors import BotError, DatabaseUnavailableError, ProviderError
+from bot.inbound import quarantine
 from bot.integrations.paypal import PayPalClient
+from bot.storage.db import Database, known_revisions
 
 
 class Failure(StrEnum):

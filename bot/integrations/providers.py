@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.clock import Clock, SystemClock
+from bot.config.settings import Settings
+from bot.core.clock import Clock, SystemClock
 from bot.integrations.contracts import (
     DeskWriteBack,
     DisputeDesk,
@@ -26,7 +27,6 @@ from bot.integrations.mailing_lists import KitList, MailchimpList
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.refunds import PayPalRefunds, StripeRefunds
 from bot.integrations.zendesk import ZendeskDesk
-from bot.settings import Settings
 
 
 @dataclass

@@ -16,11 +16,11 @@ from typing import Any
 
 import stripe
 
-from bot.errors import ProviderError, UsageError
+from bot.core.errors import ProviderError, UsageError
+from bot.core.money import exponent, to_minor
 from bot.integrations.contracts import RefundOutcome, RefundRequest
 from bot.integrations.disputes import stripe_base_addresses
 from bot.integrations.paypal import PayPalClient
-from bot.money import exponent, to_minor
 
 log = logging.getLogger(__name__)
 

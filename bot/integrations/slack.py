@@ -10,8 +10,8 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.blocks import Card
-from bot.errors import ProviderError
-from bot.metrics import Metrics, SlackOutcome
+from bot.core.errors import ProviderError
+from bot.observability.metrics import Metrics, SlackOutcome
 
 METADATA_EVENT = "supportbot_outbox"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 
 
 class SlackPeople:

@@ -8,8 +8,8 @@ from typing import Any
 import stripe
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
-from bot.errors import PayloadError, Rejection, WebhookRejectedError
+from bot.core.domain import CustomerRef, DisputeSeen, DomainEvent, RefundSeen, SaleSeen
+from bot.core.errors import PayloadError, Rejection, WebhookRejectedError
 from bot.integrations.inbound import IDENTITY_CHECK_TIME, inbound_identity, refuse_unusable
 from bot.integrations.values import (
     currency,
@@ -23,7 +23,7 @@ from bot.integrations.values import (
     text,
     unix_time,
 )
-from bot.models import Customer, CustomerIdentity, Dispute, InboundEvent, Payment, Refund
+from bot.storage.models import Customer, CustomerIdentity, Dispute, InboundEvent, Payment, Refund
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.domain import CustomerRef, TicketMessageSeen
-from bot.errors import PayloadError, Rejection, WebhookRejectedError
+from bot.core.domain import CustomerRef, TicketMessageSeen
+from bot.core.errors import PayloadError, Rejection, WebhookRejectedError
 from bot.integrations.inbound import IDENTITY_CHECK_TIME, inbound_identity, refuse_unusable
 from bot.integrations.values import display_text, email, identifier, iso_time, required, storable
-from bot.models import Customer, Ticket, TicketMessage, max_length
+from bot.storage.models import Customer, Ticket, TicketMessage, max_length
 
 TIMESTAMP_HEADER = "X-Supportbot-Timestamp"
 SIGNATURE_HEADER = "X-Supportbot-Signature"

@@ -6,7 +6,7 @@ without naming something else, so one longer than its column is refused with a P
 amount that is no amount of money (infinite, fractional cents, more than a BIGINT holds). A field of the wrong
 JSON type counts as missing, as it always has: a card can do without it.
 
-Every limit comes from the model's column (`bot.models.max_length`), so a migration that widens a column
+Every limit comes from the model's column (`bot.storage.models.max_length`), so a migration that widens a column
 widens what is accepted, and nothing here can drift from the schema.
 """
 
@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.errors import PayloadError
-from bot.models import BIGINT_MAX, max_length
-from bot.money import to_minor
+from bot.core.errors import PayloadError
+from bot.core.money import to_minor
+from bot.storage.models import BIGINT_MAX, max_length
 
 ELLIPSIS = "…"
 # Ids arrive as strings, or as numbers from some help desks; no id column holds anywhere near this many digits,

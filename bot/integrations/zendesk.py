@@ -15,7 +15,7 @@ import base64
 import json
 from typing import Any
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.helpdesks import zendesk as events
 from bot.helpdesks.text import html_to_text
 from bot.integrations.contracts import DeskOutcome, TicketUpdate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain import CustomerRef, TicketMessageSeen
+from bot.core.domain import CustomerRef, TicketMessageSeen
 from bot.integrations.values import iso_time
 from bot.policies.mail_rules import MailKind
 

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import Database
 from bot.integrations.imap import FetchedMail
 from bot.mailbox.parse import ParsedMail, subject_key
-from bot.models import InboundEvent, InboundStatus, MailboxMark, MailThreadEntry, Provider
 from bot.policies.mail_rules import MailKind
+from bot.storage.db import Database
+from bot.storage.models import InboundEvent, InboundStatus, MailboxMark, MailThreadEntry, Provider
 
 THREAD_WINDOW = timedelta(days=7)
 EVENT_TYPE = "mail.received"

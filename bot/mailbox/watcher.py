@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
-from bot.db import DatabaseUnavailableError
-from bot.errors import ProviderError
+from bot.core.clock import Clock
+from bot.core.errors import ProviderError
 from bot.integrations.imap import FetchedMail, FolderState, ImapMailbox, MailboxLoginError
 from bot.mailbox.parse import parse_mail
 from bot.mailbox.store import MailStore
+from bot.storage.db import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
-"""Alembic environment: migrations run on a connection the bot hands over (see bot.db.Database.migrate)."""
+"""Alembic environment: migrations run on a connection the bot hands over (see bot.storage.db.Database.migrate)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from bot.models import Base
+from bot.storage.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import (
+from bot.storage.models import (
     Alert,
     Dispute,
     InboundEvent,

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ marked `sent` with the message's ts after. A process killed in between leaves a 
 runs out; whoever picks it up next first looks in the channel for a message carrying the item's id in its
 metadata, and posts only if there is none.
 
-With several replicas on PostgreSQL, one of them delivers at a time (see bot/leadership.py) so that together
+With several replicas on PostgreSQL, one of them delivers at a time (see bot/outbox/leadership.py) so that together
 they keep to Slack's pace; the claims above are what keep any message from going out twice.
 """
 
@@ -20,19 +20,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
-from bot.clock import Clock
-from bot.db import Database, DatabaseUnavailableError
-from bot.errors import ProviderError
+from bot.cards.render import Delivery, Drawing, record_posted, render
+from bot.core.clock import Clock
+from bot.core.errors import ProviderError
 from bot.integrations.slack import SlackPoster, SlackRateLimitedError
-from bot.leadership import Leadership
-from bot.models import OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest
 from bot.outbox import queue
+from bot.outbox.leadership import Leadership
 from bot.outbox.pacing import Pacer
 from bot.outbox.queue import Subject
-from bot.outbox.render import Delivery, Drawing, record_posted, render
 from bot.outbox.trouble import DeliveryTrouble
 from bot.policies.retry import retry_delay
 from bot.policies.routing import DigestRules, SaleDelivery, classify_sale_delivery, is_digest_open
+from bot.storage.db import Database, DatabaseUnavailableError
+from bot.storage.models import OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from bot.money import format_money
+from bot.core.money import format_money
 
 
 class RiskLevel(StrEnum):

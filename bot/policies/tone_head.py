@@ -10,7 +10,7 @@ shipped model's proportions: nobody ever told us which of the two a message was.
 The rules stay the safety net: the head changes the model's probabilities, and the rules can still raise the
 verdict afterwards (a threat or an insult a rule found is abusive whatever the head says).
 
-Pure: fitted weights in, probabilities out; bot/tone_retrain.py fits and stores them.
+Pure: fitted weights in, probabilities out; bot/tone/retrain.py fits and stores them.
 """
 
 from __future__ import annotations

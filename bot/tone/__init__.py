@@ -18,7 +18,7 @@ __all__ = ["Flag", "Tone", "ToneHead", "ToneVerdict", "classify_tone", "model_ve
 
 def classify_tone(text: str, head: ToneHead | None = None) -> ToneVerdict:
     """The tone of one customer message, judged by the language model and the rules together, and by the
-    team's own head (learnt from their corrections, bot.tone_retrain) when one is in use."""
+    team's own head (learnt from their corrections, bot.tone.retrain) when one is in use."""
     if head is not None and head.base_version != model_version():
         head = None  # fitted on another release's model: its weights mean nothing on this one
     return _decide(text, scores=score(own_text(text).text), head=head)

@@ -49,7 +49,12 @@ from bot.home.snapshot import (
     Today,
 )
 from bot.integrations.contracts import Licence
-from bot.models import (
+from bot.policies.oncall import AlertKind, EscalationStep, Waiting
+from bot.policies.permissions import Role
+from bot.policies.risk import Risk, RiskLevel, Signal
+from bot.policies.tone import Flag, Tone
+from bot.policies.tone_trend import TicketTone
+from bot.storage.models import (
     ActionRecord,
     ActionStatus,
     Alert,
@@ -67,12 +72,7 @@ from bot.models import (
     Ticket,
     TicketMessage,
 )
-from bot.policies.oncall import AlertKind, EscalationStep, Waiting
-from bot.policies.permissions import Role
-from bot.policies.risk import Risk, RiskLevel, Signal
-from bot.policies.tone import Flag, Tone
-from bot.policies.tone_trend import TicketTone
-from bot.store import CustomerHistory
+from bot.storage.store import CustomerHistory
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 # Our own ids: the only mentions and channel links a card may carry.

@@ -7,9 +7,9 @@ import asyncio
 import aiohttp
 from sqlalchemy import func, select
 
-from bot.db import Database
 from bot.fakes.slack import FakeSlack
-from bot.models import InboundEvent, OutboxMessage, Payment
+from bot.storage.db import Database
+from bot.storage.models import InboundEvent, OutboxMessage, Payment
 from tests.builders import stripe_charge, stripe_event, stripe_signed
 from tests.clocks import serve_process_now
 from tests.harness import CHANNELS

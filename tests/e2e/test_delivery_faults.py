@@ -8,11 +8,11 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from bot.clock import FakeClock
+from bot.config.slack_scopes import BOT_SCOPES
+from bot.core.clock import FakeClock
 from bot.fakes.slack import FakeSlack
-from bot.models import OutboxMessage, Payment
 from bot.policies.retry import MAX_DELAY_SECONDS
-from bot.slack_scopes import BOT_SCOPES
+from bot.storage.models import OutboxMessage, Payment
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import CHANNELS, bot_settings, running_bot, sales_shown, unpaced
 

@@ -10,14 +10,14 @@ from datetime import timedelta
 import pypdf
 from sqlalchemy import select
 
-from bot.db import Database
+from bot.core.slack_ids import ActionId
 from bot.fakes.licences import FakeKeygen
 from bot.fakes.paypal import FakePayPal, capture_completed_event, dispute_event, dispute_resource
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value
 from bot.fakes.stripe import FakeStripe
-from bot.models import Dispute
-from bot.slack_ids import ActionId
+from bot.storage.db import Database
+from bot.storage.models import Dispute
 from tests.builders import stripe_charge, stripe_dispute, stripe_event
 from tests.clocks import START
 from tests.harness import (

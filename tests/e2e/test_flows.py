@@ -20,8 +20,8 @@ from bot.fakes.paypal import (
     sale_event,
 )
 from bot.fakes.slack import FakeSlack, Message
-from bot.models import Customer, Dispute, InboundEvent, Payment, Refund, Ticket, TicketMessage
 from bot.outbox.pacing import Pacer, Rate
+from bot.storage.models import Customer, Dispute, InboundEvent, Payment, Refund, Ticket, TicketMessage
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, stripe_payment_intent, ticket_event
 from tests.harness import BotUnderTest, bot_settings, running_bot
 

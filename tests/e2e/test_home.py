@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.slack_ids import ActionId
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import signed
-from bot.models import Alert, Customer, Ticket, TicketMessage
-from bot.slack_ids import ActionId
+from bot.storage.models import Alert, Customer, Ticket, TicketMessage
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, ticket_event
 from tests.harness import (
     BotUnderTest,

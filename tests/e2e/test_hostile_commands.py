@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from bot.core.slack_ids import Command
 from bot.fakes.slack import FakeSlack
-from bot.slack_ids import Command
 from tests.harness import BotUnderTest, audit_trail, bot_settings, running_bot, unpaced
 
 OWNER, AGENT, STRANGER = "U0OWNER", "U0AGENT", "U0STRANGER"

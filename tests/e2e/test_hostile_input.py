@@ -21,14 +21,14 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from bot import logs
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.fakes.paypal import FakePayPal, capture_completed_event
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import command_body, signed
 from bot.integrations import tickets_webhooks
 from bot.integrations.paypal_verification import MAX_IN_FLIGHT
-from bot.models import InboundEvent
+from bot.observability import logs
+from bot.storage.models import InboundEvent
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET
 from tests.harness import PAYPAL_WEBHOOK_ID, BotUnderTest, bot_settings, running_bot
 
@@ -196,7 +196,7 @@ async def test_a_rejected_slack_body_never_reaches_the_log(
     served_log: io.StringIO, bot: BotUnderTest, slack: FakeSlack
 ) -> None:
     body = command_body(slack, "/refund", "pi_zebra-quartz dana%40example.org", user="U0STRANGER")
-    forged = body + "&forged=1\n2026-12-02 10:00:00,000 ERROR   bot.audit: the audit chain is broken"
+    forged = body + "&forged=1\n2026-12-02 10:00:00,000 ERROR   bot.actions.audit: the audit chain is broken"
     status, _ = await bot.post("/slack/events", forged.encode(), signed(body, timestamp=bot.now()))
     assert status == 401
     written = served_log.getvalue()

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.slack_ids import Command
 from bot.fakes.slack import FakeSlack
-from bot.slack_ids import Command
 from tests.builders import ticket_event
 from tests.cards.hostile import mrkdwn_texts
 from tests.harness import on_call_settings, running_bot, unpaced

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.slack_ids import Command
 from bot.fakes.licences import FakeKeygen, FakeLicenceServer
 from bot.fakes.mailing_lists import FakeMailchimp, fake_kit_api
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import inputs, view_text
-from bot.slack_ids import Command
 from tests.harness import (
     audit_trail,
     bot_settings,

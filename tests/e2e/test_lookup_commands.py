@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.slack_ids import Command
 from bot.fakes.slack import FakeSlack
-from bot.slack_ids import Command
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import BotUnderTest, audit_trail, bot_settings, open_ticket, running_bot, unpaced
 

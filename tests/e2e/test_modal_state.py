@@ -7,10 +7,10 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from bot.core.slack_ids import ActionId, Command
 from bot.fakes.slack import FakeSlack, fake_slack_api
 from bot.fakes.slack_requests import button_value, click_body, signed, view_text
 from bot.fakes.stripe import FakeStripe
-from bot.slack_ids import ActionId, Command
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import bot_settings, provider_settings, running_bot
 

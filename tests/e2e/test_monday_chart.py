@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.fakes.slack import FakeSlack
 from tests.e2e.test_home import open_home
 from tests.e2e.test_waiting_and_morning import sale

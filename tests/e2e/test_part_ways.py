@@ -7,15 +7,15 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.db import Database
+from bot.core.slack_ids import ActionId, Command
 from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.licences import FakeKeygen
 from bot.fakes.mailing_lists import FakeMailchimp
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import inputs, view_text
 from bot.fakes.stripe import FakeStripe
-from bot.models import Payment, Refund
-from bot.slack_ids import ActionId, Command
+from bot.storage.db import Database
+from bot.storage.models import Payment, Refund
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import (
     audit_trail,

@@ -13,18 +13,18 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from bot.apply import Applier
-from bot.clock import FakeClock
-from bot.db import Database
+from bot.core.clock import FakeClock
+from bot.core.domain import CustomerRef, DomainEvent, SaleSeen
 from bot.doctor import diagnose
 from bot.doctor.checks import Status
-from bot.domain import CustomerRef, DomainEvent, SaleSeen
 from bot.fakes.slack import FakeSlack
-from bot.ingest import InboundLog
-from bot.models import InboundEvent, InboundStatus, OutboxMessage, Payment
+from bot.inbound.apply import Applier
+from bot.inbound.ingest import InboundLog
+from bot.inbound.processor import EventProcessor
+from bot.inbound.quarantine import MAX_ATTEMPTS, notice_key, release
 from bot.policies.routing import Channels
-from bot.processor import EventProcessor
-from bot.quarantine import MAX_ATTEMPTS, notice_key, release
+from bot.storage.db import Database
+from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, Payment
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import BotUnderTest, alerts, on_call_settings, running_bot, shown, unpaced
 

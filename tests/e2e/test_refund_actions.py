@@ -6,12 +6,12 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.db import Database
+from bot.core.slack_ids import ActionId, Command
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value, inputs, view_text
 from bot.fakes.stripe import FakeStripe
-from bot.models import AuditRecord, Payment
-from bot.slack_ids import ActionId, Command
+from bot.storage.db import Database
+from bot.storage.models import AuditRecord, Payment
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import bot_settings, provider_settings, running_bot
 

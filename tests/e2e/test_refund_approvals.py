@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from bot.core.slack_ids import ActionId
 from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.licences import FakeKeygen
 from bot.fakes.mailing_lists import FakeMailchimp
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value, view_text
 from bot.fakes.stripe import FakeStripe
-from bot.slack_ids import ActionId
 from tests.builders import stripe_charge, stripe_event
 from tests.e2e.test_home import button_value_in, open_home, text_of
 from tests.e2e.test_part_ways import LICENCE, confirm_part_ways, customer_everywhere, summaries

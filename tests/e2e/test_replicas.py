@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
-from bot.db import Database
 from bot.fakes.slack import FakeSlack
-from bot.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus, Payment
+from bot.storage.db import Database
+from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus, Payment
 from tests.builders import stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import serve_process_now
 from tests.harness import CHANNELS, sales_shown

@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import ConfigError
+from bot.app.server import BotServer
+from bot.core.errors import ConfigError
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import signed
-from bot.server import BotServer
 from bot.tone import model_version
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import CHANNELS, bot_settings, running_bot

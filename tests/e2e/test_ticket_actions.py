@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db import Database
+from bot.core.slack_ids import ActionId, Command
 from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
 from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from bot.models import Ticket
-from bot.slack_ids import ActionId, Command
+from bot.storage.db import Database
+from bot.storage.models import Ticket
 from tests.builders import TICKETS_SECRET, stripe_charge, stripe_event
 from tests.harness import (
     SMTP_FROM,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.slack_ids import ActionId, Command, Shortcut, ViewId
 from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
-from bot.slack_ids import ActionId, Command, Shortcut, ViewId
 from tests.builders import ticket_event
 from tests.harness import (
     BotUnderTest,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.fakes.paypal import FakePayPal, capture_completed_event
 from bot.fakes.slack import FakeSlack
-from bot.models import Customer, InboundEvent, InboundStatus, Payment, Ticket, TicketMessage
+from bot.storage.models import Customer, InboundEvent, InboundStatus, Payment, Ticket, TicketMessage
 from tests.builders import (
     STRIPE_SECRET,
     stripe_charge,

@@ -7,9 +7,9 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.slack_ids import ActionId
 from bot.fakes.slack import FakeSlack
-from bot.slack_ids import ActionId
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, ticket_event
 from tests.harness import (
     alerts,

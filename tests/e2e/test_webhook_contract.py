@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import bot.runtime as runtime_module
+import bot.app.runtime as runtime_module
 from bot.fakes.paypal import (
     VERIFY_PATH,
     FakePayPal,
@@ -28,7 +28,7 @@ from bot.fakes.paypal import (
 from bot.fakes.slack import FakeSlack
 from bot.integrations import tickets_webhooks
 from bot.integrations.paypal import PayPalClient
-from bot.models import InboundEvent, OutboxMessage
+from bot.storage.models import InboundEvent, OutboxMessage
 from tests.builders import (
     STRIPE_SECRET,
     TICKETS_SECRET,

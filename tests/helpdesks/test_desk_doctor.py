@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from bot.db import Database
 from bot.doctor import diagnose
 from bot.doctor.checks import Check, Status
 from bot.fakes.freescout import FakeFreeScout
@@ -16,6 +15,7 @@ from bot.fakes.freshdesk import FakeFreshdesk
 from bot.fakes.helpscout import FakeHelpScout
 from bot.fakes.slack import FakeSlack
 from bot.fakes.zendesk import FakeZendesk
+from bot.storage.db import Database
 from tests.harness import bot_settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain import TicketMessageSeen, TicketStateSeen
+from bot.core.domain import TicketMessageSeen, TicketStateSeen
 from bot.helpdesks import freescout, freshdesk, helpscout, zendesk
 from tests.helpdesks.conftest import sample
 

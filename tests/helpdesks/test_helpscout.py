@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.clock import FakeClock
-from bot.db import Database
+from bot.core.clock import FakeClock
+from bot.core.slack_ids import ActionId
 from bot.fakes.helpscout import FakeHelpScout
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
-from bot.models import AuditRecord, InboundEvent, Ticket
-from bot.slack_ids import ActionId
+from bot.storage.db import Database
+from bot.storage.models import AuditRecord, InboundEvent, Ticket
 from tests.harness import BotUnderTest, audit_trail, bot_settings, button_value, has_button, running_bot, shown, thread
 from tests.harness import unpaced as _unpaced
 

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 import stripe
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.fakes.paypal import FakePayPal, dispute_resource, fake_paypal_api
 from bot.fakes.stripe import FakeStripe, fake_stripe_api
 from bot.integrations.contracts import Evidence, EvidenceOutcome

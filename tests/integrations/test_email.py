@@ -10,7 +10,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.fakes.smtp import FakeSmtp, fake_smtp_server
 from bot.integrations.contracts import OutgoingEmail
 from bot.integrations.email import SmtpMailer

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.fakes.helpdesk import FakeHelpDesk, fake_helpdesk
 from bot.integrations.contracts import TicketUpdate
 from bot.integrations.helpdesk import MAX_BODY_BYTES, SignedCallbackWriteBack

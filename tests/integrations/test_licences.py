@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.fakes.licences import FakeKeygen, FakeLicenceServer, fake_keygen_api, fake_licence_server
 from bot.integrations.contracts import Licence, LicenceOutcome, LicenceServer
 from bot.integrations.licences import KeygenLicences, SignedHttpLicences

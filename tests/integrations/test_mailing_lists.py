@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.errors import ConfigError, ProviderError
+from bot.core.errors import ConfigError, ProviderError
 from bot.fakes.mailing_lists import FakeKit, FakeMailchimp, fake_kit_api, fake_mailchimp_api, subscriber_hash
 from bot.integrations.contracts import MailingList, UnsubscribeOutcome
 from bot.integrations.mailing_lists import KitList, MailchimpList

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import CustomerRef, DisputeSeen, RefundSeen, SaleSeen, TicketMessageSeen
-from bot.errors import PayloadError, WebhookRejectedError
+from bot.core.domain import CustomerRef, DisputeSeen, RefundSeen, SaleSeen, TicketMessageSeen
+from bot.core.errors import PayloadError, WebhookRejectedError
 from bot.fakes.paypal import capture_completed_event, capture_refunded_event, dispute_event, sale_event
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
-from bot.models import BIGINT_MAX
+from bot.storage.models import BIGINT_MAX
 from tests.builders import (
     stripe_charge,
     stripe_checkout_session,

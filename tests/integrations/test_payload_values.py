@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.errors import PayloadError
+from bot.core.errors import PayloadError
 from bot.integrations.values import decimal_amount, display_text, identifier, iso_time, minor_amount, unix_time
-from bot.models import BIGINT_MAX, Customer, Ticket, max_length
+from bot.storage.models import BIGINT_MAX, Customer, Ticket, max_length
 
 
 def test_limits_come_from_the_model_columns() -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.errors import ProviderError, UsageError
+from bot.core.errors import ProviderError, UsageError
 from bot.fakes.paypal import (
     TOKEN_PATH,
     VERIFY_PATH,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.errors import ProviderError
+from bot.core.errors import ProviderError
 from bot.fakes.paypal import FakePayPal
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.paypal_buyers import Buyer, PayPalBuyers

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.errors import ProviderError, UsageError
+from bot.core.errors import ProviderError, UsageError
 from bot.fakes.paypal import FakePayPal, fake_paypal_api
 from bot.fakes.stripe import REFUNDS_PATH, FakeStripe, RecordedRequest, fake_stripe_api
 from bot.integrations.contracts import PaymentGateway, RefundOutcome, RefundRequest

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain import CustomerRef, DisputeSeen, RefundSeen, SaleSeen, TicketMessageSeen
-from bot.errors import WebhookRejectedError
+from bot.core.domain import CustomerRef, DisputeSeen, RefundSeen, SaleSeen, TicketMessageSeen
+from bot.core.errors import WebhookRejectedError
 from bot.fakes.paypal import capture_completed_event, capture_refunded_event, dispute_event, sale_event
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from tests.builders import (

@@ -7,9 +7,9 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.db import Database
 from bot.fakes.slack import FakeSlack
-from bot.models import InboundEvent, Ticket
+from bot.storage.db import Database
+from bot.storage.models import InboundEvent, Ticket
 from tests.harness import CHANNELS
 from tests.mail.conftest import MailFolder
 from tests.processes import free_port, kill, serve_env, serving

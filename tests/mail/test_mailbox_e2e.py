@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
-from bot.db import Database
+from bot.core.clock import FakeClock
+from bot.core.slack_ids import ActionId
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
 from bot.fakes.smtp import FakeSmtp
-from bot.models import MailThreadEntry
-from bot.privacy import forget
-from bot.slack_ids import ActionId
+from bot.privacy.forget import forget
+from bot.storage.db import Database
+from bot.storage.models import MailThreadEntry
 from tests.harness import SMTP_FROM, bot_settings, button_value, provider_settings, running_bot, shown, thread, unpaced
 from tests.mail.conftest import MailFolder, sample
 

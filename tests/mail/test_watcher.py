@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock
-from bot.db import Database
+from bot.core.clock import FakeClock
 from bot.integrations.imap import ImapMailbox, MailboxLoginError
 from bot.mailbox.store import MailStore, ticket_key_for
 from bot.mailbox.watcher import MailboxWatcher
-from bot.models import InboundEvent, InboundStatus, MailboxMark
+from bot.storage.db import Database
+from bot.storage.models import InboundEvent, InboundStatus, MailboxMark
 from tests.mail.conftest import MailFolder, sample
 
 NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.errors import ProviderError
+from bot.core.clock import FakeClock
+from bot.core.errors import ProviderError
 from bot.outbox.trouble import DeliveryTrouble, channel_settings
 
 NOT_IN = ProviderError("slack", "not_in_channel", retryable=True)

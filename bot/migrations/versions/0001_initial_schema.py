@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-import bot.models
+import bot.storage.models
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
     )
@@ -37,9 +37,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('received_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('not_before', bot.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('processed_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('not_before', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('processed_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('provider', 'event_id', name='uq_inbound_provider_event')
     )
@@ -58,14 +58,14 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('maybe_sent', sa.Boolean(), nullable=False),
-    sa.Column('not_before', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('not_before', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lease_owner', sa.String(length=64), nullable=True),
-    sa.Column('lease_until', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('slack_ts', sa.String(length=32), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('dedupe_key')
     )
@@ -77,8 +77,8 @@ def upgrade() -> None:
     op.create_table('sale_digests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
-    sa.Column('opened_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_folded_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_folded_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('slack_channel', sa.String(length=32), nullable=True),
     sa.Column('slack_ts', sa.String(length=32), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -112,7 +112,7 @@ def upgrade() -> None:
     sa.Column('payer_name', sa.String(length=200), nullable=True),
     sa.Column('provider_url', sa.String(length=500), nullable=True),
     sa.Column('livemode', sa.Boolean(), nullable=False),
-    sa.Column('paid_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('digest_id', sa.Integer(), nullable=True),
     sa.Column('slack_channel', sa.String(length=32), nullable=True),
     sa.Column('slack_ts', sa.String(length=32), nullable=True),
@@ -132,7 +132,7 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=500), nullable=True),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('opened_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('slack_channel', sa.String(length=32), nullable=True),
     sa.Column('slack_ts', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
@@ -153,10 +153,10 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=100), nullable=True),
     sa.Column('status', sa.String(length=64), nullable=True),
     sa.Column('stage', sa.String(length=64), nullable=True),
-    sa.Column('evidence_due_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('evidence_due_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('provider_url', sa.String(length=500), nullable=True),
-    sa.Column('opened_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('slack_channel', sa.String(length=32), nullable=True),
     sa.Column('slack_ts', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
@@ -176,7 +176,7 @@ def upgrade() -> None:
     sa.Column('amount_minor', sa.BigInteger(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=True),
     sa.Column('reason', sa.String(length=200), nullable=True),
-    sa.Column('refunded_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('refunded_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('provider', 'provider_refund_id', name='uq_refund_provider_id')
@@ -191,7 +191,7 @@ def upgrade() -> None:
     sa.Column('sender', sa.String(length=16), nullable=False),
     sa.Column('author', sa.String(length=200), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('sent_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('slack_ts', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-import bot.models
+import bot.storage.models
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table('audit_records',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.String(length=32), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-import bot.models
+import bot.storage.models
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -37,11 +37,11 @@ def upgrade() -> None:
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('report', _JSON, nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('not_before', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('not_before', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lease_owner', sa.String(length=64), nullable=True),
-    sa.Column('lease_until', bot.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['parent_id'], ['actions.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
@@ -57,7 +57,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('callback_url', sa.String(length=2000), nullable=True))
         batch_op.add_column(sa.Column('assignee_id', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('assignee_name', sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column('closed_at', bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('closed_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -27,14 +27,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("tone_verdict", _JSON, nullable=True))
         batch_op.add_column(sa.Column("tone_corrected_by", sa.String(length=32), nullable=True))
         batch_op.add_column(
-            sa.Column("tone_corrected_at", bot.models.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("tone_corrected_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True)
         )
     op.create_table(
         "preferences",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("value", _JSON, nullable=False),
         sa.Column("set_by", sa.String(length=32), nullable=False),
-        sa.Column("set_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("set_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
 

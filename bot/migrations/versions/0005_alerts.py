@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -33,10 +33,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
         sa.Column("paged", _JSON, nullable=False),
-        sa.Column("raised_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("next_due", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("raised_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_due", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=32), nullable=True),
-        sa.Column("acknowledged_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("slack_channel", sa.String(length=32), nullable=True),
         sa.Column("slack_ts", sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint("id"),

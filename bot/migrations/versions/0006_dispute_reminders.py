@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("disputes", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reminded_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("reminded_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -23,17 +23,17 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgre
 
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("respond_by", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("respond_by", bot.storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_tickets_respond_by"), ["respond_by"], unique=False)
     with op.batch_alter_table("alerts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("resolved_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("resolved_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("resolution", sa.String(length=300), nullable=True))
     op.create_table(
         "morning_digests",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("opening", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("since", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("until", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opening", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("since", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("until", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("figures", _JSON, nullable=False),
         sa.Column("slack_channel", sa.String(length=32), nullable=True),

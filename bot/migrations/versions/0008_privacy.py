@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("inbound_events", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("erased_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("erased_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_inbound_erased_received", ["erased_at", "received_at"], unique=False)
 
 

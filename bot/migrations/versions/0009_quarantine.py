@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -27,7 +27,7 @@ def upgrade() -> None:
     with op.batch_alter_table("inbound_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("slack_channel", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("slack_ts", sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column("quarantined_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("quarantined_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("quarantine_reason", sa.String(length=500), nullable=True))
     op.execute(
         "UPDATE inbound_events SET status = 'quarantined', "

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -26,8 +26,8 @@ def upgrade() -> None:
         sa.Column("folder", sa.String(length=255), nullable=False),
         sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
         sa.Column("last_uid", sa.BigInteger(), nullable=False),
-        sa.Column("last_seen_at", bot.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("folder"),
     )
     op.create_table(
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("direction", sa.String(length=8), nullable=False),
         sa.Column("sender", sa.String(length=320), nullable=True),
         sa.Column("subject_key", sa.String(length=500), nullable=True),
-        sa.Column("at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("message_id", name="uq_mail_messages_message_id"),
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0012"
 down_revision: str | None = "0010"
@@ -22,16 +22,16 @@ def upgrade() -> None:
     op.create_table(
         "home_viewers",
         sa.Column("user_id", sa.String(length=32), nullable=False),
-        sa.Column("opened_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("published_hash", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("user_id"),
     )
     op.create_table(
         "home_charts",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("hour", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("drawn_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("hour", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("drawn_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("figures_hash", sa.String(length=64), nullable=False),
         sa.Column("file_id", sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint("id"),

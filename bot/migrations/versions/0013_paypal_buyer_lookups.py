@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -29,11 +29,11 @@ def upgrade() -> None:
         sa.Column("order_id", sa.String(length=255), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=300), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("created_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("payment_id"),

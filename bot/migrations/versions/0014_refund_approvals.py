@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -29,11 +29,11 @@ def upgrade() -> None:
         sa.Column("requested_by_name", sa.String(length=200), nullable=True),
         sa.Column("amount_minor", sa.BigInteger(), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=True),
-        sa.Column("requested_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("requested_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("decided_by", sa.String(length=32), nullable=True),
         sa.Column("decided_by_name", sa.String(length=200), nullable=True),
-        sa.Column("decided_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("slack_channel", sa.String(length=32), nullable=True),
         sa.Column("slack_ts", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(["action_id"], ["actions.id"]),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0015"
 # Chained on main's head (0012, the Home tab); a branch merged meanwhile with its own 0013 re-chains this one.
@@ -24,7 +24,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("source", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("source_ref", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("source_assignee", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("source_updated_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("source_updated_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0016"
 down_revision: str | None = "0015"
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("disputes") as batch:
         batch.add_column(sa.Column("evidence_state", sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column("evidence_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("evidence_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

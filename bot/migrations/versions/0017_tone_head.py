@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import bot.models
+import bot.storage.models
 
 revision: str = "0017"
 down_revision: str | None = "0016"
@@ -28,10 +28,10 @@ def upgrade() -> None:
         "tone_heads",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("base_version", sa.String(length=64), nullable=False),
-        sa.Column("fitted_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fitted_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("trigger", sa.String(length=16), nullable=False),
         sa.Column("corrections", sa.Integer(), nullable=False),
-        sa.Column("newest_correction_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("newest_correction_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("used", sa.Boolean(), nullable=False),
         sa.Column("weights", _JSON, nullable=True),
         sa.Column("evaluation", _JSON, nullable=False),

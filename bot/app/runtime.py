@@ -1,0 +1,439 @@
+"""Wiring: build the collaborators from settings, serve the web app, run the background workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import and_, func, or_, select
+
+from bot.actions.steps import Steps
+from bot.actions.worker import ActionWorker
+from bot.app.slack_app import build_slack_app
+from bot.buyers.worker import BuyerSearch
+from bot.cards.buttons import Offered
+from bot.cards.render import Drawing
+from bot.config.settings import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.handlers import desk_webhooks, webhooks
+from bot.handlers.deps import Deps
+from bot.handlers.doors import MAX_BODY_BYTES
+from bot.handlers.metrics import handle_metrics
+from bot.handlers.request_context import request_context
+from bot.handlers.slack_events import slack_endpoint
+from bot.helpdesks import freescout, freshdesk, helpscout, zendesk
+from bot.home.publisher import HomePublisher
+from bot.home.snapshot import HomeSettings
+from bot.inbound.apply import Applier
+from bot.inbound.ingest import InboundLog
+from bot.inbound.processor import EventProcessor, LookUp, Parser
+from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
+from bot.integrations.freshdesk import FreshdeskDesk
+from bot.integrations.imap import ImapMailbox
+from bot.integrations.paypal import PayPalClient
+from bot.integrations.paypal_buyers import PayPalBuyers
+from bot.integrations.paypal_verification import PayPalVerification
+from bot.integrations.providers import Providers, build_providers
+from bot.integrations.slack import SlackPoster
+from bot.integrations.slack_people import SlackPeople
+from bot.integrations.zendesk import ZendeskDesk
+from bot.mailbox import events as mailbox_events
+from bot.mailbox.store import MailStore
+from bot.mailbox.watcher import MailboxWatcher
+from bot.observability.metrics import Metrics, bound_context
+from bot.oncall.alerts import OnCall
+from bot.oncall.timers import Timers
+from bot.outbox.pacing import Pacer
+from bot.outbox.trouble import DeliveryTrouble, channel_settings
+from bot.outbox.worker import OutboxWorker
+from bot.policies.routing import Channels, DigestRules
+from bot.privacy.retention import Retention
+from bot.storage.db import Database
+from bot.storage.models import (
+    ActionRecord,
+    ActionStatus,
+    Alert,
+    AlertStatus,
+    ApprovalStatus,
+    BuyerLookup,
+    BuyerLookupStatus,
+    InboundEvent,
+    InboundStatus,
+    OutboxMessage,
+    OutboxStatus,
+    RefundApproval,
+    Ticket,
+)
+from bot.tone.nightly import NightlyRetraining
+
+log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+class Runtime:
+    """One running bot: its database, its Slack client, and the workers that apply events and post them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        lease_seconds: float | None = None,
+        poll_seconds: float = 1.0,
+        digest_rules: DigestRules | None = None,
+        pacer: Pacer | None = None,
+        backoff_base: float = 2.0,
+        providers: Providers | None = None,
+        action_lease_seconds: float = 120.0,
+    ):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.metrics = Metrics()
+        self.db = Database(settings.database_url)
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
+        self.paypal = _paypal_client(settings)
+        self.paypal_verification = PayPalVerification(self.paypal.verify_webhook) if self.paypal else None
+        self.providers = providers or build_providers(settings, self.paypal, self.clock)
+        if self.providers.people is None:
+            self.providers.people = SlackPeople(self.slack)
+        channels = Channels(
+            settings.channel_sales,
+            settings.channel_support,
+            settings.channel_disputes,
+            settings.channel_oncall,
+        )
+        self.outbox = OutboxWorker(
+            self.db,
+            SlackPoster(self.slack, self.metrics),
+            self.clock,
+            lease_seconds=lease_seconds or settings.outbox_lease_seconds,
+            poll_seconds=poll_seconds,
+            digest_rules=digest_rules,
+            pacer=pacer,
+            backoff_base=backoff_base,
+            drawing=Drawing(
+                _offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets
+            ),
+            trouble=DeliveryTrouble(self.clock.monotonic, channel_settings(asdict(channels))),
+        )
+        self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)
+        self.home = HomePublisher(
+            self.db,
+            self.clock,
+            SlackPoster(self.slack, self.metrics),
+            HomeSettings(
+                owners=settings.owners,
+                agents=settings.agents,
+                hours=settings.hours,
+                targets=settings.response_targets,
+                rotation=settings.rotation,
+                currency=settings.currency,
+                risk=settings.risk_thresholds,
+            ),
+            debounce_seconds=min(2.0, poll_seconds),
+        )
+        # Who paid for a PayPal sale whose webhook named nobody; None without PayPal API credentials.
+        self.buyer_search = (
+            BuyerSearch(
+                self.db, self.clock, PayPalBuyers(self.paypal), channels, self._shown_changed, poll_seconds=poll_seconds
+            )
+            if self.paypal is not None
+            else None
+        )
+        self.processor = EventProcessor(
+            self.db,
+            Applier(
+                channels,
+                self.oncall,
+                settings.hours,
+                settings.response_targets,
+                settings.big_refund_rule,
+                find_buyers=self.paypal is not None,
+            ),
+            self._parsers(),
+            self.clock,
+            on_applied=self._applied,
+            under_load=lambda: self.inbound.busy(),
+            poll_seconds=poll_seconds,
+            alert_channel=channels.oncall,
+            lookups=self._lookups(),
+        )
+        self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
+        self.mailbox = _mailbox_watcher(settings, MailStore(self.db), self.clock, self.processor.wake)
+        if self.mailbox is not None:
+            watcher = self.mailbox
+            self.metrics.watch_mailbox(lambda: (watcher.status.ok, watcher.status.state))
+        self.timers = Timers(
+            self.db,
+            self.clock,
+            self.oncall,
+            channels,
+            settings.hours,
+            self._shown_changed,
+            targets=settings.response_targets,
+            poll_seconds=poll_seconds,
+            on_actions=lambda: self.actions.wake(),
+            chart=self.home.chart,
+        )
+        self.actions = ActionWorker(
+            self.db,
+            self.clock,
+            Steps(self.providers),
+            channels,
+            lease_seconds=action_lease_seconds,
+            poll_seconds=poll_seconds,
+            backoff_base=backoff_base,
+            call_timeout=settings.provider_timeout_seconds * 4,
+            on_recorded=self._shown_changed,
+        )
+        self.deps = Deps(
+            settings=settings,
+            clock=self.clock,
+            db=self.db,
+            inbound=self.inbound,
+            slack=self.slack,
+            paypal=self.paypal,
+            channels=channels,
+            providers=self.providers,
+            wake_actions=self.actions.wake,
+            wake_outbox=self._shown_changed,
+            open_home=self.home.opened,
+            mailbox=self.mailbox,
+        )
+        # Erases old message bodies now and then; off (None) while SUPPORTBOT_RETENTION_DAYS is 0.
+        self.retention = Retention(self.db, self.clock, settings.retention_days) if settings.retention_days else None
+        # Retrains the team's tone head each night there are new corrections; off (None) by setting.
+        hour = settings.tone_retrain_hour
+        self.tone_retraining = NightlyRetraining(self.db, self.clock, settings.zone, hour) if hour is not None else None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _shown_changed(self) -> None:
+        """Something new to show: cards and threads go out now, Home tabs are redrawn after a short pause."""
+        self.outbox.wake()
+        self.home.wake()
+
+    def _applied(self) -> None:
+        """Events were applied: show what they changed, and look at once for the buyers of new PayPal sales."""
+        self._shown_changed()
+        if self.buyer_search is not None:
+            self.buyer_search.wake()
+
+    def _lookups(self) -> dict[str, LookUp]:
+        """Desks whose events need their API before they can be applied: Zendesk names people by id only, and a
+        Freshdesk delivery only which ticket changed."""
+        found: dict[str, LookUp] = {}
+        for source in (zendesk.SOURCE, freshdesk.SOURCE):
+            desk = self.providers.desks.get(source)
+            if isinstance(desk, ZendeskDesk | FreshdeskDesk):
+                found[source] = desk.lookup
+        return found
+
+    def _parsers(self) -> dict[str, Parser]:
+        sandbox = "sandbox" in self.settings.paypal_api_base
+
+        def paypal(event: dict[str, Any], received_at: datetime) -> list[Any]:
+            return paypal_webhooks.parse_event(event, received_at, sandbox=sandbox)
+
+        return {
+            "stripe": stripe_webhooks.parse_event,
+            "paypal": paypal,
+            "tickets": tickets_webhooks.parse_event,
+            "mailbox": mailbox_events.parse_event,
+            helpscout.SOURCE: helpscout.parse_event,
+            freescout.SOURCE: freescout.parse_event,
+            zendesk.SOURCE: zendesk.parse_event,
+            freshdesk.SOURCE: freshdesk.parse_event,
+        }
+
+    async def start(self, *, create_schema: bool = True) -> None:
+        await self.db.ensure_schema(create_if_new=create_schema)
+        # Each worker runs in a context where what it audits and judges counts into this runtime's metrics.
+        self._tasks = [
+            asyncio.create_task(_supervised(name, run), name=name, context=bound_context(self.metrics))
+            for name, run in (
+                ("events", self.processor.run),
+                ("outbox", self.outbox.run),
+                ("actions", self.actions.run),
+                ("timers", self.timers.run),
+                ("home", self.home.run),
+            )
+        ]
+        if self.buyer_search is not None:
+            self._tasks.append(
+                asyncio.create_task(
+                    _supervised("buyers", self.buyer_search.run), name="buyers", context=bound_context(self.metrics)
+                )
+            )
+        if self.retention is not None:
+            self._tasks.append(asyncio.create_task(_supervised("retention", self.retention.run), name="retention"))
+        if self.mailbox is not None:
+            self._tasks.append(asyncio.create_task(_supervised("mailbox", self.mailbox.run), name="mailbox"))
+        if self.tone_retraining is not None:
+            retraining = self.tone_retraining.run
+            self._tasks.append(asyncio.create_task(_supervised("tone-retrain", retraining), name="tone-retrain"))
+
+    async def stop(self) -> None:
+        if self.mailbox is not None:
+            await self.mailbox.stop()
+        await self.processor.stop()
+        if self.buyer_search is not None:
+            await self.buyer_search.stop()
+        await self.actions.stop()
+        await self.outbox.stop()
+        await self.home.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.providers.close()
+        if self.paypal is not None:
+            await self.paypal.close()
+        await self.db.dispose()
+
+    async def settled(self) -> bool:
+        """Every stored event applied and every message it asked for delivered (for the demo, tests, benchmarks)."""
+        # One statement, so one snapshot: on PostgreSQL (read committed) three separate counts could miss an
+        # action that finished, and queued its thread reply, between the outbox count and the actions count.
+        unapplied = select(func.count()).where(InboundEvent.status == InboundStatus.PENDING).scalar_subquery()
+        undelivered = (
+            select(func.count())
+            .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            .scalar_subquery()
+        )
+        # An escalation step that is due and not yet taken is work left too; one due later is not.
+        escalations = (
+            select(func.count())
+            .where(Alert.status == AlertStatus.OPEN, Alert.next_due <= self.clock.now())
+            .scalar_subquery()
+        )
+        # So is a customer whose response target has passed and who is not flagged yet.
+        overdue = (
+            select(func.count())
+            .where(Ticket.respond_by <= self.clock.now(), Ticket.status != "closed")
+            .scalar_subquery()
+        )
+        # A buyer search due now is work left; one scheduled later (PayPal's index lags) is not.
+        buyer_searches = (
+            select(func.count())
+            .where(BuyerLookup.status == BuyerLookupStatus.PENDING, BuyerLookup.next_at <= self.clock.now())
+            .scalar_subquery()
+        )
+        # And a refund approval whose time ran out, not yet closed.
+        expired = (
+            select(func.count())
+            .where(RefundApproval.status == ApprovalStatus.WAITING, RefundApproval.expires_at <= self.clock.now())
+            .scalar_subquery()
+        )
+        # Retries waiting for later (not_before) count too: settled means nothing is left to do. A part-ways is
+        # `running` without a lease while it gathers its steps, which count themselves; a refund waiting for a
+        # second owner is the owners' work, not the bot's.
+        unfinished = (
+            select(func.count())
+            .where(
+                or_(
+                    ActionRecord.status == ActionStatus.PENDING,
+                    and_(ActionRecord.status == ActionStatus.RUNNING, ActionRecord.lease_owner.is_not(None)),
+                )
+            )
+            .scalar_subquery()
+        )
+        if self.buyer_search is not None and self.buyer_search.busy:
+            return False
+        async with self.db.transaction(read_only=True) as session:
+            left = await session.scalar(
+                select(unapplied + undelivered + unfinished + escalations + overdue + buyer_searches + expired)
+            )
+        return left == 0
+
+    def slack_app(self) -> AsyncApp:
+        return build_slack_app(self.deps, self.slack)
+
+    def web_app(self, slack_app: AsyncApp | None = None) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
+        app[webhooks.DEPS] = self.deps
+        app[webhooks.METRICS] = self.metrics
+        app[webhooks.DELIVERY] = self.outbox.trouble
+        if self.paypal_verification is not None:
+            app[webhooks.PAYPAL_VERIFICATION] = self.paypal_verification
+        app.router.add_post("/webhooks/stripe", webhooks.handle_stripe_webhook)
+        app.router.add_post("/webhooks/paypal", webhooks.handle_paypal_webhook)
+        app.router.add_post("/webhooks/tickets", webhooks.handle_tickets_webhook)
+        app.router.add_post("/webhooks/helpscout", desk_webhooks.handle_helpscout_webhook)
+        app.router.add_post("/webhooks/freescout", desk_webhooks.handle_freescout_webhook)
+        app.router.add_post("/webhooks/zendesk", desk_webhooks.handle_zendesk_webhook)
+        app.router.add_post("/webhooks/freshdesk", desk_webhooks.handle_freshdesk_webhook)
+        app.router.add_get("/healthz", webhooks.handle_healthz)
+        app.router.add_get("/metrics", handle_metrics)
+        if slack_app is not None:
+            signing = self.settings.slack_signing_secret
+            secret = signing.get_secret_value() if signing else None
+            app.router.add_post(
+                "/slack/events", slack_endpoint(slack_app, secret, wall_clock=lambda: self.clock.now().timestamp())
+            )
+        return app
+
+
+def _offered(providers: Providers) -> Offered:
+    return Offered(
+        refund_providers=frozenset(providers.gateways),
+        licences=providers.licences is not None,
+        mailing_list=providers.mailing_list is not None,
+        replies=providers.mailer is not None,
+        dispute_providers=frozenset(providers.disputes),
+    )
+
+
+def _mailbox_watcher(
+    settings: Settings, store: MailStore, clock: Clock, on_stored: Callable[[], None]
+) -> MailboxWatcher | None:
+    if not settings.imap_host:
+        return None
+    settings.require("imap_user", "imap_password", reason="to read the support mailbox")
+    assert settings.imap_user is not None and settings.imap_password is not None
+    host, port, tls, user = settings.imap_host, settings.imap_port, settings.imap_tls, settings.imap_user
+    password = settings.imap_password.get_secret_value()
+
+    def connect() -> ImapMailbox:
+        return ImapMailbox(host, port, tls=tls, user=user, password=password)
+
+    return MailboxWatcher(
+        connect,
+        store,
+        clock,
+        folder=settings.imap_folder,
+        backfill_days=settings.imap_backfill_days,
+        shop_address=settings.smtp_from,
+        on_stored=on_stored,
+    )
+
+
+def _paypal_client(settings: Settings) -> PayPalClient | None:
+    if not (settings.paypal_client_id and settings.paypal_client_secret and settings.paypal_webhook_id):
+        return None
+    return PayPalClient(
+        client_id=settings.paypal_client_id,
+        client_secret=settings.paypal_client_secret.get_secret_value(),
+        api_base=settings.paypal_api_base,
+        webhook_id=settings.paypal_webhook_id,
+    )
+
+
+async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Keep a worker alive: an unexpected error is logged and the worker restarted, never silently gone."""
+    while True:
+        try:
+            await run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s worker crashed; restarting in 1 s", name)
+            await asyncio.sleep(1)

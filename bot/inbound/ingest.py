@@ -1,0 +1,146 @@
+"""Storing verified webhook deliveries before they are acknowledged, many deliveries to one commit.
+
+A request waits until its event is committed; while one commit is under way the next requests gather
+behind it and share the following one, so the database's per-commit cost is paid per batch. A batch the
+database refuses is stored again one delivery at a time, so that one unstorable delivery fails alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.core.clock import Clock
+from bot.core.errors import WebhookRejectedError
+from bot.integrations.values import storable
+from bot.storage.db import Database, DatabaseUnavailableError
+from bot.storage.models import InboundEvent, InboundStatus
+
+
+class InboundLog:
+    def __init__(self, db: Database, clock: Clock, on_stored: Callable[[], None] = lambda: None):
+        self.db = db
+        self.clock = clock
+        self.on_stored = on_stored
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
+        self._last_stored = float("-inf")
+        self._writer: asyncio.Task[None] | None = None
+        dialect = sqlite if db.is_sqlite else postgresql
+        self._insert = dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        self._inserting = self._insert.returning(InboundEvent.provider, InboundEvent.event_id)
+
+    async def record(
+        self, provider: str, event_id: str, event_type: str, payload: dict[str, Any], *, handled: bool
+    ) -> bool:
+        """Return once the event is durably stored: True if by this delivery, False if it was stored before.
+
+        Raise if it could not be stored: WebhookRejectedError for a payload no database can hold.
+        """
+        row = {
+            "provider": provider,
+            "event_id": event_id,
+            "event_type": event_type,
+            "payload": storable_payload(payload),
+            # An unknown type is kept, so nobody wonders whether it arrived, but not acted on.
+            "status": InboundStatus.PENDING if handled else InboundStatus.IGNORED,
+            "attempts": 0,
+            "received_at": self.clock.now(),
+        }
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches(), name="inbound-writer")
+        # The commit goes on even if the sender hangs up; only its answer is lost, and it will redeliver.
+        return await asyncio.shield(done)
+
+    def busy(self, within_seconds: float = 1.0) -> bool:
+        """Whether webhooks were stored within the last `within_seconds`."""
+        return self.clock.monotonic() - self._last_stored < within_seconds
+
+    async def first_delivery(self, provider: str, event_id: str, event_type: str) -> bool:
+        """Record an event handled on the spot (Slack's); False if it was recorded before, i.e. a retry."""
+        row = {
+            "provider": provider,
+            "event_id": event_id,
+            "event_type": event_type,
+            "payload": {},
+            "status": InboundStatus.APPLIED,
+            "attempts": 1,
+            "received_at": self.clock.now(),
+            "processed_at": self.clock.now(),
+        }
+        async with self.db.transaction(urgent=True) as session:
+            inserted = await session.scalar(self._insert.returning(InboundEvent.id), [row])
+        return inserted is not None
+
+    async def _write_batches(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                inserted = await self._insert_rows([row for row, _ in batch])
+            except Exception as exc:  # every waiting request must hear of it, whatever it was
+                if len(batch) > 1 and not isinstance(exc, DatabaseUnavailableError):
+                    # The database refused something in the batch: store each delivery alone, so that only
+                    # the one it cannot hold fails, and the others are acknowledged.
+                    for one in batch:
+                        await self._write([one])
+                    continue
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            self._answer(batch, inserted)
+
+    async def _write(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]) -> None:
+        try:
+            inserted = await self._insert_rows([row for row, _ in batch])
+        except Exception as exc:  # the request hears of it, whatever it was
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        self._answer(batch, inserted)
+
+    async def _insert_rows(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        async with self.db.transaction(urgent=True) as session:
+            result = await session.execute(self._inserting, rows)
+            return {(provider, event_id) for provider, event_id in result}
+
+    def _answer(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]], inserted: set[tuple[str, str]]) -> None:
+        for row, done in batch:
+            # The first of two deliveries of one event in a batch stored it; the second is the duplicate.
+            key = (row["provider"], row["event_id"])
+            if not done.done():
+                done.set_result(key in inserted)
+            inserted.discard(key)
+        self._last_stored = self.clock.monotonic()
+        self.on_stored()
+
+
+def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as a JSON column can hold it: NUL and lone surrogates taken out of its strings (PostgreSQL's
+    jsonb refuses them). A number JSON cannot write (1e400 reads as infinity) is refused with a 400."""
+    cleaned: dict[str, Any] = {}
+    # Walked with a stack, not recursion: how deep a body may nest is the HTTP layer's to bound, not this.
+    stack: list[tuple[Any, dict[str, Any] | list[Any]]] = [(payload, cleaned)]
+    while stack:
+        source, target = stack.pop()
+        entries = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in entries:
+            if isinstance(value, dict | list):
+                child: dict[str, Any] | list[Any] = {} if isinstance(value, dict) else [None] * len(value)
+                stack.append((value, child))
+                value = child
+            elif isinstance(value, str):
+                value = storable(value)
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise WebhookRejectedError(400, "the body holds a number too large for JSON (read as infinity)")
+            if isinstance(target, dict):
+                target[storable(str(key))] = value
+            else:
+                target[key] = value
+    return cleaned

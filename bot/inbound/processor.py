@@ -1,0 +1,221 @@
+"""Applying stored webhook events in the order they arrived; a failing event is retried, never dropped.
+
+Events are not held back behind one another: an event that fails waits for its retry while later ones, about
+the same customer or not, are applied. One that can never be applied is quarantined (bot/inbound/quarantine.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.domain import DomainEvent
+from bot.inbound.apply import Applier
+from bot.inbound.quarantine import Verdict, describe, judge_failure, quarantine
+from bot.storage.db import Database, DatabaseUnavailableError
+from bot.storage.models import InboundEvent, InboundStatus
+
+log = logging.getLogger(__name__)
+
+Parser = Callable[[dict[str, Any], datetime], Sequence[DomainEvent]]
+# What some providers' events need from the provider's API before they can be applied (a help desk's event
+# naming only a person's id, say): fetched before the batch's transaction, never while holding it.
+LookUp = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+BATCH = 50
+# On SQLite a batch holds the only write lock, and webhook acknowledgements wait for it: keep batches short.
+BATCH_BUDGET_SECONDS = 0.005
+# While webhooks pour in, idle after each batch for this share of the time it took, so applying takes at
+# most 1 / (1 + ratio) of the process's core and acknowledgements the rest.
+YIELD_RATIO = 0.6
+
+
+class EventProcessor:
+    def __init__(
+        self,
+        db: Database,
+        applier: Applier,
+        parsers: dict[str, Parser],
+        clock: Clock,
+        *,
+        on_applied: Callable[[], None] = lambda: None,
+        under_load: Callable[[], bool] = lambda: False,
+        poll_seconds: float = 1.0,
+        alert_channel: str | None = None,
+        lookups: dict[str, LookUp] | None = None,
+    ):
+        self.db = db
+        self.applier = applier
+        self.parsers = parsers
+        self.lookups = lookups or {}
+        self._looked_up: dict[int, dict[str, Any]] = {}  # by inbound event id, until the event is applied
+        self.clock = clock
+        self.on_applied = on_applied
+        self.under_load = under_load
+        self.poll_seconds = poll_seconds
+        # Where a quarantined event is told (the on-call channel).
+        self.alert_channel = alert_channel
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wakeup.clear()
+            started = self.clock.monotonic()
+            try:
+                applied = await self.process_batch()
+            except DatabaseUnavailableError as exc:
+                log.warning("events: database unavailable (%s); retrying", exc)
+                applied = 0
+            if applied:
+                self.on_applied()
+                if self.under_load():
+                    # Leave the event loop free part of the time: acknowledging webhooks promptly matters more
+                    # than applying them sooner, and what is stored is applied anyway once the rush is over.
+                    await asyncio.sleep((self.clock.monotonic() - started) * YIELD_RATIO)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+
+    async def process_batch(self) -> int:
+        """Apply due events for about BATCH_BUDGET_SECONDS at most; returns how many were settled (applied, or
+        quarantined: either may have left messages for the outbox).
+
+        The batch is applied in one go. If any event in it fails, the batch is rolled back and applied again
+        with a savepoint per event, so the bad event is set aside for a retry, or quarantined, and spoils no other.
+        """
+        if self.lookups:
+            await self._look_up()
+        try:
+            return await self._apply_batch(isolate=False)
+        except DatabaseUnavailableError:
+            raise
+        except Exception:
+            log.info("events: a batch failed; applying it again event by event")
+            return await self._apply_batch(isolate=True)
+
+    async def _look_up(self) -> None:
+        """Ask the providers what due events need, outside any transaction; a failed look-up is retried later
+        like a failed event (a 429 or 5xx from the provider waits its turn, nothing is lost)."""
+        now = self.clock.now()
+        async with self.db.transaction(read_only=True) as session:
+            due = (
+                await session.execute(
+                    select(InboundEvent.id, InboundEvent.provider, InboundEvent.payload, InboundEvent.attempts)
+                    .where(
+                        InboundEvent.status == InboundStatus.PENDING,
+                        InboundEvent.provider.in_(list(self.lookups)),
+                        or_(InboundEvent.not_before.is_(None), InboundEvent.not_before <= now),
+                    )
+                    .order_by(InboundEvent.id)
+                    .limit(BATCH)
+                )
+            ).all()
+        failures: list[tuple[int, int, BaseException]] = []
+        for event_id, provider, payload, attempts in due:
+            if event_id in self._looked_up:
+                continue
+            try:
+                self._looked_up[event_id] = await self.lookups[provider](payload)
+            except Exception as exc:  # the provider's failure, or a bug: the event waits and is retried
+                log.warning("event %d: look-up at %s failed (%s); retrying later", event_id, provider, exc)
+                failures.append((event_id, attempts + 1, exc))
+        if failures:
+            async with self.db.transaction() as session:
+                await self._set_aside(session, failures, now)
+
+    async def _apply_batch(self, *, isolate: bool) -> int:
+        now = self.clock.now()
+        started = self.clock.monotonic()
+        failures: list[tuple[int, int, BaseException]] = []
+        taken = 0
+        async with self.db.transaction() as session:
+            events = list(
+                await session.scalars(
+                    select(InboundEvent)
+                    .where(
+                        InboundEvent.status == InboundStatus.PENDING,
+                        or_(InboundEvent.not_before.is_(None), InboundEvent.not_before <= now),
+                    )
+                    .order_by(InboundEvent.id)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for event in events:
+                if taken and (self.db.writers_waiting or self.clock.monotonic() - started > BATCH_BUDGET_SECONDS):
+                    break  # the rest stay pending for the next batch; a webhook waiting for the lock goes first
+                taken += 1
+                if not isolate:
+                    await self._apply_one(session, event, now)
+                    continue
+                event_id, attempts = event.id, event.attempts
+                try:
+                    async with session.begin_nested():
+                        await self._apply_one(session, event, now)
+                except DatabaseUnavailableError:
+                    raise
+                except Exception as exc:
+                    log.exception("event %d could not be applied (attempt %d)", event_id, attempts + 1)
+                    failures.append((event_id, attempts + 1, exc))
+            retried = await self._set_aside(session, failures, now)
+        # What was looked up for an event is spent once the event is applied, or failed: its retry looks again.
+        for event in events[:taken]:
+            self._looked_up.pop(event.id, None)
+        return taken - retried
+
+    async def _set_aside(
+        self, session: AsyncSession, failures: list[tuple[int, int, BaseException]], now: datetime
+    ) -> int:
+        """Quarantine the failures trying again cannot mend, put the others off; returns how many wait a retry."""
+        retried = 0
+        for event_id, attempts, exc in failures:
+            error = f"{type(exc).__name__}: {exc}"
+            if judge_failure(exc, attempts) is Verdict.QUARANTINE:
+                log.error("event %d quarantined after %d attempt(s): %s", event_id, attempts, describe(exc))
+                await quarantine(
+                    session,
+                    event_id,
+                    describe(exc),
+                    attempts=attempts,
+                    error=error,
+                    now=now,
+                    channel=self.alert_channel,
+                )
+                continue
+            retried += 1
+            await session.execute(
+                update(InboundEvent)
+                .where(InboundEvent.id == event_id)
+                .values(
+                    attempts=attempts,
+                    error=error[:2000],
+                    not_before=now + timedelta(seconds=min(2 ** min(attempts, 12), 3600)),
+                )
+            )
+        return retried
+
+    async def _apply_one(self, session: AsyncSession, event: InboundEvent, now: datetime) -> None:
+        payload = event.payload
+        if event.provider in self.lookups:
+            if event.id not in self._looked_up:
+                return  # not looked up yet (it arrived meanwhile, or another replica failed it): next round
+            payload = payload | {"lookup": self._looked_up[event.id]}
+        for meaning in self.parsers[event.provider](payload, event.received_at):
+            await self.applier.apply(session, meaning, event.id, now)
+        event.status = InboundStatus.APPLIED
+        event.processed_at = now
