@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.policies.tone import Flag, Tone, classify_tone
-from bot.policies.tone_rules import analyse, normalise_word, strip_quoted
+from bot.policies.tone_rules import analyse
+from bot.policies.tone_tokens import normalise_word, strip_quoted
 
 
 class DraftConcern(StrEnum):
@@ -89,7 +90,7 @@ def check_draft(text: str) -> DraftCheck:
 
 _SLACK_TOKEN = re.compile(r"<(?:https?://|mailto:|[@#!])[^<>\n]*>")
 _CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
-# Same convention as tone_rules: double quotes, curly quotes, and single quotes that are not apostrophes.
+# Same convention as tone_tokens: double quotes, curly quotes, and single quotes that are not apostrophes.
 _QUOTED = re.compile(r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|(?<![\w'])['‘][^'‘’\n]{1,80}['’](?![\w'])")
 
 

@@ -1,8 +1,9 @@
 """Tone of a customer message: neutral, frustrated or abusive, with the flags an owner wants to hear about.
 
-Two layers. Rules (tone_rules) find insults, profanity, threats and accusations aimed at the staff or the
-company, and the chargeback, legal and public flags; a small logistic-regression model (tone_model.json, built
-by scripts/train_tone.py from data/tone/train.jsonl) weighs words and the rules' findings to tell neutral from
+Two layers. Rules (tone_rules, built from tone_lexicon, tone_tokens, tone_insults, tone_phrases and
+tone_features) find insults, profanity, threats and accusations aimed at the staff or the company, and the
+chargeback, legal and public flags; a small logistic-regression model (tone_model.json, built by
+scripts/train_tone.py from data/tone/train.jsonl) weighs words and the rules' findings to tell neutral from
 frustrated. Abuse needs either a rule that fired or a very confident model, so a customer who is merely angry
 is not reported as abusive. Standard library only, no I/O except reading the shipped model once.
 """
@@ -18,7 +19,8 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.policies.tone_rules import COMPANY, ENGLISH_STOPWORDS, STAFF, Analysis, analyse
+from bot.policies.tone_lexicon import COMPANY, ENGLISH_STOPWORDS, STAFF
+from bot.policies.tone_rules import Analysis, analyse
 
 if TYPE_CHECKING:
     from bot.policies.tone_head import ToneHead

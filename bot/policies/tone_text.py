@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.policies.tone_rules import strip_quoted
+from bot.policies.tone_tokens import strip_quoted
 
 _SIGNATURE_DELIMITER = re.compile(r"^(?:-- ?|--|__+|—)\s*$")
 _SENT_FROM = re.compile(r"^\s*(?:sent from my|get outlook for|sent via|enviado desde|von meinem)\b", re.IGNORECASE)
