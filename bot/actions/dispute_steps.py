@@ -20,7 +20,7 @@ from bot.integrations.contracts import DisputeDesk, Evidence
 from bot.integrations.providers import Providers
 from bot.oncall.alerts import resolve_alerts
 from bot.outbox.queue import Subject
-from bot.policies.oncall import AlertKind
+from bot.policies.oncall_escalation import AlertKind
 from bot.storage.models import ActionRecord, Customer, Dispute, Payment
 
 DISPUTE_KINDS = frozenset({Kind.DISPUTE_EVIDENCE, Kind.DISPUTE_SUBMIT, Kind.DISPUTE_ACCEPT})

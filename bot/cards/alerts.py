@@ -17,7 +17,7 @@ from bot.cards.blocks import (
 from bot.cards.text import Mrkdwn, link, md, mention
 from bot.core.money import format_money
 from bot.core.slack_ids import ActionId
-from bot.policies.oncall import AlertKind, EscalationStep
+from bot.policies.oncall_escalation import AlertKind, EscalationStep
 from bot.storage.models import Alert, AlertStatus, Customer, Dispute
 
 

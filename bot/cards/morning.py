@@ -8,7 +8,7 @@ from typing import Any
 from bot.cards.blocks import Block, Card, context, escape, header, humanise, section, slack_date
 from bot.cards.text import Mrkdwn, link, mention
 from bot.core.money import format_money, format_totals
-from bot.policies.oncall import AlertKind
+from bot.policies.oncall_escalation import AlertKind
 from bot.storage.models import MorningDigest
 
 _ALERT_NAMES = {

@@ -36,7 +36,8 @@ from bot.evidence import EvidenceState
 from bot.oncall.alerts import plan_of
 from bot.oncall.waiting import waiting_for
 from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
-from bot.policies.oncall import AlertKind, ResponseTargets
+from bot.policies.oncall_escalation import AlertKind
+from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refunds import remaining_minor
 from bot.policies.risk import RiskThresholds, assess_risk
 from bot.policies.tone import Flag

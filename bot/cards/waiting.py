@@ -8,7 +8,7 @@ from bot.cards.blocks import Card, archive_link, clip, context, escape, local_ti
 from bot.cards.text import link
 from bot.cards.tone import is_abusive
 from bot.core.money import format_money
-from bot.policies.oncall import Waiting
+from bot.policies.oncall_waiting import Waiting
 from bot.storage.models import Customer, Ticket, TicketMessage
 
 

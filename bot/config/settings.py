@@ -25,7 +25,9 @@ from bot.core.errors import ConfigError
 from bot.core.money import exponent
 from bot.policies.approvals import ApprovalRule
 from bot.policies.hours import BusinessHours, parse_hours
-from bot.policies.oncall import EscalationPolicy, ResponseTargets, Rotation, parse_rotation
+from bot.policies.oncall_escalation import EscalationPolicy
+from bot.policies.oncall_rotation import Rotation, parse_rotation
+from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refund_requests import BigRefundRule
 from bot.policies.risk import RiskThresholds
 

@@ -18,7 +18,8 @@ from bot.cards.dispute import CLOSED_STATUSES
 from bot.oncall.morning_digest import refunds_between, sales_between, waiting_customers
 from bot.oncall.waiting import waiting_for
 from bot.policies.hours import BusinessHours, opened_at
-from bot.policies.oncall import ResponseTargets, Rotation, next_in_line, next_shift, on_call
+from bot.policies.oncall_rotation import Rotation, next_in_line, next_shift, on_call
+from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.permissions import Role
 from bot.policies.risk import RiskThresholds, assess_risk
 from bot.storage.models import (

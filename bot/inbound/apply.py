@@ -28,7 +28,7 @@ from bot.oncall.waiting import WaitWatch, customer_wrote, customer_wrote_since, 
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.hours import BusinessHours, is_open
-from bot.policies.oncall import ResponseTargets
+from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refund_requests import BigRefundRule
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.models import Dispute, Payment, Refund, Ticket, TicketMessage

@@ -21,7 +21,8 @@ from bot.cards.text import mention
 from bot.core.errors import UsageError
 from bot.outbox import queue
 from bot.outbox.queue import Subject
-from bot.policies.oncall import EscalationPolicy, EscalationStep, Rotation, escalation_plan
+from bot.policies.oncall_escalation import EscalationPolicy, EscalationStep, escalation_plan
+from bot.policies.oncall_rotation import Rotation
 from bot.storage.models import Alert, AlertStatus, OutboxMessage
 
 

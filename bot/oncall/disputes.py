@@ -14,7 +14,8 @@ from bot.evidence import EvidenceState
 from bot.oncall.alerts import OnCall, raise_alert, resolve_alerts
 from bot.outbox import queue
 from bot.outbox.queue import Subject
-from bot.policies.oncall import AlertKind, ReminderLevel, Urgency, deadline_reminders, reminder_due, route
+from bot.policies.oncall_deadlines import ReminderLevel, deadline_reminders, reminder_due
+from bot.policies.oncall_escalation import AlertKind, Urgency, route
 from bot.storage.models import Dispute
 
 _LOUDNESS = {ReminderLevel.HEADS_UP: "⏳", ReminderLevel.SOON: "⏰", ReminderLevel.FINAL: "🚨"}

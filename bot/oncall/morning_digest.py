@@ -22,7 +22,8 @@ from bot.oncall.waiting import waiting_for
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.hours import BusinessHours
-from bot.policies.oncall import ResponseTargets, digest_due, night_window
+from bot.policies.oncall_digest import digest_due, night_window
+from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.tone import Tone
 from bot.storage.models import (
     ActionRecord,

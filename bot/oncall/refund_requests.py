@@ -11,7 +11,7 @@ from bot.core.money import format_money
 from bot.oncall.alerts import OnCall, page_about
 from bot.outbox import queue
 from bot.outbox.queue import Subject
-from bot.policies.oncall import AlertKind, route
+from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.refund_requests import BigRefundRule, is_big_refund_request
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag

@@ -26,7 +26,7 @@ from bot.oncall.disputes import disputes_to_remind, remind
 from bot.oncall.morning_digest import make_digest_if_due, weekly_digest_due
 from bot.oncall.waiting import WaitWatch, target_passed, tickets_past_target
 from bot.policies.hours import BusinessHours, is_open
-from bot.policies.oncall import ResponseTargets
+from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.db import Database, DatabaseUnavailableError
 from bot.storage.models import Alert, AlertStatus

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.oncall.alerts import OnCall, alert_key, page_about, resolve_alerts
 from bot.outbox import queue
 from bot.outbox.queue import Subject
-from bot.policies.oncall import AlertKind, ResponseTargets, Waiting, route, waiting
+from bot.policies.oncall_escalation import AlertKind, route
+from bot.policies.oncall_waiting import ResponseTargets, Waiting, waiting
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.models import Ticket, TicketMessage
 from bot.storage.store import ticket_messages

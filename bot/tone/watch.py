@@ -12,7 +12,7 @@ from bot.observability import metrics
 from bot.oncall.alerts import OnCall, raise_alert
 from bot.outbox import queue
 from bot.outbox.queue import Subject
-from bot.policies.oncall import AlertKind, route
+from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import Said, tone_turn

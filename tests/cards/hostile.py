@@ -49,7 +49,8 @@ from bot.home.snapshot import (
     Today,
 )
 from bot.integrations.contracts import Licence
-from bot.policies.oncall import AlertKind, EscalationStep, Waiting
+from bot.policies.oncall_escalation import AlertKind, EscalationStep
+from bot.policies.oncall_waiting import Waiting
 from bot.policies.permissions import Role
 from bot.policies.risk import Risk, RiskLevel, Signal
 from bot.policies.tone import Flag, Tone

@@ -6,34 +6,30 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.policies.hours import is_open, parse_hours
-from bot.policies.oncall import (
+from bot.policies.oncall_deadlines import (
     DEADLINE_REMINDERS,
+    Reminder,
+    ReminderLevel,
+    deadline_reminders,
+    next_reminder,
+    reminder_due,
+)
+from bot.policies.oncall_digest import digest_due, night_window
+from bot.policies.oncall_escalation import (
     URGENT_MARKER,
     AlertKind,
     EscalationPolicy,
     EscalationStep,
-    Reminder,
-    ReminderLevel,
-    ResponseTargets,
-    Rotation,
     Routing,
     Urgency,
     classify_alert,
-    deadline_reminders,
-    digest_due,
     due_steps,
     escalation_plan,
-    handover,
     next_due,
-    next_in_line,
-    next_reminder,
-    night_window,
-    on_call,
-    parse_rotation,
-    reminder_due,
     route,
-    waiting,
 )
+from bot.policies.oncall_rotation import Rotation, handover, next_in_line, on_call, parse_rotation
+from bot.policies.oncall_waiting import ResponseTargets, waiting
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN, HOUR = timedelta(minutes=1), timedelta(hours=1)
