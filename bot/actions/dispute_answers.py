@@ -19,10 +19,10 @@ from bot.actions.kinds import Kind
 from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Origin, _update, base_metadata, find_scope, sealed
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
-from bot.cards.blocks import provider_name
 from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
 from bot.cards.evidence import accept_modal, evidence_modal, submit_modal
 from bot.core.errors import ProviderError, UsageError
+from bot.core.wording import provider_name
 from bot.evidence import EvidenceState, evidence_words
 from bot.evidence.pack import draft_for
 from bot.handlers.deps import Deps

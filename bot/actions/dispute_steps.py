@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.kinds import Kind
-from bot.cards.blocks import provider_name
 from bot.core.errors import ProviderError
+from bot.core.wording import provider_name
 from bot.evidence import EvidenceState
 from bot.evidence.pack import receipt_text
 from bot.integrations.contracts import DisputeDesk, Evidence

@@ -22,8 +22,8 @@ from bot.cards.blocks import clip
 from bot.cards.text import escape, md
 from bot.core.errors import ProviderError, UsageError
 from bot.handlers.deps import Deps
-from bot.helpdesks import desk_name
 from bot.integrations.contracts import Licence
+from bot.integrations.desk_events import desk_name
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from bot.cards.outcomes import masked
 from bot.core.errors import ProviderError
 from bot.core.money import format_money
 from bot.evidence.pack import conversation_for
-from bot.helpdesks import desk_name
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
+from bot.integrations.desk_events import desk_name
 from bot.integrations.providers import Providers
 from bot.mailbox.store import remember, thread_ids
 from bot.oncall.alerts import resolve_alerts

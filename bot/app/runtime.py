@@ -28,13 +28,13 @@ from bot.handlers.doors import MAX_BODY_BYTES
 from bot.handlers.metrics import handle_metrics
 from bot.handlers.request_context import request_context
 from bot.handlers.slack_events import slack_endpoint
-from bot.helpdesks import freescout, freshdesk, helpscout, zendesk
 from bot.home.publisher import HomePublisher
 from bot.home.snapshot import HomeSettings
 from bot.inbound.apply import Applier
 from bot.inbound.ingest import InboundLog
 from bot.inbound.processor import EventProcessor, LookUp, Parser
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
+from bot.integrations.desk_events import freescout, freshdesk, helpscout, zendesk
 from bot.integrations.freshdesk import FreshdeskDesk
 from bot.integrations.imap import ImapMailbox
 from bot.integrations.paypal import PayPalClient

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from bot.cards.blocks import (
-    Card,
-    actions,
-    archive_link,
-    button,
-    context,
-    escape,
-    humanise,
-    provider_name,
-    section,
-    slack_date,
-)
+from bot.cards.blocks import Card, actions, archive_link, button, context, escape, section, slack_date
 from bot.cards.text import Mrkdwn, link, md, mention
 from bot.core.money import format_money
 from bot.core.slack_ids import ActionId
+from bot.core.wording import humanise, provider_name
 from bot.policies.oncall_escalation import AlertKind, EscalationStep
 from bot.storage.models import Alert, AlertStatus, Customer, Dispute
 

@@ -18,15 +18,14 @@ from bot.cards.blocks import (
     escape,
     fields,
     header,
-    humanise,
     link,
-    provider_name,
     section,
     slack_date,
 )
 from bot.cards.text import Mrkdwn, md, mention
 from bot.core.money import format_money
 from bot.core.slack_ids import ActionId
+from bot.core.wording import humanise, provider_name
 from bot.storage.models import ActionRecord, ActionStatus, ApprovalStatus, Customer, Payment, RefundApproval
 
 

@@ -72,11 +72,6 @@ def clip(text: str, limit: int) -> str:
     return Mrkdwn(kept + "…") if isinstance(text, Mrkdwn) else kept + "…"
 
 
-def humanise(value: str | None) -> str | None:
-    """A provider's code as words: "product_not_received" -> "Product not received"."""
-    return value.replace("_", " ").capitalize() if value else None
-
-
 def quote(text: str, limit: int = 1200) -> str:
     body = escape(clip(text.strip(), limit)) or "_(empty message)_"
     return "\n".join("> " + line for line in body.splitlines())
@@ -147,13 +142,6 @@ def history_line(history: CustomerHistory, *, purchase_number: int | None = None
     if history.tickets:
         parts.append(f"🎫 {history.tickets} ticket(s)")
     return " · ".join(parts)
-
-
-PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal"}
-
-
-def provider_name(provider: str) -> str:
-    return PROVIDER_NAMES.get(provider, provider.title())
 
 
 class Card:

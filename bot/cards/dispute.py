@@ -14,13 +14,12 @@ from bot.cards.blocks import (
     fields,
     header,
     history_line,
-    humanise,
     link,
-    provider_name,
     section,
     slack_date,
 )
 from bot.core.money import format_money
+from bot.core.wording import humanise, provider_name
 from bot.evidence import evidence_words
 from bot.storage.models import Customer, Dispute, Payment, Ticket
 from bot.storage.store import CustomerHistory

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards.blocks import Block, clip, context, escape, fields, humanise, provider_name, section, slack_date
+from bot.cards.blocks import Block, clip, context, escape, fields, section, slack_date
 from bot.cards.modals import View, _checkboxes, _text_input, modal
 from bot.core.money import format_money
 from bot.core.slack_ids import ViewId
+from bot.core.wording import humanise, provider_name
 from bot.evidence import evidence_words
 from bot.evidence.pack import Draft
 from bot.storage.models import Dispute

@@ -13,7 +13,6 @@ from bot.cards.blocks import (
     fields,
     header,
     history_line,
-    humanise,
     link,
     local_time,
     section,
@@ -21,6 +20,7 @@ from bot.cards.blocks import (
 )
 from bot.cards.text import mention
 from bot.core.money import format_money, format_totals
+from bot.core.wording import humanise
 from bot.policies.risk import Risk
 from bot.storage.models import AuditRecord, Customer, Dispute, Payment, Ticket
 from bot.storage.store import CustomerHistory

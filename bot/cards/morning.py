@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.cards.blocks import Block, Card, context, escape, header, humanise, section, slack_date
+from bot.cards.blocks import Block, Card, context, escape, header, section, slack_date
 from bot.cards.text import Mrkdwn, link, mention
 from bot.core.money import format_money, format_totals
+from bot.core.wording import humanise
 from bot.policies.oncall_escalation import AlertKind
 from bot.storage.models import MorningDigest
 

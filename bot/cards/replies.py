@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.cards.blocks import Card, context, escape, humanise, quote, section, slack_date
+from bot.cards.blocks import Card, context, escape, quote, section, slack_date
 from bot.core.money import format_money
+from bot.core.wording import humanise
 from bot.storage.models import Payment, Refund, TicketMessage
 
 

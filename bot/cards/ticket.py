@@ -20,7 +20,7 @@ from bot.cards.blocks import (
 from bot.cards.text import mention
 from bot.cards.tone import hidden_message, is_abusive, tone_badges
 from bot.cards.waiting import waiting_line
-from bot.helpdesks import desk_name
+from bot.core.wording import desk_name
 from bot.policies.oncall_waiting import Waiting
 from bot.policies.tone_trend import TicketTone
 from bot.storage.models import Customer, Ticket, TicketMessage

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards.blocks import humanise, provider_name
 from bot.core.errors import UsageError
 from bot.core.money import format_money
+from bot.core.wording import humanise, provider_name
 from bot.evidence.conversation_pdf import Conversation, Said, conversation_pdf
 from bot.storage.models import Customer, Dispute, Payment, Refund, Ticket, TicketMessage
 

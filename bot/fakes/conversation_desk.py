@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.fakes.http import FakeHttpServer
-from bot.helpdesks.conversations import sign
+from bot.integrations.desk_events.conversations import sign
 
 
 class FakeConversationDesk(FakeHttpServer):

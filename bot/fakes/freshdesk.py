@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.fakes.http import FakeHttpServer
-from bot.helpdesks.freshdesk import TOKEN_HEADER
+from bot.integrations.desk_events.freshdesk import TOKEN_HEADER
 
 _STATUS_NAMES = {2: "Open", 3: "Pending", 4: "Resolved", 5: "Closed"}
 

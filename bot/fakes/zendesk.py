@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.fakes.http import FakeHttpServer
-from bot.helpdesks import zendesk as events
+from bot.integrations.desk_events import zendesk as events
 
 
 def _iso(at: datetime) -> str:

@@ -9,8 +9,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.handlers.webhooks import DEPS, accept
-from bot.helpdesks import conversations, freescout, freshdesk, helpscout, zendesk
-from bot.helpdesks.conversations import ConversationDesk
+from bot.integrations.desk_events import conversations, freescout, freshdesk, helpscout, zendesk
+from bot.integrations.desk_events.conversations import ConversationDesk
 
 
 async def handle_helpscout_webhook(request: web.Request) -> web.Response:

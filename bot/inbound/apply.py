@@ -20,7 +20,7 @@ from bot.core.domain import (
     TicketMessageSeen,
     TicketStateSeen,
 )
-from bot.helpdesks.state import apply_ticket_state
+from bot.inbound.desk_state import apply_ticket_state
 from bot.oncall.alerts import OnCall
 from bot.oncall.disputes import page_dispute_news, settle_dispute_alerts
 from bot.oncall.refund_requests import watch_refund_request

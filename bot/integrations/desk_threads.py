@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from bot.helpdesks.text import html_to_text
+from bot.integrations.desk_events.text import html_to_text
 from bot.integrations.http import short
 
 

@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from bot.core.errors import ProviderError
-from bot.helpdesks import freshdesk as events
-from bot.helpdesks.text import html_to_text
 from bot.integrations.contracts import DeskOutcome, TicketUpdate
+from bot.integrations.desk_events import freshdesk as events
+from bot.integrations.desk_events.text import html_to_text
 from bot.integrations.desk_threads import as_html
 from bot.integrations.http import JsonHttp, http_status_error, short
 

@@ -16,9 +16,9 @@ import json
 from typing import Any
 
 from bot.core.errors import ProviderError
-from bot.helpdesks import zendesk as events
-from bot.helpdesks.text import html_to_text
 from bot.integrations.contracts import DeskOutcome, TicketUpdate
+from bot.integrations.desk_events import zendesk as events
+from bot.integrations.desk_events.text import html_to_text
 from bot.integrations.http import JsonHttp, http_status_error, short, unreadable
 
 NAME = "Zendesk"

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards.blocks import duration, humanise, slack_date
+from bot.cards.blocks import duration, slack_date
 from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
+from bot.core.wording import humanise
 from bot.evidence import EvidenceState
 from bot.oncall.alerts import OnCall, raise_alert, resolve_alerts
 from bot.outbox import queue

@@ -225,7 +225,7 @@ class Ticket(SlackPlaced, Base):
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     assignee_id: Mapped[str | None] = mapped_column(String(32))
     assignee_name: Mapped[str | None] = mapped_column(String(200))
-    # A ticket from a help desk we talk to directly (bot/helpdesks/): which desk ("helpscout", ...), the
+    # A ticket from a help desk we talk to directly (bot/integrations/desk_events/): which desk ("helpscout", ...), the
     # ticket's id in its API, the desk user it is assigned to there, and the desk's time of the last assignment
     # or status change applied, so that an older one delivered late does not undo a newer one.
     source: Mapped[str | None] = mapped_column(String(32))

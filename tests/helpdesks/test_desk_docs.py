@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.helpdesks import conversations, zendesk
+from bot.integrations.desk_events import conversations, zendesk
 
 GUIDE = (Path(__file__).parent.parent.parent / "docs" / "setup.md").read_text()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.domain import TicketMessageSeen, TicketStateSeen
-from bot.helpdesks import freescout, freshdesk, helpscout, zendesk
+from bot.integrations.desk_events import freescout, freshdesk, helpscout, zendesk
 from tests.helpdesks.conftest import sample
 
 RECEIVED = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.helpdesks.text import html_to_text
+from bot.integrations.desk_events.text import html_to_text
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.blocks import escape
 from bot.core.domain import TicketStateSeen
-from bot.helpdesks import desk_name
+from bot.core.wording import desk_name
 from bot.oncall.alerts import resolve_alerts
 from bot.outbox import queue
 from bot.outbox.queue import Subject

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.domain import DomainEvent
-from bot.helpdesks import conversations
-from bot.helpdesks.conversations import ConversationDesk
+from bot.integrations.desk_events import conversations
+from bot.integrations.desk_events.conversations import ConversationDesk
 
 SOURCE = "helpscout"
 DESK = ConversationDesk(

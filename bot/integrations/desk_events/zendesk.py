@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.domain import CustomerRef, DomainEvent, TicketMessageSeen, TicketStateSeen
 from bot.core.errors import Rejection, WebhookRejectedError
-from bot.helpdesks.text import html_to_text
+from bot.integrations.desk_events.text import html_to_text
 from bot.integrations.values import iso_time
 
 SOURCE = "zendesk"
