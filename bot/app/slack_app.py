@@ -22,6 +22,7 @@ from bot.handlers import (
     tone_buttons,
 )
 from bot.handlers.deps import Deps
+from bot.handlers.errors import handle_error
 
 
 def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
@@ -54,6 +55,9 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
                 return BoltResponse(status=200, body="")
         await next()
         return None
+
+    # A listener that raises is answered here: a UsageError in its own words, anything else as a logged incident.
+    app.error(handle_error)
 
     support_command.register(app)
     action_commands.register(app)

@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.cards.text import escape
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
@@ -29,12 +28,8 @@ async def handle_acknowledge(
         return
     channel = deps.channels.oncall
     actor, now = actor_of(body), deps.clock.now()
-    try:
-        if not value.isdigit() or channel is None:
-            raise UsageError("That alert is from an unknown version of the bot.")
-        told = await deps.db.run(lambda session: acknowledge(session, int(value), actor, now, channel), urgent=True)
-    except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
-        return
+    if not value.isdigit() or channel is None:
+        raise UsageError("That alert is from an unknown version of the bot.")
+    told = await deps.db.run(lambda session: acknowledge(session, int(value), actor, now, channel), urgent=True)
     deps.wake_outbox()
     await respond(response_type="ephemeral", replace_original=False, text=told)

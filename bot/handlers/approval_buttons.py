@@ -8,11 +8,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions.approvals import Verdict, decide
-from bot.cards.modals import notice
-from bot.cards.text import escape
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
+from bot.handlers.errors import tell
 from bot.handlers.guard import actor_of, permitted
 from bot.policies.permissions import Action
 
@@ -36,27 +35,14 @@ async def handle_refund_decision(
     verdict = _VERDICTS[action["action_id"]]
     value = str(action.get("value") or "")
     if (refusal := await permitted(deps, body, Action.DECIDE_REFUND, subject=f"refund approval {value}")) is not None:
-        await _tell(body, respond, client, refusal)
+        await tell(body, respond, client, refusal, "Refund approval")
         return
     actor, now = actor_of(body), deps.clock.now()
-    try:
-        if not value.isdigit():
-            raise UsageError("That approval button is from an unknown version of the bot.")
-        told = await deps.db.run(
-            lambda session: decide(session, int(value), verdict, actor, deps.settings.owners, now), urgent=True
-        )
-    except UsageError as exc:
-        await _tell(body, respond, client, escape(str(exc)))
-        return
+    if not value.isdigit():
+        raise UsageError("That approval button is from an unknown version of the bot.")
+    told = await deps.db.run(
+        lambda session: decide(session, int(value), verdict, actor, deps.settings.owners, now), urgent=True
+    )
     deps.wake_actions()
     deps.wake_outbox()
-    await _tell(body, respond, client, told)
-
-
-async def _tell(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, text: str) -> None:
-    """Privately: under the card in the channel; from the Home tab, which has no response_url (and supportbot has
-    no Messages tab to DM in), as a small notice over the tab, which is redrawn with the outcome meanwhile."""
-    if body.get("response_url"):
-        await respond(response_type="ephemeral", replace_original=False, text=text)
-    elif body.get("trigger_id"):
-        await client.views_open(trigger_id=body["trigger_id"], view=notice("Refund approval", text))
+    await tell(body, respond, client, told, "Refund approval")

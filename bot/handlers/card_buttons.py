@@ -64,10 +64,7 @@ async def handle_card_button(
         button_value=str(action.get("value")),
         requester=actor_of(body).id,
     )
-    try:
-        await _OFFERS[kind](deps, client, origin)
-    except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
+    await _OFFERS[kind](deps, client, origin)
 
 
 async def handle_takeover_button(
@@ -77,11 +74,7 @@ async def handle_takeover_button(
     if (refusal := await permitted(deps, body, PERMISSION[Kind.TAKE_OVER], subject=action.get("value"))) is not None:
         await respond(response_type="ephemeral", replace_original=False, text=refusal)
         return
-    try:
-        answer = await deps.db.run(lambda session: _take_over(session, str(action.get("value")), body, deps))
-    except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
-        return
+    answer = await deps.db.run(lambda session: _take_over(session, str(action.get("value")), body, deps))
     deps.wake_actions()
     if answer.notice:
         await respond(response_type="ephemeral", replace_original=False, text=escape(answer.notice))
@@ -136,12 +129,8 @@ async def _retry(
         await respond(response_type="ephemeral", replace_original=False, text=refusal)
         return
     value = str(action.get("value") or "")
-    try:
-        if not value.isdigit():
-            raise UsageError("That retry button is from an unknown version of the bot.")
-        text = await deps.db.run(lambda session: retry(session, int(value)))
-    except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
-        return
+    if not value.isdigit():
+        raise UsageError("That retry button is from an unknown version of the bot.")
+    text = await deps.db.run(lambda session: retry(session, int(value)))
     deps.wake_actions()
     await respond(response_type="ephemeral", replace_original=False, text=text)

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.cards.blocks import escape, quote
+from bot.cards.blocks import quote
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId, Shortcut
 from bot.handlers.deps import Deps
@@ -67,13 +67,9 @@ async def _review(deps: Deps, body: dict[str, Any], message_id: int, abusive: bo
         await respond(response_type="ephemeral", replace_original=False, text=refusal)
         return
     actor, now = actor_of(body), deps.clock.now()
-    try:
-        reviewed = await deps.db.run(
-            lambda session: review_tone(session, message_id, abusive, actor, now, deps.channels), urgent=True
-        )
-    except UsageError as exc:
-        await respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
-        return
+    reviewed = await deps.db.run(
+        lambda session: review_tone(session, message_id, abusive, actor, now, deps.channels), urgent=True
+    )
     deps.wake_outbox()
     await respond(response_type="ephemeral", replace_original=False, text=reviewed.notice)
 
