@@ -278,6 +278,17 @@ def serve_process(workdir: Path, env: dict[str, str]) -> ServerProcess:
     return ServerProcess("serve", lambda _port: [SUPPORTBOT, "serve"], env=env, cwd=workdir)
 
 
+def durable_process(workdir: Path) -> ServerProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
+    script, database = str(BENCH / "_durable_server.py"), str(workdir / "durable.db")
+    return ServerProcess(
+        "durable",
+        lambda port: [PYTHON, script, "--port", str(port), "--database", database, "--secret", STRIPE_SECRET],
+        env=env,
+        cwd=workdir,
+    )
+
+
 def bare_process(workdir: Path) -> ServerProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
     script = str(BENCH / "_bare_server.py")
