@@ -15,7 +15,7 @@ from bot.cards.text import escape, md
 from bot.core.errors import UsageError, quoted
 from bot.core.slack_ids import Command
 from bot.handlers.deps import Deps
-from bot.handlers.guard import actor_of, permitted, response_url_of
+from bot.handlers.guard import actor_of, require, response_url_of
 from bot.policies.routing import Topic, channel_for
 
 USAGE = {
@@ -49,9 +49,7 @@ async def handle_action_command(
     if not words or words[0] in ("help", "-h", "--help"):
         await respond(response_type="ephemeral", text=f"Usage: `{USAGE[name]}`")
         return
-    if (refusal := await permitted(deps, command, PERMISSION[kind], subject=words[0])) is not None:
-        await respond(response_type="ephemeral", text=refusal)
-        return
+    await require(deps, command, PERMISSION[kind], subject=words[0])
     target = read_target(words[0])
     if name == Command.UNSUBSCRIBE and target.kind != TargetKind.EMAIL:
         await respond(response_type="ephemeral", text=f"Give an email address. Usage: `{USAGE[name]}`")
@@ -77,9 +75,7 @@ async def handle_takeover_command(ack: AsyncAck, command: dict[str, Any], respon
     if not words:
         await respond(response_type="ephemeral", text=f"Usage: `{USAGE[Command.TAKEOVER]}`")
         return
-    if (refusal := await permitted(deps, command, PERMISSION[Kind.TAKE_OVER], subject=words[0])) is not None:
-        await respond(response_type="ephemeral", text=refusal)
-        return
+    await require(deps, command, PERMISSION[Kind.TAKE_OVER], subject=words[0])
     try:
         async with deps.db.transaction() as session:
             scope = await scope_of_words(session, read_target(words[0]))

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
-from bot.handlers.guard import actor_of, permitted
+from bot.handlers.guard import actor_of, require
 from bot.oncall.alerts import acknowledge
 from bot.policies.permissions import Action
 
@@ -23,9 +23,7 @@ async def handle_acknowledge(
 ) -> None:
     await ack()
     value = str(action.get("value") or "")
-    if (refusal := await permitted(deps, body, Action.ACKNOWLEDGE, subject=f"alert {value}")) is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=refusal)
-        return
+    await require(deps, body, Action.ACKNOWLEDGE, subject=f"alert {value}")
     channel = deps.channels.oncall
     actor, now = actor_of(body), deps.clock.now()
     if not value.isdigit() or channel is None:

@@ -12,7 +12,7 @@ from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
 from bot.handlers.errors import tell
-from bot.handlers.guard import actor_of, permitted
+from bot.handlers.guard import actor_of, require
 from bot.policies.permissions import Action
 
 _VERDICTS = {ActionId.APPROVE_REFUND.value: Verdict.APPROVE, ActionId.DECLINE_REFUND.value: Verdict.DECLINE}
@@ -34,9 +34,7 @@ async def handle_refund_decision(
     await ack()
     verdict = _VERDICTS[action["action_id"]]
     value = str(action.get("value") or "")
-    if (refusal := await permitted(deps, body, Action.DECIDE_REFUND, subject=f"refund approval {value}")) is not None:
-        await tell(body, respond, client, refusal, "Refund approval")
-        return
+    await require(deps, body, Action.DECIDE_REFUND, subject=f"refund approval {value}")
     actor, now = actor_of(body), deps.clock.now()
     if not value.isdigit():
         raise UsageError("That approval button is from an unknown version of the bot.")

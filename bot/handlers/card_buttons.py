@@ -19,7 +19,7 @@ from bot.cards.text import escape
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
-from bot.handlers.guard import actor_of, permitted, response_url_of
+from bot.handlers.guard import actor_of, require, response_url_of
 from bot.policies.routing import Topic, channel_for
 
 _OPENS = {
@@ -55,9 +55,7 @@ async def handle_card_button(
 ) -> None:
     await ack()
     kind = _BY_ACTION_ID[action["action_id"]]
-    if (refusal := await permitted(deps, body, PERMISSION[kind], subject=action.get("value"))) is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=refusal)
-        return
+    await require(deps, body, PERMISSION[kind], subject=action.get("value"))
     origin = Origin(
         body["trigger_id"],
         response_url_of(deps, body),
@@ -71,9 +69,7 @@ async def handle_takeover_button(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
 ) -> None:
     await ack()
-    if (refusal := await permitted(deps, body, PERMISSION[Kind.TAKE_OVER], subject=action.get("value"))) is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=refusal)
-        return
+    await require(deps, body, PERMISSION[Kind.TAKE_OVER], subject=action.get("value"))
     answer = await deps.db.run(lambda session: _take_over(session, str(action.get("value")), body, deps))
     deps.wake_actions()
     if answer.notice:
@@ -125,9 +121,7 @@ async def _retry(
     retry: Callable[[AsyncSession, int], Awaitable[str]],
 ) -> None:
     """A retry button, whatever it retries: permission, the action id from the button, the retry, one answer."""
-    if (refusal := await permitted(deps, body, permission, subject=subject)) is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=refusal)
-        return
+    await require(deps, body, permission, subject=subject)
     value = str(action.get("value") or "")
     if not value.isdigit():
         raise UsageError("That retry button is from an unknown version of the bot.")

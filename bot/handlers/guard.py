@@ -7,6 +7,7 @@ from typing import Any
 from bot.actions import audit
 from bot.actions.audit import Outcome
 from bot.actions.record import Actor
+from bot.core.errors import UsageError
 from bot.handlers.deps import Deps
 from bot.policies.permissions import Action, may
 from bot.policies.urls import is_response_url
@@ -29,6 +30,16 @@ async def permitted(deps: Deps, body: dict[str, Any], action: Action, *, subject
         )
         await audit.append(session, entry, deps.clock.now())
     return decision.reason
+
+
+class NotAllowedError(UsageError):
+    """The person may not do what they asked; already audited. Told to them as written (handlers.errors)."""
+
+
+async def require(deps: Deps, body: dict[str, Any], action: Action, *, subject: str | None = None) -> None:
+    """Go on only if the requesting user may do `action`; else the refusal, audited, is raised to be told."""
+    if (refusal := await permitted(deps, body, action, subject=subject)) is not None:
+        raise NotAllowedError(refusal)
 
 
 def actor_of(body: dict[str, Any]) -> Actor:

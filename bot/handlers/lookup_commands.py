@@ -14,7 +14,7 @@ from bot.cards.text import Mrkdwn, md, mention
 from bot.core.errors import cut, quoted
 from bot.core.slack_ids import Command
 from bot.handlers.deps import Deps
-from bot.handlers.guard import permitted
+from bot.handlers.guard import require
 from bot.policies.permissions import Action
 from bot.policies.risk import assess_risk
 from bot.storage.models import AuditRecord, Customer, Dispute, Payment, Ticket
@@ -41,9 +41,7 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
     if target is None or target.kind != TargetKind.EMAIL:
         await respond(response_type="ephemeral", text=f"Usage: `{USAGE[Command.CUSTOMER]}`")
         return
-    if (refusal := await permitted(deps, command, Action.LOOK_UP, subject=target.value)) is not None:
-        await respond(response_type="ephemeral", text=refusal)
-        return
+    await require(deps, command, Action.LOOK_UP, subject=target.value)
     async with deps.db.transaction(read_only=True) as session:
         customer = await session.scalar(select(Customer).where(Customer.email == target.value))
         if customer is None:
@@ -75,9 +73,7 @@ async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respon
 
 async def handle_audit_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:
     await ack()
-    if (refusal := await permitted(deps, command, Action.VIEW_AUDIT, subject="audit trail")) is not None:
-        await respond(response_type="ephemeral", text=refusal)
-        return
+    await require(deps, command, Action.VIEW_AUDIT, subject="audit trail")
     words = (command.get("text") or "").split()
     if len(words) > AUDIT_FILTERS:
         text = f"At most {AUDIT_FILTERS} filters, please ({len(words)} given). Usage: `{USAGE[Command.AUDIT]}`"

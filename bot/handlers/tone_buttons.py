@@ -10,7 +10,7 @@ from bot.cards.blocks import quote
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId, Shortcut
 from bot.handlers.deps import Deps
-from bot.handlers.guard import actor_of, permitted
+from bot.handlers.guard import actor_of, require
 from bot.policies.permissions import Action
 from bot.storage.models import TicketMessage
 from bot.storage.store import customer_message_shown_at
@@ -28,9 +28,7 @@ async def handle_show_message(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
 ) -> None:
     await ack()
-    if (refusal := await permitted(deps, body, Action.LOOK_UP, subject="a hidden message")) is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=refusal)
-        return
+    await require(deps, body, Action.LOOK_UP, subject="a hidden message")
     async with deps.db.transaction(read_only=True) as session:
         message = await session.get(TicketMessage, _message_id(action))
     if message is None:
@@ -63,9 +61,7 @@ async def handle_mark_abusive(ack: AsyncAck, body: dict[str, Any], respond: Asyn
 
 
 async def _review(deps: Deps, body: dict[str, Any], message_id: int, abusive: bool, respond: AsyncRespond) -> None:
-    if (refusal := await permitted(deps, body, Action.REVIEW_TONE, subject=f"ticket message {message_id}")) is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=refusal)
-        return
+    await require(deps, body, Action.REVIEW_TONE, subject=f"ticket message {message_id}")
     actor, now = actor_of(body), deps.clock.now()
     reviewed = await deps.db.run(
         lambda session: review_tone(session, message_id, abusive, actor, now, deps.channels), urgent=True
