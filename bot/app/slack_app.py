@@ -56,7 +56,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
         await next()
         return None
 
-    # A listener that raises is answered here: a UsageError in its own words, anything else as a logged incident.
+    # Listeners answer their own failures (handlers.errors.answered); this answers a middleware's the same way.
     app.error(handle_error)
 
     support_command.register(app)

@@ -15,6 +15,7 @@ from bot.cards.text import escape, md
 from bot.core.errors import UsageError, quoted
 from bot.core.slack_ids import Command
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require, response_url_of
 from bot.policies.routing import Topic, channel_for
 
@@ -35,8 +36,8 @@ _KINDS = {
 
 def register(app: AsyncApp) -> None:
     for command in _KINDS:
-        app.command(command)(handle_action_command)
-    app.command(Command.TAKEOVER)(handle_takeover_command)
+        app.command(command)(answered(handle_action_command))
+    app.command(Command.TAKEOVER)(answered(handle_takeover_command))
 
 
 async def handle_action_command(

@@ -9,13 +9,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require
 from bot.oncall.alerts import acknowledge
 from bot.policies.permissions import Action
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.ACKNOWLEDGE)(handle_acknowledge)
+    app.action(ActionId.ACKNOWLEDGE)(answered(handle_acknowledge))
 
 
 async def handle_acknowledge(

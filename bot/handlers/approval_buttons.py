@@ -11,7 +11,7 @@ from bot.actions.approvals import Verdict, decide
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
-from bot.handlers.errors import tell
+from bot.handlers.errors import answered, tell
 from bot.handlers.guard import actor_of, require
 from bot.policies.permissions import Action
 
@@ -19,8 +19,8 @@ _VERDICTS = {ActionId.APPROVE_REFUND.value: Verdict.APPROVE, ActionId.DECLINE_RE
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.APPROVE_REFUND)(handle_refund_decision)
-    app.action(ActionId.DECLINE_REFUND)(handle_refund_decision)
+    app.action(ActionId.APPROVE_REFUND)(answered(handle_refund_decision))
+    app.action(ActionId.DECLINE_REFUND)(answered(handle_refund_decision))
 
 
 async def handle_refund_decision(

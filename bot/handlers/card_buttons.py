@@ -19,6 +19,7 @@ from bot.cards.text import escape
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require, response_url_of
 from bot.policies.routing import Topic, channel_for
 
@@ -39,10 +40,10 @@ _BY_ACTION_ID = {action_id.value: kind for action_id, kind in _OPENS.items()}
 
 def register(app: AsyncApp) -> None:
     for action_id in _OPENS:
-        app.action(action_id)(handle_card_button)
-    app.action(ActionId.TAKE_OVER)(handle_takeover_button)
-    app.action(ActionId.RETRY_STEPS)(handle_retry_button)
-    app.action(ActionId.RETRY_REPLY)(handle_retry_reply_button)
+        app.action(action_id)(answered(handle_card_button))
+    app.action(ActionId.TAKE_OVER)(answered(handle_takeover_button))
+    app.action(ActionId.RETRY_STEPS)(answered(handle_retry_button))
+    app.action(ActionId.RETRY_REPLY)(answered(handle_retry_reply_button))
 
 
 async def handle_card_button(

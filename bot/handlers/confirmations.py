@@ -17,6 +17,7 @@ from bot.cards.modals import notice
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ViewId
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, permitted
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ _KINDS = {
 
 def register(app: AsyncApp) -> None:
     for view_id in _KINDS:
-        app.view(view_id)(handle_confirmation_submission)
+        app.view(view_id)(answered(handle_confirmation_submission))
 
 
 async def handle_confirmation_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:

@@ -9,12 +9,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.core.slack_ids import Event
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 
 
 def register(app: AsyncApp) -> None:
-    app.event(Event.APP_HOME_OPENED)(handle_home_opened)
+    app.event(Event.APP_HOME_OPENED)(answered(handle_home_opened))
 
 
 async def handle_home_opened(event: dict[str, Any], deps: Deps) -> None:

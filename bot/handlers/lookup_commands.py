@@ -14,6 +14,7 @@ from bot.cards.text import Mrkdwn, md, mention
 from bot.core.errors import cut, quoted
 from bot.core.slack_ids import Command
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 from bot.handlers.guard import require
 from bot.policies.permissions import Action
 from bot.policies.risk import assess_risk
@@ -30,8 +31,8 @@ USAGE = {
 
 
 def register(app: AsyncApp) -> None:
-    app.command(Command.CUSTOMER)(handle_customer_command)
-    app.command(Command.AUDIT)(handle_audit_command)
+    app.command(Command.CUSTOMER)(answered(handle_customer_command))
+    app.command(Command.AUDIT)(answered(handle_audit_command))
 
 
 async def handle_customer_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.core.slack_ids import Command, Event
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, permitted
 from bot.policies.permissions import Action
 from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
@@ -31,8 +32,8 @@ A message the bot missed: *Mark as abusive* in the message's ⋮ menu. A warning
 
 
 def register(app: AsyncApp) -> None:
-    app.command(Command.SUPPORT)(handle_support_command)
-    app.event(Event.APP_MENTION)(handle_app_mention)
+    app.command(Command.SUPPORT)(answered(handle_support_command))
+    app.event(Event.APP_MENTION)(answered(handle_app_mention))
 
 
 async def handle_support_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, deps: Deps) -> None:

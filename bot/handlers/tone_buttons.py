@@ -10,6 +10,7 @@ from bot.cards.blocks import quote
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId, Shortcut
 from bot.handlers.deps import Deps
+from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require
 from bot.policies.permissions import Action
 from bot.storage.models import TicketMessage
@@ -18,10 +19,10 @@ from bot.tone.review import review_tone
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.SHOW_MESSAGE)(handle_show_message)
-    app.action(ActionId.NOT_ABUSIVE)(handle_review_button)
-    app.action(ActionId.IS_ABUSIVE)(handle_review_button)
-    app.shortcut(Shortcut.MARK_ABUSIVE)(handle_mark_abusive)
+    app.action(ActionId.SHOW_MESSAGE)(answered(handle_show_message))
+    app.action(ActionId.NOT_ABUSIVE)(answered(handle_review_button))
+    app.action(ActionId.IS_ABUSIVE)(answered(handle_review_button))
+    app.shortcut(Shortcut.MARK_ABUSIVE)(answered(handle_mark_abusive))
 
 
 async def handle_show_message(
