@@ -67,7 +67,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200.0, help="requests/s in the open-loop latency phase")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of the latency phase, per server")
     parser.add_argument("--settle-timeout", type=float, default=40.0, help="max seconds to wait for serve's backlog")
-    parser.add_argument("--max-seconds", type=float, default=115.0, help="hard limit on the whole run")
+    parser.add_argument("--max-seconds", type=float, default=200.0, help="hard limit on the whole run")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the client and the servers to cores")
     return parser.parse_args(argv)
 
