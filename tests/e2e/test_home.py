@@ -48,7 +48,9 @@ async def open_home(bot: BotUnderTest, slack: FakeSlack, user: str, *, tab: str 
     if tab != "home":
         return None
     await slack.wait_for(lambda s: len(s.homes.get(user, [])) > before, timeout=15)
-    # A pass the bot started on its own may have drawn the tab a moment before: make sure it shows the truth now.
+    # A pass the bot started on its own may have drawn the tab a moment before, while something it shows was still
+    # on its way to Slack (the delivery section would say so): let that arrive, then draw the truth now.
+    await bot.settle()
     await bot.runtime.home.publish(user)
     return slack.home_of(user)
 
