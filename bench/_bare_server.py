@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 
+from _serve_app import serve_until_signalled
 from aiohttp import web
 
 MAX_BODY_BYTES = 1024 * 1024  # as bot.handlers.doors.MAX_BODY_BYTES
@@ -29,18 +28,7 @@ async def main(port: int) -> None:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post("/webhooks/stripe", webhook)
     app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    await serve_until_signalled(app, port)
 
 
 if __name__ == "__main__":

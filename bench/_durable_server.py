@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
-import signal
 import sqlite3
 import time
 from pathlib import Path
 
+from _serve_app import serve_until_signalled
 from aiohttp import web
 
 MAX_BODY_BYTES = 1024 * 1024  # as bot.handlers.doors.MAX_BODY_BYTES
@@ -100,18 +99,7 @@ def make_app(store: GroupCommit, secret: str) -> web.Application:
 
 
 async def main(port: int, database: Path, secret: str) -> None:
-    runner = web.AppRunner(make_app(GroupCommit(database), secret), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    await serve_until_signalled(make_app(GroupCommit(database), secret), port)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ import stripe
 from bot.core.errors import ProviderError, UsageError
 from bot.integrations.contracts import Evidence, EvidenceOutcome
 from bot.integrations.paypal import PayPalClient
+from bot.integrations.stripe_client import stripe_client
 
 if TYPE_CHECKING:
-    from stripe._base_address import BaseAddresses
     from stripe.params import DisputeUpdateParams
 
 log = logging.getLogger(__name__)
@@ -55,13 +55,7 @@ class StripeDisputes:
         max_network_retries: int = 1,
     ):
         self._timeout = timeout
-        self._http = stripe.AIOHTTPClient(timeout=None)
-        self._client = stripe.StripeClient(
-            api_key,
-            base_addresses=stripe_base_addresses(api_base),
-            http_client=self._http,
-            max_network_retries=max_network_retries,
-        )
+        self._client, self._http = stripe_client(api_key, api_base=api_base, max_network_retries=max_network_retries)
 
     async def provide(self, dispute_ref: str, evidence: Evidence, *, idempotency_key: str) -> EvidenceOutcome:
         dispute_id = _stripe_dispute(dispute_ref)
@@ -155,14 +149,6 @@ class PayPalDisputes:
     async def accept(self, dispute_ref: str, note: str, *, idempotency_key: str) -> EvidenceOutcome:
         await self._client.accept_claim(dispute_ref, note[:PAYPAL_NOTES_LIMIT], request_id=idempotency_key)
         return EvidenceOutcome("accepted", "RESOLVED")
-
-
-def stripe_base_addresses(api_base: str) -> BaseAddresses:
-    """Stripe uploads files to its own second host; any other API base (a proxy, a stand-in) serves both."""
-    base = api_base.rstrip("/")
-    if base == stripe.DEFAULT_API_BASE:
-        return {"api": base}
-    return {"api": base, "files": base}
 
 
 def _stripe_dispute(ref: str) -> str:

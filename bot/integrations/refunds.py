@@ -19,8 +19,8 @@ import stripe
 from bot.core.errors import ProviderError, UsageError
 from bot.core.money import exponent, to_minor
 from bot.integrations.contracts import RefundOutcome, RefundRequest
-from bot.integrations.disputes import stripe_base_addresses
 from bot.integrations.paypal import PayPalClient
+from bot.integrations.stripe_client import stripe_client
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,7 @@ class StripeRefunds:
         max_network_retries: int = 1,
     ):
         self._timeout = timeout
-        # No timeout of its own: the deadline in refund() bounds the whole call, retries and back-off included.
-        self._http = stripe.AIOHTTPClient(timeout=None)
-        self._client = stripe.StripeClient(
-            api_key,
-            base_addresses=stripe_base_addresses(api_base),
-            http_client=self._http,
-            max_network_retries=max_network_retries,
-        )
+        self._client, self._http = stripe_client(api_key, api_base=api_base, max_network_retries=max_network_retries)
 
     async def refund(self, request: RefundRequest) -> RefundOutcome:
         params = _stripe_params(request)

@@ -14,8 +14,9 @@ from bot.core.errors import ProviderError
 from bot.fakes.paypal import FakePayPal, dispute_resource, fake_paypal_api
 from bot.fakes.stripe import FakeStripe, fake_stripe_api
 from bot.integrations.contracts import Evidence, EvidenceOutcome
-from bot.integrations.disputes import PayPalDisputes, StripeDisputes, stripe_base_addresses
+from bot.integrations.disputes import PayPalDisputes, StripeDisputes
 from bot.integrations.paypal import PayPalClient
+from bot.integrations.stripe_client import stripe_base_addresses
 
 PDF = b"%PDF-1.4\n% a small evidence file\n%%EOF\n"
 EVIDENCE = Evidence(
