@@ -7,8 +7,8 @@ done in the desk on their behalf (never as somebody else).
 from __future__ import annotations
 
 from bot.core.errors import ProviderError
+from bot.core.wording import desk_name
 from bot.integrations.contracts import DeskOutcome, TicketUpdate
-from bot.integrations.desk_events import desk_name
 from bot.integrations.providers import Providers
 from bot.storage.models import ActionRecord, Ticket
 

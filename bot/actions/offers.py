@@ -21,9 +21,9 @@ from bot.cards import modals
 from bot.cards.blocks import clip
 from bot.cards.text import escape, md
 from bot.core.errors import ProviderError, UsageError
+from bot.core.wording import desk_name
 from bot.handlers.deps import Deps
 from bot.integrations.contracts import Licence
-from bot.integrations.desk_events import desk_name
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from bot.actions.kinds import Kind
 from bot.cards.outcomes import masked
 from bot.core.errors import ProviderError
 from bot.core.money import format_money
+from bot.core.wording import desk_name
 from bot.evidence.pack import conversation_for
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
-from bot.integrations.desk_events import desk_name
 from bot.integrations.providers import Providers
 from bot.mailbox.store import remember, thread_ids
 from bot.oncall.alerts import resolve_alerts
