@@ -20,6 +20,9 @@ from tests.builders import STRIPE_SECRET, TICKETS_SECRET
 from tests.conftest import ADMIN_DSN
 from tests.harness import SIGNING_SECRET
 
+# Docker gives a container 10 s between SIGTERM and SIGKILL; the bot's own stop is bounded below that.
+STOP_GRACE_SECONDS = 10
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -74,11 +77,26 @@ async def serving(env: dict[str, str], log: Path | None = None) -> AsyncIterator
             raise
         finally:
             if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                await asyncio.wait_for(process.wait(), 20)
+                await _stop(process, log)
     finally:
         if output is not None:
             output.close()
+
+
+async def _stop(process: asyncio.subprocess.Process, log: Path | None) -> None:
+    """SIGTERM, as Docker and systemd stop it: the bot must be gone well within Docker's 10 s grace.
+
+    One that is not is killed all the same, so it cannot outlive the test and trouble the next one, and the
+    test fails with the end of its log.
+    """
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), STOP_GRACE_SECONDS)
+    except TimeoutError:
+        await kill(process)
+        tail = log.read_text().splitlines()[-40:] if log is not None else []  # noqa: ASYNC240 - small, once
+        print(f"--- the end of {log.name if log else 'its output'}:", *tail, sep="\n")
+        raise AssertionError(f"supportbot serve did not stop within {STOP_GRACE_SECONDS} s of SIGTERM") from None
 
 
 async def kill(process: asyncio.subprocess.Process) -> None:

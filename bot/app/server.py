@@ -16,6 +16,10 @@ from bot.observability.metrics import bound_context
 
 log = logging.getLogger(__name__)
 
+# On SIGTERM, requests already being answered get this long (aiohttp's default is 60 s); a webhook cut short was
+# not acknowledged, so its provider sends it again. With the runtime's own grace it stays within Docker's 10 s.
+HTTP_DRAIN_SECONDS = 3.0
+
 
 class BotServer:
     """`serve`: Slack and the providers call us over HTTP. `socket`: Slack over Socket Mode, providers over HTTP."""
@@ -49,7 +53,11 @@ class BotServer:
 
     async def _serve(self) -> None:
         slack_app = self.runtime.slack_app()
-        self._runner = web.AppRunner(self.runtime.web_app(None if self.socket_mode else slack_app), access_log=None)
+        self._runner = web.AppRunner(
+            self.runtime.web_app(None if self.socket_mode else slack_app),
+            access_log=None,
+            shutdown_timeout=HTTP_DRAIN_SECONDS,
+        )
         await self._runner.setup()
         host, port = self.settings.host, self.settings.port
         try:

@@ -158,6 +158,12 @@ class ImapMailbox:
         except (IMAPClientError, OSError, ssl.SSLError):
             _drop(client)
 
+    def abort(self) -> None:
+        """Cut the connection without a goodbye; safe while another thread is blocked in a call on it."""
+        client, self._client = self._client, None
+        if client is not None:
+            _drop(client)
+
     def _require(self) -> imapclient.IMAPClient:
         if self._client is None:
             raise ProviderError(PROVIDER, "not connected", retryable=True)

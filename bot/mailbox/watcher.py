@@ -90,6 +90,13 @@ class MailboxWatcher:
                 delay = max(delay, min(30.0, self.backoff_max))  # a refused password is not fixed in a second
             except (ProviderError, DatabaseUnavailableError) as exc:
                 self._report(MailboxStatus("unreachable", str(exc), self.clock.now()))
+            except asyncio.CancelledError:
+                if mailbox is not None:
+                    # A worker thread may still be inside an IMAP call on this connection: cut its socket, which
+                    # ends that call, rather than log out beside it from a second thread.
+                    mailbox.abort()
+                    mailbox = None
+                raise
             finally:
                 if mailbox is not None:
                     await asyncio.to_thread(mailbox.close)

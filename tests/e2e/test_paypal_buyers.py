@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from bot.storage.models import BuyerLookup, Dispute, Payment, Ticket
 from tests.builders import ticket_event
 from tests.clocks import START, SteadyClock
 from tests.harness import BotUnderTest, bot_settings, running_bot, shown, unpaced
+from tests.waiting import eventually
 
 ORDER = "5O190127TN364715T"
 CAPTURE = "3C679366HH908993F"
@@ -59,14 +59,6 @@ async def sell(bot: BotUnderTest, paypal: FakePayPal) -> None:
     event = capture_completed_event(CAPTURE, "49.00", "EUR", order_id=ORDER, custom_id="Video course", at=START)
     status, answer = await bot.paypal(event, paypal)
     assert status == 200, answer
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:  # noqa: ASYNC109
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (found := check()):
-        assert asyncio.get_running_loop().time() < deadline, "not shown in time"
-        await asyncio.sleep(0.05)
-    return found
 
 
 def sale_card(slack: FakeSlack) -> Message:

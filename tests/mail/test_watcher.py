@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +18,7 @@ from bot.mailbox.watcher import MailboxWatcher
 from bot.storage.db import Database
 from bot.storage.models import InboundEvent, InboundStatus, MailboxMark
 from tests.mail.conftest import MailFolder, sample
+from tests.waiting import eventually
 
 NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 SHOP = "support@shop.example"
@@ -163,3 +167,41 @@ async def test_a_refused_login_is_said_once_and_retried(mail_folder: MailFolder,
         f"mailbox {mail_folder.name}: login failed: 127.0.0.1 refused the login for shop "
         "(check SUPPORTBOT_IMAP_USER/PASSWORD)"
     ) == 1
+
+
+@pytest.mark.parametrize("how", ["stopped", "cancelled"])
+async def test_a_watcher_told_to_go_leaves_its_idle_at_once(how: str, mail_folder: MailFolder, db: Database):
+    """SIGTERM must not wait out a nine-minute IDLE, and a cancelled watcher must not leave a thread behind still
+    reading from the connection (the process could not exit until that read timed out)."""
+    w = watcher(mail_folder, db, FakeClock(NOW))
+    w.idle_seconds = 600
+    waits_started, waits_ended = threading.Event(), threading.Event()
+    connect = w._connect
+
+    def watched() -> ImapMailbox:
+        mailbox = connect()
+        wait = mailbox.wait
+
+        def tracked_wait(*args: Any) -> bool:
+            waits_started.set()
+            try:
+                return wait(*args)
+            finally:
+                waits_ended.set()
+
+        mailbox.wait = tracked_wait  # type: ignore[method-assign]
+        return mailbox
+
+    w._connect = watched
+    running = asyncio.create_task(w.run())
+    await eventually(waits_started.is_set, what="never waiting for mail")
+    await asyncio.sleep(0.2)  # inside the IDLE now, or about to be: either way the stop must cut it short
+    assert not waits_ended.is_set()
+    if how == "cancelled":
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(running, 2)
+    else:
+        await w.stop()
+        await asyncio.wait_for(running, 3)
+    assert await asyncio.to_thread(waits_ended.wait, 3), "the IDLE went on in its thread"
