@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
@@ -15,6 +14,7 @@ from sqlalchemy import select
 
 from bot.app.runtime import Runtime
 from bot.config.settings import Settings
+from bot.core.clock import FakeClock
 from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.licences import FakeKeygen, FakeLicenceServer
 from bot.fakes.mailing_lists import FakeKit, FakeMailchimp
@@ -36,6 +36,7 @@ from bot.storage.db import Database
 from bot.storage.models import AuditRecord
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import SteadyClock, unix
+from tests.waiting import eventually
 
 CHANNELS = {"C0SALES": "sales", "C0SUPPORT": "support", "C0DISPUTES": "disputes", "C0ONCALL": "oncall"}
 PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
@@ -184,12 +185,18 @@ class BotUnderTest:
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until every stored event is applied and every message it asked for is in Slack."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not await self.runtime.settled():
-            if loop.time() > deadline:
-                raise TimeoutError("the bot did not settle in time")
-            await asyncio.sleep(0.05)
+        await eventually(self.runtime.settled, timeout, "the bot did not settle in time")
+
+    async def settle_with_retries(self, clock: FakeClock, step_seconds: float = 2) -> None:
+        """Settle, moving `clock` on a few seconds a step, so that work put off for a retry comes due and is done."""
+
+        async def settled_or_later() -> bool:
+            if await self.runtime.settled():
+                return True
+            clock.advance(step_seconds)
+            return False
+
+        await eventually(settled_or_later, 15.0, "the bot did not settle")
 
 
 @contextlib.asynccontextmanager

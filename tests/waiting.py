@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-async def eventually(check: Callable[[], T], timeout: float = 10.0, what: str = "not shown in time") -> T:  # noqa: ASYNC109
-    """`check()`'s first truthy answer; fails the test with `what` if none came within `timeout` seconds."""
+async def eventually(
+    check: Callable[[], T | Awaitable[T]],
+    timeout: float = 10.0,  # noqa: ASYNC109 - asyncio.timeout() could not say what was awaited
+    what: str = "not shown in time",
+) -> T:
+    """`check()`'s first truthy answer (awaited if it is a coroutine); fails the test with `what` if none came
+    within `timeout` seconds of the loop's clock, which a test's fake clock does not move."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not (found := check()):
+    while True:
+        found = check()
+        if inspect.isawaitable(found):
+            found = await found
+        if found:
+            return found
         assert asyncio.get_running_loop().time() < deadline, what
         await asyncio.sleep(0.05)
-    return found

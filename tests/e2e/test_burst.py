@@ -10,6 +10,7 @@ from bot.fakes.slack import FakeSlack
 from bot.storage.models import InboundEvent, InboundStatus
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import CHANNELS, BotUnderTest, bot_settings, running_bot, sales_shown
+from tests.waiting import eventually
 
 
 async def test_a_rush_of_sales_is_folded_into_one_digest_updated_in_place(database_url):
@@ -51,12 +52,10 @@ async def test_a_held_outbox_posts_nothing_then_shows_everything_it_was_given_at
     assert sales_shown(slack) == (0, 6)
 
 
-async def _until_applied(bot: BotUnderTest, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
+async def _until_applied(bot: BotUnderTest) -> None:
+    async def applied() -> bool:
         async with bot.runtime.db.transaction(read_only=True) as session:
             pending = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
-        if pending == 0:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the bot did not apply the sales")
+        return pending == 0
+
+    await eventually(applied, what="the bot did not apply the sales")

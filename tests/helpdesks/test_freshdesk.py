@@ -4,7 +4,6 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,15 +39,6 @@ async def deliver(bot: BotUnderTest, desk: FakeFreshdesk, ticket: int) -> None:
     assert status == 200, answer
 
 
-async def settle_with_retries(bot: BotUnderTest, clock: FakeClock) -> None:
-    for _ in range(200):
-        if await bot.runtime.settled():
-            return
-        clock.advance(2)
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the bot did not settle")
-
-
 async def ticket_row(database_url: str, key: str) -> Ticket:
     db = Database(database_url)
     try:
@@ -67,7 +57,7 @@ async def test_each_delivery_reads_the_ticket_back_and_the_card_follows(database
         fd.fail_next("/api/v2/tickets", times=1, status=503)  # Freshdesk has a bad moment: read back later
         async with running_bot(desk_settings(database_url, slack, fd), pacer=unpaced(), clock=clock) as bot:
             await deliver(bot, fd, ticket)
-            await settle_with_retries(bot, clock)
+            await bot.settle_with_retries(clock)
             [card] = slack.channel_messages("C0SUPPORT")
             assert "Ticket FD-1042" in shown(card) and "dana@example.de" in shown(card)
             assert "Could you add my VAT id DE123 to the invoice?" in shown(card)
@@ -80,7 +70,7 @@ async def test_each_delivery_reads_the_ticket_back_and_the_card_follows(database
             fd.assign(ticket, bo)
             fd.set_status(ticket, 4)
             await deliver(bot, fd, ticket)
-            await settle_with_retries(bot, clock)
+            await bot.settle_with_retries(clock)
             await slack.wait_for(lambda s: "*closed*" in shown(card))
 
     replies = thread(slack, card)

@@ -4,7 +4,6 @@ Zendesk as them (the fake records what it received). On SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,16 +40,6 @@ async def deliver(bot: BotUnderTest, desk: FakeZendesk, clock: FakeClock, payloa
     assert status == 200, answer
 
 
-async def settle_with_retries(bot: BotUnderTest, clock: FakeClock) -> None:
-    """Let time pass, a few seconds a step, until a look-up put off for a retry has been made and applied."""
-    for _ in range(200):
-        if await bot.runtime.settled():
-            return
-        clock.advance(2)
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the bot did not settle")
-
-
 async def ticket_row(database_url: str, key: str) -> Ticket:
     db = Database(database_url)
     try:
@@ -71,7 +60,7 @@ async def test_zendesk_events_become_a_card_with_the_people_looked_up(database_u
             created = zd.event(ticket, "ticket.created")
             await deliver(bot, zd, clock, created)
             await deliver(bot, zd, clock, created)  # a redelivery
-            await settle_with_retries(bot, clock)
+            await bot.settle_with_retries(clock)
             [card] = slack.channel_messages("C0SUPPORT")
             assert "Ticket ZD-5158" in shown(card) and "carla@example.jp" in shown(card)
             assert "the link from my receipt says expired." in shown(card)
@@ -141,10 +130,10 @@ async def test_take_over_and_reply_from_slack_act_in_zendesk_as_the_same_person(
             [modal] = slack.views.values()
             assert "in Zendesk, as you" in view_text(modal)
             await bot.submit(modal, user=AGENT, body="Switched you to the right plan.", close=["yes"])
-            await settle_with_retries(bot, clock)
+            await bot.settle_with_retries(clock)
             [ours] = [c for c in zd.tickets[ticket]["comments"] if c["author_id"] == ana]
             await deliver(bot, zd, clock, zd.event(ticket, "ticket.comment_added", ours["id"]))
-            await settle_with_retries(bot, clock)
+            await bot.settle_with_retries(clock)
 
     state = zd.tickets[ticket]
     assert state["assignee_id"] == ana and state["status"] == "solved"
