@@ -79,6 +79,14 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     yield url
 
 
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The database of `database_url`, opened for the test and disposed after it."""
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a failure: nothing may be skipped silently."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -38,13 +38,12 @@ def _entry(n: int, outcome: Outcome = Outcome.SUCCEEDED) -> Entry:
 
 
 @pytest.fixture
-async def db(database_url: str):
-    database = Database(database_url)
-    async with database.transaction() as session:
+async def chained(db: Database) -> Database:
+    """The database with four records in its audit chain."""
+    async with db.transaction() as session:
         for n in range(1, 5):
             await audit.append(session, _entry(n), T0 + timedelta(minutes=n))
-    yield database
-    await database.dispose()
+    return db
 
 
 async def _verify(db: Database) -> tuple[int, audit.Break | None]:
@@ -52,8 +51,8 @@ async def _verify(db: Database) -> tuple[int, audit.Break | None]:
         return await audit.verify(session)
 
 
-async def test_an_untouched_chain_verifies(db):
-    assert await _verify(db) == (4, None)
+async def test_an_untouched_chain_verifies(chained):
+    assert await _verify(chained) == (4, None)
 
 
 @pytest.mark.parametrize(
@@ -68,34 +67,34 @@ async def test_an_untouched_chain_verifies(db):
         ),
     ],
 )
-async def test_an_edited_record_is_named(db, change, reason):
-    async with db.transaction() as session:
+async def test_an_edited_record_is_named(chained, change, reason):
+    async with chained.transaction() as session:
         await session.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(**change))
-    checked, broken = await _verify(db)
+    checked, broken = await _verify(chained)
     assert broken == audit.Break(2, reason) and checked == 2
 
 
-async def test_a_deleted_record_is_noticed_at_the_next_one(db):
-    async with db.transaction() as session:
+async def test_a_deleted_record_is_noticed_at_the_next_one(chained):
+    async with chained.transaction() as session:
         await session.execute(delete(AuditRecord).where(AuditRecord.seq == 2))
-    _, broken = await _verify(db)
+    _, broken = await _verify(chained)
     assert broken is not None and broken.seq == 3 and "deleted" in broken.reason
 
 
-async def test_a_rewritten_tail_still_breaks_at_the_edit(db):
+async def test_a_rewritten_tail_still_breaks_at_the_edit(chained):
     """Recomputing an edited record's own hash does not help: the next record names the old one."""
-    async with db.transaction() as session:
+    async with chained.transaction() as session:
         record = await session.get_one(AuditRecord, 2)
         record.parameters = {"amount_minor": 1, "currency": "USD"}
         record.hash = audit.chain_hash(record)
-    _, broken = await _verify(db)
+    _, broken = await _verify(chained)
     assert broken is not None and broken.seq == 3
 
 
-async def test_forgetting_a_persons_data_keeps_the_chain_intact(db):
-    async with db.transaction() as session:
+async def test_forgetting_a_persons_data_keeps_the_chain_intact(chained):
+    async with chained.transaction() as session:
         await session.execute(update(AuditRecord).where(AuditRecord.seq == 3).values(personal=None))
-    assert await _verify(db) == (4, None)
+    assert await _verify(chained) == (4, None)
 
 
 async def test_appends_from_many_transactions_at_once_make_one_unbroken_chain(database_url):
@@ -124,7 +123,7 @@ def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def test_the_cli_exports_csv_and_jsonl_and_verifies(db, database_url):
+async def test_the_cli_exports_csv_and_jsonl_and_verifies(chained, database_url):
     rows = list(csv.DictReader(io.StringIO(_cli(database_url, "export", "--format", "csv").stdout)))
     assert [row["seq"] for row in rows] == ["1", "2", "3", "4"]
     assert rows[0]["actor_name"] == "Olivia Owner" and json.loads(rows[0]["parameters"])["amount_minor"] == 4901
@@ -133,7 +132,7 @@ async def test_the_cli_exports_csv_and_jsonl_and_verifies(db, database_url):
     intact = _cli(database_url, "verify")
     assert intact.returncode == 0 and "4 records" in intact.stdout
 
-    async with db.transaction() as session:
+    async with chained.transaction() as session:
         await session.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(outcome="failed"))
     broken = _cli(database_url, "verify")
     assert broken.returncode == 1

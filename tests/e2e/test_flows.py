@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,10 +19,9 @@ from bot.fakes.paypal import (
     sale_event,
 )
 from bot.fakes.slack import FakeSlack, Message
-from bot.outbox.pacing import Pacer, Rate
 from bot.storage.models import Customer, Dispute, InboundEvent, Payment, Refund, Ticket, TicketMessage
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, stripe_payment_intent, ticket_event
-from tests.harness import BotUnderTest, bot_settings, running_bot
+from tests.harness import BotUnderTest, bot_settings, running_bot, unpaced
 
 SALES, SUPPORT, DISPUTES = "C0SALES", "C0SUPPORT", "C0DISPUTES"
 MENTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U123>")
@@ -32,8 +30,7 @@ MENTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U123>")
 @pytest.fixture
 async def bot(database_url: str, slack: FakeSlack, paypal: FakePayPal) -> AsyncIterator[BotUnderTest]:
     # Pacing is not what these tests are about: without it a card and four replies take seconds, not milliseconds.
-    unpaced = Pacer(time.monotonic, post_rate=Rate(per_second=1000, burst=100), update_rate=Rate(1000, 100))
-    async with running_bot(bot_settings(database_url, slack, paypal), pacer=unpaced) as running:
+    async with running_bot(bot_settings(database_url, slack, paypal), pacer=unpaced()) as running:
         yield running
 
 

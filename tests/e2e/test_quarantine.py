@@ -120,13 +120,6 @@ async def store_one(db: Database, clock: FakeClock, event_id: str = "evt_1") -> 
     await log.record("stripe", event_id, "charge.succeeded", {"id": event_id}, handled=True)
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
 async def test_values_the_database_refuses_are_quarantined_at_once(db: Database) -> None:
     clock = FakeClock()
 

@@ -56,13 +56,6 @@ async def stored(db: Database) -> list[InboundEvent]:
         return list(await session.scalars(select(InboundEvent).order_by(InboundEvent.id)))
 
 
-@pytest.fixture
-async def db(database_url):
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
 async def test_first_start_takes_recent_mail_oldest_first_and_leaves_older_mail_and_flags_alone(
     mail_folder: MailFolder, db: Database
 ):
