@@ -57,6 +57,20 @@ async def test_a_leader_whose_session_is_ended_loses_the_lead(two_replicas: tupl
     await second.release()
 
 
+async def test_a_lead_closed_while_it_is_being_taken_is_not_kept(two_replicas: tuple[Database, Database]) -> None:
+    """The outbox asks for the lead on its own loop; a stop that lands while it asks must still free it."""
+    clock = FakeClock()
+    stopping, standby = (Leadership(db, "outbox-test-3", clock.monotonic) for db in two_replicas)
+    asking = asyncio.create_task(stopping.check())
+    await asyncio.sleep(0)  # the check is waiting for its connection now
+    await stopping.close()
+    assert not await asking
+    assert await standby.check(), "the closed replica still holds the lead"
+    clock.advance(stopping.recheck_seconds)
+    assert not await stopping.check()
+    await standby.release()
+
+
 async def test_the_one_process_on_sqlite_always_leads(tmp_path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.storage.db'}")
     try:

@@ -291,7 +291,6 @@ class Runtime:
         cut short loses nothing: a claimed event, message or action is taken up again on the next start, under
         the same idempotency key.
         """
-        started = self.clock.monotonic()
         if self.mailbox is not None:
             await self.mailbox.stop()
         await self.processor.stop()
@@ -300,12 +299,16 @@ class Runtime:
         # The mailbox's blocking IMAP wait notices the stop within a second and logs out; cancelling it instead
         # would close its connection under a thread still using it.
         leaving = [task for task in self._tasks if task.get_name() == "mailbox"]
-        await asyncio.gather(
+        stopped = await asyncio.gather(
             self.actions.stop(grace_seconds=WORK_GRACE_SECONDS),
             self.outbox.stop(grace_seconds=WORK_GRACE_SECONDS),
             self.home.stop(),
             asyncio.wait(leaving, timeout=WORK_GRACE_SECONDS) if leaving else asyncio.sleep(0),
+            return_exceptions=True,
         )
+        # One part failing to stop must not keep the rest, and the database's connections, open.
+        for failure in (outcome for outcome in stopped if isinstance(outcome, Exception)):
+            log.error("stopping: %s", failure, exc_info=failure)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -313,7 +316,6 @@ class Runtime:
         if self.paypal is not None:
             await self.paypal.close()
         await self.db.dispose()
-        log.info("supportbot stopped in %.1f s", self.clock.monotonic() - started)
 
     async def settled(self) -> bool:
         """Every stored event applied and every message it asked for delivered (for the demo, tests, benchmarks)."""

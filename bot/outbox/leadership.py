@@ -39,9 +39,12 @@ class Leadership:
         # Advisory locks are per database, so two installations sharing one server do not see each other's.
         self._key = int.from_bytes(hashlib.sha256(f"supportbot:{name}".encode()).digest()[:8], "big", signed=True)
         self._held: AsyncConnection | None = None
+        self._closed = False
 
     async def check(self) -> bool:
         """Whether this process leads now, taking the lead if nobody holds it; raises if the database is away."""
+        if self._closed:
+            return False
         if self.db.is_sqlite:
             return True
         if self._held is not None:
@@ -59,7 +62,16 @@ class Leadership:
         return await self._try_to_take()
 
     async def release(self) -> None:
-        """Give the lead up now (a clean stop), so a standby need not wait for this process to be gone."""
+        """Give the lead up now, so a standby need not wait for this process to be gone; it may be taken again."""
+        await self._let_go()
+
+    async def close(self) -> None:
+        """Give the lead up for good (a stop): a check still under way, or made later, takes nothing.
+
+        Without this a worker loop that asked for the lead just before the stop could take it after the release,
+        on a connection nobody would close, and keep every other replica waiting until that process ended.
+        """
+        self._closed = True
         await self._let_go()
 
     async def _try_to_take(self) -> bool:
@@ -74,8 +86,8 @@ class Leadership:
         except (DBAPIError, OSError) as exc:
             await _discard(connection)
             raise DatabaseUnavailableError(str(exc)) from exc
-        if not taken:
-            await connection.close()
+        if not taken or self._closed:
+            await (_discard(connection) if taken else connection.close())
             self._tried_at = self.monotonic()
             return False
         self._held = connection

@@ -117,7 +117,7 @@ class OutboxWorker:
             for lane in pending:
                 lane.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        await self.lead.release()
+        await self.lead.close()
 
     async def _due_channels(self) -> list[str]:
         now = self.clock.now()
