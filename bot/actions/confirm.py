@@ -26,7 +26,10 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.refunds import STRIPE_REASONS, decide_refund_amount, remaining_minor
 from bot.policies.reply_guard import check_draft
-from bot.storage.models import ActionRecord, ActionStatus, Customer, Payment, RefundApproval, Ticket
+from bot.storage.models.actions import ActionRecord, ActionStatus, RefundApproval
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Payment
+from bot.storage.models.tickets import Ticket
 
 NO_DESK = ApprovalDesk()
 

@@ -26,7 +26,7 @@ from bot.core.wording import provider_name
 from bot.evidence import EvidenceState, evidence_words
 from bot.evidence.pack import draft_for
 from bot.handlers.deps import Deps
-from bot.storage.models import Dispute
+from bot.storage.models.sales import Dispute
 
 STATEMENT_LIMIT = 3000
 

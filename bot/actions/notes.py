@@ -14,7 +14,7 @@ from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text
 from bot.core.errors import UsageError
-from bot.storage.models import Ticket
+from bot.storage.models.tickets import Ticket
 
 
 async def confirm_note(

@@ -56,21 +56,12 @@ from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
 from bot.privacy.retention import Retention
 from bot.storage.db import Database
-from bot.storage.models import (
-    ActionRecord,
-    ActionStatus,
-    Alert,
-    AlertStatus,
-    ApprovalStatus,
-    BuyerLookup,
-    BuyerLookupStatus,
-    InboundEvent,
-    InboundStatus,
-    OutboxMessage,
-    OutboxStatus,
-    RefundApproval,
-    Ticket,
-)
+from bot.storage.models.actions import ActionRecord, ActionStatus, ApprovalStatus, RefundApproval
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.oncall import Alert, AlertStatus
+from bot.storage.models.outbox import OutboxMessage, OutboxStatus
+from bot.storage.models.sales import BuyerLookup, BuyerLookupStatus
+from bot.storage.models.tickets import Ticket
 from bot.tone.nightly import NightlyRetraining
 
 log = logging.getLogger(__name__)

@@ -42,25 +42,14 @@ from bot.policies.refunds import remaining_minor
 from bot.policies.risk import RiskThresholds, assess_risk
 from bot.policies.tone import Flag
 from bot.policies.tone_trend import ticket_tone
-from bot.storage.models import (
-    ActionRecord,
-    ActionStatus,
-    Alert,
-    Customer,
-    Dispute,
-    InboundEvent,
-    MorningDigest,
-    OutboxKind,
-    OutboxMessage,
-    OutboxStatus,
-    Payment,
-    Refund,
-    RefundApproval,
-    SaleDigest,
-    SlackPlaced,
-    Ticket,
-    TicketMessage,
-)
+from bot.storage.models import SlackPlaced
+from bot.storage.models.actions import ActionRecord, ActionStatus, RefundApproval
+from bot.storage.models.customers import Customer
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.oncall import Alert, MorningDigest
+from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from bot.storage.models.sales import Dispute, Payment, Refund, SaleDigest
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import customer_history, purchase_number, risk_record, ticket_messages
 from bot.tone.preferences import Choice, preference
 from bot.tone.watch import said_by_customer, warning_key

@@ -32,7 +32,8 @@ from bot.outbox.trouble import DeliveryTrouble
 from bot.policies.retry import retry_delay
 from bot.policies.routing import DigestRules, SaleDelivery, classify_sale_delivery, is_digest_open
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest
+from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from bot.storage.models.sales import Payment, SaleDigest
 
 log = logging.getLogger(__name__)
 

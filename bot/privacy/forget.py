@@ -24,25 +24,14 @@ from bot.actions import audit
 from bot.core.errors import UsageError
 from bot.outbox import queue
 from bot.outbox.queue import Subject
-from bot.storage.models import (
-    ActionRecord,
-    ActionStatus,
-    Alert,
-    AuditRecord,
-    Customer,
-    CustomerIdentity,
-    Dispute,
-    InboundEvent,
-    InboundStatus,
-    MailThreadEntry,
-    OutboxKind,
-    OutboxMessage,
-    OutboxStatus,
-    Payment,
-    SaleDigest,
-    Ticket,
-    TicketMessage,
-)
+from bot.storage.models.actions import ActionRecord, ActionStatus, AuditRecord
+from bot.storage.models.customers import Customer, CustomerIdentity
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.mail import MailThreadEntry
+from bot.storage.models.oncall import Alert
+from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from bot.storage.models.sales import Dispute, Payment, SaleDigest
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import normalise_email
 
 ERASED = "[erased]"

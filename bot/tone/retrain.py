@@ -22,7 +22,8 @@ from bot.policies.tone_rules import analyse
 from bot.policies.tone_text import own_text
 from bot.privacy.forget import ERASED
 from bot.storage.db import Database
-from bot.storage.models import TicketMessage, ToneRetraining
+from bot.storage.models.tickets import TicketMessage
+from bot.storage.models.tone import ToneRetraining
 from bot.tone import model_version, score
 from bot.tone.head_fit import Evaluation, Example, evaluate, fit
 

@@ -21,7 +21,7 @@ from bot.outbox.queue import Subject, is_queued, message_key
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Tone
 from bot.privacy.forget import ERASED
-from bot.storage.models import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.tone.watch import warning_key
 
 

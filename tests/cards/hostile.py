@@ -55,24 +55,12 @@ from bot.policies.permissions import Role
 from bot.policies.risk import Risk, RiskLevel, Signal
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import TicketTone
-from bot.storage.models import (
-    ActionRecord,
-    ActionStatus,
-    Alert,
-    AlertStatus,
-    ApprovalStatus,
-    AuditRecord,
-    Customer,
-    Dispute,
-    InboundEvent,
-    MorningDigest,
-    Payment,
-    Refund,
-    RefundApproval,
-    SaleDigest,
-    Ticket,
-    TicketMessage,
-)
+from bot.storage.models.actions import ActionRecord, ActionStatus, ApprovalStatus, AuditRecord, RefundApproval
+from bot.storage.models.customers import Customer
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.oncall import Alert, AlertStatus, MorningDigest
+from bot.storage.models.sales import Dispute, Payment, Refund, SaleDigest
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import CustomerHistory
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
