@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
-from bot.actions.confirm import Answer, _answer, _report
+from bot.actions.answers import Answer, answer_for, report_of
 from bot.actions.kinds import Kind
 from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Origin, _update, base_metadata, find_scope, sealed
 from bot.actions.record import Actor, Ask, ask
@@ -107,9 +107,9 @@ async def confirm_evidence(
         f"dispute {dispute.provider_dispute_id}",
         params,
         customer_id=dispute.customer_id,
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
 async def confirm_submit(
@@ -124,9 +124,9 @@ async def confirm_submit(
         f"dispute {dispute.provider_dispute_id}",
         {"dispute_id": dispute.id},
         customer_id=dispute.customer_id,
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
 async def confirm_accept(
@@ -142,9 +142,9 @@ async def confirm_accept(
         f"dispute {dispute.provider_dispute_id}",
         {"dispute_id": dispute.id} | ({"note": note[:STATEMENT_LIMIT]} if note else {}),
         customer_id=dispute.customer_id,
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
 def _answerable(deps: Deps, dispute: Dispute | None) -> Dispute:

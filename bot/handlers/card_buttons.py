@@ -10,10 +10,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions.confirm import Answer, retry_failed_steps, retry_reply, take_over
+from bot.actions.answers import Answer
+from bot.actions.confirm import retry_reply, take_over
 from bot.actions.dispute_answers import DISPUTE_OFFERS
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
+from bot.actions.part_ways import retry_failed_steps
 from bot.actions.targets import scope_of_button
 from bot.cards.text import escape
 from bot.core.errors import UsageError
