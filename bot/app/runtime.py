@@ -19,7 +19,7 @@ from bot.actions.worker import ActionWorker
 from bot.app.slack_app import build_slack_app
 from bot.buyers.worker import BuyerSearch
 from bot.cards.buttons import Offered
-from bot.cards.render import Drawing
+from bot.cards.subjects import Drawing
 from bot.config.settings import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.handlers import desk_webhooks, webhooks

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
-from bot.cards.render import Delivery, Drawing, record_posted, render
+from bot.cards.render import Delivery, record_posted, render
+from bot.cards.subjects import Drawing
 from bot.core.clock import Clock
 from bot.core.errors import ProviderError
 from bot.integrations.slack import SlackPoster, SlackRateLimitedError

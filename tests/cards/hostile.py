@@ -129,6 +129,9 @@ def card_builders() -> set[str]:
             continue
         module = __import__(f"bot.cards.{info.name}", fromlist=["_"])
         for name, function in inspect.getmembers(module, inspect.isfunction):
+            # A coroutine function reads the records and hands them to these builders: checked through them.
+            if inspect.iscoroutinefunction(function):
+                continue
             if function.__module__ == module.__name__ and not name.startswith("_"):
                 if str(inspect.signature(function).return_annotation) in drawn_types:
                     found.add(f"{info.name}.{name}")
