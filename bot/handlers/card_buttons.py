@@ -23,6 +23,7 @@ from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
 from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require, response_url_of
+from bot.handlers.offers import open_offer
 from bot.policies.routing import Topic, channel_for
 
 _OPENS = {
@@ -65,7 +66,7 @@ async def handle_card_button(
         button_value=str(action.get("value")),
         requester=actor_of(body).id,
     )
-    await _OFFERS[kind](deps, client, origin)
+    await open_offer(client, origin.trigger_id, await _OFFERS[kind](deps, origin))
 
 
 async def handle_takeover_button(
