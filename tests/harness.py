@@ -33,7 +33,7 @@ from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
 from bot.outbox.pacing import Pacer, Rate
 from bot.storage.db import Database
-from bot.storage.models import AuditRecord
+from bot.storage.models.actions import AuditRecord
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import SteadyClock, unix
 from tests.waiting import eventually

@@ -18,7 +18,7 @@ from sqlalchemy import delete, update
 from bot.actions import audit
 from bot.actions.audit import Entry, Outcome
 from bot.storage.db import Database
-from bot.storage.models import AuditRecord
+from bot.storage.models.actions import AuditRecord
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

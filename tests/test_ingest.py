@@ -11,7 +11,7 @@ from bot.core.clock import FakeClock
 from bot.core.errors import WebhookRejectedError
 from bot.inbound.ingest import InboundLog, storable_payload
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent
+from bot.storage.models.inbound import InboundEvent
 
 
 def test_a_payload_is_stored_without_nul_or_lone_surrogates_and_otherwise_unchanged() -> None:

@@ -15,15 +15,20 @@ from sqlalchemy import JSON, String, Text, select, update
 
 from bot.actions import audit
 from bot.core.clock import FakeClock, SystemClock
+from bot.core.erasure import ERASED
 from bot.core.slack_ids import ActionId, Command
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value
 from bot.fakes.smtp import FakeSmtp, fake_smtp_server
 from bot.fakes.stripe import FakeStripe
-from bot.privacy.forget import ERASED, Traces
+from bot.privacy.footprint import Traces
 from bot.privacy.retention import Retention
 from bot.storage.db import Database
-from bot.storage.models import ActionRecord, AuditRecord, Base, Customer, Payment, Ticket, TicketMessage
+from bot.storage.models import Base
+from bot.storage.models.actions import ActionRecord, AuditRecord
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Payment
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.tone.review import reviewed_messages
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import BotUnderTest, bot_settings, provider_settings, running_bot, shown, unpaced

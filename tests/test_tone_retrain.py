@@ -24,7 +24,8 @@ from bot.policies.routing import Channels
 from bot.policies.tone import Tone
 from bot.policies.tone_head import ToneHead
 from bot.storage.db import Database
-from bot.storage.models import Ticket, TicketMessage, ToneRetraining
+from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tone import ToneRetraining
 from bot.tone import classify_tone, model_version
 from bot.tone.nightly import NightlyRetraining
 from bot.tone.retrain import head_in_use, retrain, status_line, version_in_use

@@ -28,7 +28,8 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.approvals import OFF, ApprovalRule, may_approve, may_decline, needs_approval
 from bot.policies.refunds import remaining_minor
-from bot.storage.models import ActionRecord, ActionStatus, ApprovalStatus, Payment, RefundApproval
+from bot.storage.models.actions import ActionRecord, ActionStatus, ApprovalStatus, RefundApproval
+from bot.storage.models.sales import Payment
 
 BOT_ACTOR = Actor("supportbot", "supportbot")
 
@@ -44,6 +45,10 @@ class ApprovalDesk:
 
     rule: ApprovalRule = OFF
     channel: str | None = None
+
+
+# No approvals configured: every refund goes ahead (the default where no desk is handed in).
+NO_DESK = ApprovalDesk()
 
 
 async def ask_refund(

@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.observability import metrics
-from bot.storage.models import AuditRecord
+from bot.storage.models.actions import AuditRecord
 
 GENESIS = "0" * 64
 # Any fixed number: PostgreSQL's advisory lock that makes appends to the chain take turns.

@@ -6,7 +6,7 @@ view (the same thing was already done, and how it went).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,56 +14,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
-from bot.actions.approvals import ApprovalDesk, ask_refund, waiting_text
+from bot.actions.answers import Answer, answer_for, report_of, waiting_for_approval
+from bot.actions.approvals import NO_DESK, ApprovalDesk, ask_refund
 from bot.actions.kinds import Kind
-from bot.actions.record import Actor, Ask, Asked, ask
+from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
-from bot.cards.outcomes import already_text, masked
-from bot.cards.text import Mrkdwn, md
+from bot.cards.outcomes import masked
+from bot.cards.text import md
 from bot.core.errors import UsageError
 from bot.core.money import exponent
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.refunds import STRIPE_REASONS, decide_refund_amount, remaining_minor
 from bot.policies.reply_guard import check_draft
-from bot.storage.models import ActionRecord, ActionStatus, Customer, Payment, RefundApproval, Ticket
-
-NO_DESK = ApprovalDesk()
-
-
-@dataclass(frozen=True)
-class Answer:
-    errors: dict[str, str] | None = None
-    notice: str | None = None  # nothing new was recorded, and why: shown in the modal, or privately
-    notice_title: str = "Already asked"
-    recorded: bool = False  # something new is waiting for the worker
-    push: dict[str, Any] | None = None  # a view to put over the modal, to confirm something first
-    close_all: bool = False  # the modal was itself pushed over another: close both
-
-    def ack_arguments(self) -> dict[str, Any]:
-        if self.errors:
-            return {"response_action": "errors", "errors": self.errors}
-        if self.push:
-            return {"response_action": "push", "view": self.push}
-        if self.notice:
-            return {"response_action": "update", "view": modals.notice(self.notice_title, self.notice)}
-        return {"response_action": "clear"} if self.close_all else {}
-
-
-def _report(meta: dict[str, Any]) -> dict[str, Any]:
-    card = meta.get("card") or [None, None]
-    return {
-        "subject": card[0],
-        "id": card[1],
-        "response_url": meta.get("response_url"),
-        "subject_label": meta.get("label"),
-    }
-
-
-def _answer(asked: Asked) -> Answer:
-    if asked.fresh:
-        return Answer(recorded=True)
-    return Answer(notice=already_text(asked.action))
+from bot.storage.models.actions import ActionRecord
+from bot.storage.models.sales import Payment
+from bot.storage.models.tickets import Ticket
 
 
 async def confirm_refund(
@@ -103,21 +69,12 @@ async def confirm_refund(
         params=params,
         customer_id=payment.customer_id,
         payment_id=payment.id,
-        report=_report(meta) if meta.get("card") else _report(meta | {"card": ["sale", payment.id]}),
+        report=report_of(meta) if meta.get("card") else report_of(meta | {"card": ["sale", payment.id]}),
     )
     asked = await ask_refund(session, request, payment, actor, now, desk)
-    if (waiting := await _waiting(session, [asked], desk)) is not None:
+    if (waiting := await waiting_for_approval(session, [asked], desk)) is not None:
         return Answer(notice=waiting, notice_title="Waiting for approval")
-    return _answer(asked)
-
-
-async def _waiting(session: AsyncSession, asked: list[Asked], desk: ApprovalDesk) -> Mrkdwn | None:
-    """What the requester is told when a refund they just asked for waits for a second owner."""
-    for one in asked:
-        if one.fresh and one.action.status == ActionStatus.AWAITING:
-            approval = await session.get_one(RefundApproval, one.action.params["approval_id"])
-            return waiting_text(approval.amount_minor, approval.currency, desk.rule.hours)
-    return None
+    return answer_for(asked)
 
 
 async def confirm_revoke(
@@ -135,7 +92,7 @@ async def confirm_revoke(
                 f"licence {masked(key)}",
                 {"licence": key},
                 customer_id=meta.get("customer_id"),
-                report=_report(meta),
+                report=report_of(meta),
             )
             for key in chosen
         ]
@@ -148,12 +105,12 @@ async def confirm_revoke(
                 f"every active licence of {meta['email']}",
                 {"email": meta["email"]},
                 customer_id=meta.get("customer_id"),
-                report=_report(meta),
+                report=report_of(meta),
             )
         ]
     if not requests:
         return Answer(errors={"licences": "Choose at least one licence."})
-    answers = [_answer(await ask(session, request, actor, now)) for request in requests]
+    answers = [answer_for(await ask(session, request, actor, now)) for request in requests]
     return next((a for a in answers if a.recorded), answers[0])
 
 
@@ -167,9 +124,9 @@ async def confirm_unsubscribe(
         f"{email} on {list_name}",
         {"email": email, "list": list_name},
         customer_id=meta.get("customer_id"),
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
 async def confirm_reply(
@@ -223,193 +180,9 @@ async def _ask_reply(
         params,
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
-
-
-async def confirm_part_ways(
-    session: AsyncSession,
-    view: dict[str, Any],
-    meta: dict[str, Any],
-    actor: Actor,
-    now: datetime,
-    list_name: str | None,
-    desk: ApprovalDesk = NO_DESK,
-) -> Answer:
-    customer = await session.get(Customer, meta.get("customer_id") or 0)
-    if customer is None:
-        raise UsageError("That customer is no longer on record.")
-    ticket = await session.get(Ticket, meta["ticket_id"]) if meta.get("ticket_id") else None
-    report = _report(meta)
-    steps = await _part_ways_steps(session, view, meta, customer, ticket, list_name, report)
-    if not steps:
-        return Answer(errors={"message": "Nothing is chosen: tick at least one step."})
-    parent_request = Ask(
-        Kind.PART_WAYS,
-        kinds.part_ways_key(customer.id, str(view.get("id") or now.timestamp())),
-        meta.get("label") or f"customer {customer.id}",
-        {"steps": len(steps)},
-        customer_id=customer.id,
-        ticket_id=ticket.id if ticket else None,
-        report=report,
-    )
-    # The parent only gathers its steps' outcomes: it runs while they do, and is never claimed itself.
-    asked_parent = await ask(session, parent_request, actor, now, status=ActionStatus.RUNNING)
-    if not asked_parent.fresh:
-        return _answer(asked_parent)
-    parent = asked_parent.action
-    await session.flush()
-    earlier: list[str] = []
-    fresh: list[Asked] = []
-    for step in steps:
-        asked = await _ask_step(session, step, actor, now, desk, parent.id)
-        if asked.fresh:
-            asked.action.parent_id = parent.id
-            fresh.append(asked)
-        else:
-            earlier.append(already_text(asked.action))
-    parent.params = parent.params | {"earlier": earlier}
-    if not fresh:
-        parent.status, parent.finished_at = ActionStatus.SUCCEEDED, now
-        parent.result = {"summary": "every step was already done"}
-        return Answer(notice=Mrkdwn("\n".join(earlier)), notice_title="Already done")
-    if (waiting := await _waiting(session, fresh, desk)) is not None:
-        others = "The other steps are under way. " if len(fresh) > 1 else ""
-        return Answer(notice=Mrkdwn(others + waiting), notice_title="Waiting for approval", recorded=True)
-    return Answer(recorded=True)
-
-
-async def _ask_step(
-    session: AsyncSession, step: Ask, actor: Actor, now: datetime, desk: ApprovalDesk, parent_id: int
-) -> Asked:
-    """A step of a part-ways; its refund waits for a second owner like any other big refund."""
-    payment = await session.get(Payment, step.payment_id) if step.kind == Kind.REFUND and step.payment_id else None
-    if payment is not None:
-        return await ask_refund(session, step, payment, actor, now, desk, parent_id=parent_id)
-    return await ask(session, step, actor, now, parent_id=parent_id)
-
-
-async def _part_ways_steps(
-    session: AsyncSession,
-    view: dict[str, Any],
-    meta: dict[str, Any],
-    customer: Customer,
-    ticket: Ticket | None,
-    list_name: str | None,
-    report: dict[str, Any],
-) -> list[Ask]:
-    steps: list[Ask] = []
-    refunded_before: dict[str, int] = meta.get("refunded") or {}
-    for payment_id in modals.submitted(view, "refunds") or []:
-        payment = await session.get(Payment, int(payment_id))
-        if payment is not None and payment_id in refunded_before:
-            steps.append(
-                Ask(
-                    Kind.REFUND,
-                    kinds.refund_key(payment.id, None, refunded_before[payment_id]),
-                    f"payment {payment.provider_payment_id}",
-                    {"amount_minor": None, "currency": payment.currency, "reason": "requested_by_customer"},
-                    customer_id=customer.id,
-                    payment_id=payment.id,
-                    report=report,
-                )
-            )
-    for key in modals.submitted(view, "licences") or []:
-        steps.append(
-            Ask(
-                Kind.REVOKE_LICENCE,
-                kinds.revoke_key(key),
-                f"licence {masked(key)}",
-                {"licence": key},
-                customer_id=customer.id,
-                report=report,
-            )
-        )
-    if modals.submitted(view, "revoke_all") and customer.email:
-        steps.append(
-            Ask(
-                Kind.REVOKE_LICENCE,
-                kinds.revoke_all_key(customer.email),
-                f"every active licence of {customer.email}",
-                {"email": customer.email},
-                customer_id=customer.id,
-                report=report,
-            )
-        )
-    if modals.submitted(view, "unsubscribe") and customer.email and list_name:
-        steps.append(
-            Ask(
-                Kind.UNSUBSCRIBE,
-                kinds.unsubscribe_key(list_name, customer.email),
-                f"{customer.email} on {list_name}",
-                {"email": customer.email, "list": list_name},
-                customer_id=customer.id,
-                report=report,
-            )
-        )
-    message = (modals.submitted(view, "message") or "").strip()
-    close = ticket is not None and bool(modals.submitted(view, "close"))
-    if message and ticket is not None:
-        steps.append(
-            Ask(
-                Kind.REPLY,
-                kinds.reply_key(ticket.id, f"part-ways:{view.get('id')}"),
-                f"ticket {ticket.external_id}",
-                {"body": message, "close": close},
-                customer_id=customer.id,
-                ticket_id=ticket.id,
-                report=report,
-            )
-        )
-    elif close and ticket is not None:
-        steps.append(
-            Ask(
-                Kind.CLOSE_TICKET,
-                kinds.close_key(ticket.id),
-                f"ticket {ticket.external_id}",
-                {},
-                customer_id=customer.id,
-                ticket_id=ticket.id,
-                report=report,
-            )
-        )
-    return steps
-
-
-async def retry_failed_steps(
-    session: AsyncSession, parent_id: int, actor: Actor, now: datetime, desk: ApprovalDesk = NO_DESK
-) -> int:
-    """Ask again for each step of a part-ways that failed; the steps that worked stay done."""
-    parent = await session.get(ActionRecord, parent_id, with_for_update=True)
-    if parent is None or parent.kind != Kind.PART_WAYS:
-        raise UsageError("That part-ways is no longer on record.")
-    failed = list(
-        await session.scalars(
-            select(ActionRecord).where(ActionRecord.parent_id == parent_id, ActionRecord.status == ActionStatus.FAILED)
-        )
-    )
-    for step in failed:
-        request = Ask(
-            Kind(step.kind),
-            step.key,
-            step.report.get("subject_label") or step.kind,
-            {k: v for k, v in step.params.items() if k not in _NOT_ASKED_AGAIN},
-            customer_id=step.customer_id,
-            ticket_id=step.ticket_id,
-            payment_id=step.payment_id,
-            report=step.report,
-        )
-        # A refund retried is asked anew: if it was big, it waits for a second owner again.
-        await _ask_step(session, request, actor, now, desk, parent_id)
-    if failed:
-        parent.status = ActionStatus.RUNNING
-        parent.finished_at = None
-    return len(failed)
-
-
-# What an action learnt on its way, not what the person asked: a retry starts without it.
-_NOT_ASKED_AGAIN = frozenset({"retry_of_error", "approval_id", "approved_by"})
+    return answer_for(await ask(session, request, actor, now))
 
 
 async def retry_reply(session: AsyncSession, action_id: int, actor: Actor, now: datetime) -> Answer:
@@ -426,7 +199,7 @@ async def retry_reply(session: AsyncSession, action_id: int, actor: Actor, now: 
         ticket_id=failed.ticket_id,
         report=failed.report,
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
 async def take_over(
@@ -464,4 +237,4 @@ async def take_over(
         ticket.assignee_id, ticket.assignee_name = actor.id, actor.name
         if channel is not None:
             await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
-    return _answer(asked)
+    return answer_for(asked)

@@ -10,7 +10,8 @@ from bot.core.errors import ProviderError
 from bot.core.wording import desk_name
 from bot.integrations.contracts import DeskOutcome, TicketUpdate
 from bot.integrations.providers import Providers
-from bot.storage.models import ActionRecord, Ticket
+from bot.storage.models.actions import ActionRecord
+from bot.storage.models.tickets import Ticket
 
 # The settings that let the bot act in each desk, named when they are missing.
 WRITE_BACK_SETTINGS = {

@@ -10,28 +10,27 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
-from bot.actions.confirm import Answer, _answer, _report
+from bot.actions.answers import Answer, answer_for, report_of
 from bot.actions.kinds import Kind
-from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Origin, _update, base_metadata, find_scope, sealed
+from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Offer, OfferDeps, Origin, base_metadata, find_scope, sealed
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
 from bot.cards.evidence import accept_modal, evidence_modal, submit_modal
+from bot.cards.modals import View
 from bot.core.errors import ProviderError, UsageError
 from bot.core.wording import provider_name
 from bot.evidence import EvidenceState, evidence_words
 from bot.evidence.pack import draft_for
-from bot.handlers.deps import Deps
-from bot.storage.models import Dispute
+from bot.storage.models.sales import Dispute
 
 STATEMENT_LIMIT = 3000
 
 
-async def offer_evidence(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_evidence(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     dispute = _answerable(deps, scope.dispute)
     async with deps.db.transaction(read_only=True) as session:
@@ -42,12 +41,11 @@ async def offer_evidence(deps: Deps, client: AsyncWebClient, origin: Origin) -> 
     email = scope.email
     looking = activity_of is not None and email is not None
 
-    def view(access_log: str | None, note: str | None, *, pending: bool = False) -> dict[str, Any]:
+    def view(access_log: str | None, note: str | None, *, pending: bool = False) -> View:
         drawn = evidence_modal(draft, policy, access_log, metadata, lookup_note=note, looking=pending)
         return sealed(deps, origin, drawn)
 
-    opened = await client.views_open(trigger_id=origin.trigger_id, view=view(None, None, pending=looking))
-    if looking:
+    async def with_activity() -> View:
         assert activity_of is not None and email is not None
         try:
             async with asyncio.timeout(LICENCE_LOOKUP_SECONDS):
@@ -57,23 +55,25 @@ async def offer_evidence(deps: Deps, client: AsyncWebClient, origin: Origin) -> 
             log, note = None, f"Licence activity could not be looked up: {exc.reason}"
         except TimeoutError:
             log, note = None, "Licence activity could not be looked up in time."
-        await _update(client, opened, view(log, note))
+        return view(log, note)
+
+    return Offer(view(None, None, pending=looking), then=with_activity if looking else None)
 
 
-async def offer_submit(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_submit(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     dispute = _answerable(deps, scope.dispute)
     if dispute.provider != "stripe" or dispute.evidence_state != EvidenceState.STAGED:
         raise UsageError("There is no staged evidence to submit: prepare the evidence first.")
     metadata = base_metadata(scope, origin) | {"dispute_id": dispute.id}
-    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, submit_modal(dispute, metadata)))
+    return Offer(sealed(deps, origin, submit_modal(dispute, metadata)))
 
 
-async def offer_accept(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_accept(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     dispute = _answerable(deps, scope.dispute)
     metadata = base_metadata(scope, origin) | {"dispute_id": dispute.id}
-    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, accept_modal(dispute, metadata)))
+    return Offer(sealed(deps, origin, accept_modal(dispute, metadata)))
 
 
 DISPUTE_OFFERS = {
@@ -107,9 +107,9 @@ async def confirm_evidence(
         f"dispute {dispute.provider_dispute_id}",
         params,
         customer_id=dispute.customer_id,
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
 async def confirm_submit(
@@ -124,9 +124,9 @@ async def confirm_submit(
         f"dispute {dispute.provider_dispute_id}",
         {"dispute_id": dispute.id},
         customer_id=dispute.customer_id,
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
 async def confirm_accept(
@@ -142,12 +142,12 @@ async def confirm_accept(
         f"dispute {dispute.provider_dispute_id}",
         {"dispute_id": dispute.id} | ({"note": note[:STATEMENT_LIMIT]} if note else {}),
         customer_id=dispute.customer_id,
-        report=_report(meta),
+        report=report_of(meta),
     )
-    return _answer(await ask(session, request, actor, now))
+    return answer_for(await ask(session, request, actor, now))
 
 
-def _answerable(deps: Deps, dispute: Dispute | None) -> Dispute:
+def _answerable(deps: OfferDeps, dispute: Dispute | None) -> Dispute:
     if dispute is None:
         raise UsageError("Disputes are answered from the dispute's card.")
     if (dispute.status or "").lower() in CLOSED_STATUSES:

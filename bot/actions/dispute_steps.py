@@ -21,7 +21,9 @@ from bot.integrations.providers import Providers
 from bot.oncall.alerts import resolve_alerts
 from bot.outbox.queue import Subject
 from bot.policies.oncall_escalation import AlertKind
-from bot.storage.models import ActionRecord, Customer, Dispute, Payment
+from bot.storage.models.actions import ActionRecord
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment
 
 DISPUTE_KINDS = frozenset({Kind.DISPUTE_EVIDENCE, Kind.DISPUTE_SUBMIT, Kind.DISPUTE_ACCEPT})
 _ORDER: dict[str | None, int] = {

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
-from bot.actions.confirm import Answer
+from bot.actions.answers import Answer, report_of
 from bot.actions.kinds import Kind
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text
 from bot.core.errors import UsageError
-from bot.storage.models import Ticket
+from bot.storage.models.tickets import Ticket
 
 
 async def confirm_note(
@@ -27,7 +27,6 @@ async def confirm_note(
     ticket = await session.get(Ticket, meta.get("ticket_id") or 0)
     if ticket is None or ticket.source is None:
         raise UsageError("That ticket is no longer on record, or did not come from a help desk.")
-    card = meta.get("card") or [None, None]
     request = Ask(
         Kind.NOTE,
         kinds.note_key(ticket.id, str(view.get("id") or now.timestamp())),
@@ -35,12 +34,7 @@ async def confirm_note(
         {"body": body},
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
-        report={
-            "subject": card[0],
-            "id": card[1],
-            "response_url": meta.get("response_url"),
-            "subject_label": meta.get("label"),
-        },
+        report=report_of(meta),
     )
     asked = await ask(session, request, actor, now)
     return Answer(recorded=True) if asked.fresh else Answer(notice=already_text(asked.action))

@@ -1,34 +1,55 @@
-"""Offering an action: find what it concerns, then open the modal that shows exactly what would happen.
+"""Offering an action: find what it concerns, then draw the modal that shows exactly what would happen.
 
-Slack gives 3 seconds to open a modal after a click, so the modal opens from our own records at once; what
-only a provider knows (a customer's licences) is looked up after, and the modal updated with it.
+Slack gives 3 seconds to open a modal after a click, so the modal is drawn from our own records at once; what
+only a provider knows (a customer's licences) is looked up after it is open (`Offer.then`), and the modal
+redrawn with it. The handlers open and update the modal: nothing here talks to Slack.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
+from typing import Any, Protocol
 
 from bot.actions.kinds import Kind
 from bot.actions.modal_state import LABEL_LIMIT, modal_state_for
 from bot.actions.targets import Scope, Target, TargetKind, scope_of_button, scope_of_words
 from bot.cards import modals
 from bot.cards.blocks import clip
+from bot.cards.modals import View
 from bot.cards.text import escape, md
+from bot.config.settings import Settings
 from bot.core.errors import ProviderError, UsageError
 from bot.core.wording import desk_name
-from bot.handlers.deps import Deps
 from bot.integrations.contracts import Licence
-
-log = logging.getLogger(__name__)
+from bot.integrations.providers import Providers
+from bot.storage.db import Database
 
 LICENCE_LOOKUP_SECONDS = 8.0
 MAX_LICENCE_KEY = 200
+
+
+class OfferDeps(Protocol):
+    """What offering needs of the running bot: its settings (to seal the modal's state), records and providers."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def providers(self) -> Providers: ...
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The modal to open at once, sealed for the person who asked, and, when part of it waits on a provider, how to
+    draw it again once that is known."""
+
+    view: View
+    then: Callable[[], Awaitable[View]] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +65,7 @@ class Origin:
     requester: str = ""  # the Slack user the modal opens for: only they may submit its state
 
 
-async def find_scope(deps: Deps, origin: Origin) -> Scope:
+async def find_scope(deps: OfferDeps, origin: Origin) -> Scope:
     async with deps.db.transaction(read_only=True) as session:
         if origin.button_value is not None:
             return await scope_of_button(session, origin.button_value)
@@ -64,11 +85,11 @@ def base_metadata(scope: Scope, origin: Origin) -> dict[str, Any]:
     }
 
 
-def sealed(deps: Deps, origin: Origin, view: dict[str, Any]) -> dict[str, Any]:
+def sealed(deps: OfferDeps, origin: Origin, view: View) -> View:
     return modal_state_for(deps.settings).seal(view, origin.requester)
 
 
-async def offer_refund(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_refund(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     if not scope.refundable:
         raise UsageError(f"Nothing can be refunded for {scope.label}: it is refunded in full, disputed, or unpaid.")
@@ -82,10 +103,10 @@ async def offer_refund(deps: Deps, client: AsyncWebClient, origin: Origin) -> No
         "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in choices}
     }
     view = modals.refund_modal(choices, scope.customer, metadata, amount=origin.amount, note=origin.note)
-    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
+    return Offer(sealed(deps, origin, view))
 
 
-async def offer_revoke(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_revoke(deps: OfferDeps, origin: Origin) -> Offer:
     server = deps.providers.licences
     if server is None:
         raise UsageError("No licence server is configured (SUPPORTBOT_KEYGEN_* or SUPPORTBOT_LICENCE_URL).")
@@ -99,22 +120,22 @@ async def offer_revoke(deps: Deps, client: AsyncWebClient, origin: Origin) -> No
                 raise UsageError("That is too long to be a licence key.") from None
             metadata = {"licences": [key], "label": f"licence {key[:4]}…", "response_url": origin.response_url}
             view = modals.revoke_modal(server.name, [Licence(key)], md("licence `{}`", key), metadata)
-            await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
-            return
+            return Offer(sealed(deps, origin, view))
     else:
         scope = await find_scope(deps, origin)
     email = _email_of(scope)
     metadata = base_metadata(scope, origin) | {"email": email}
     who = escape(email)
-    opened = await client.views_open(
-        trigger_id=origin.trigger_id, view=sealed(deps, origin, modals.revoke_modal(server.name, None, who, metadata))
-    )
-    licences, error = await _licences(deps, email)
-    view = modals.revoke_modal(server.name, licences, who, metadata, lookup_error=error)
-    await _update(client, opened, sealed(deps, origin, view))
+
+    async def with_licences() -> View:
+        assert server is not None
+        licences, error = await _licences(deps, email)
+        return sealed(deps, origin, modals.revoke_modal(server.name, licences, who, metadata, lookup_error=error))
+
+    return Offer(sealed(deps, origin, modals.revoke_modal(server.name, None, who, metadata)), then=with_licences)
 
 
-async def offer_unsubscribe(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_unsubscribe(deps: OfferDeps, origin: Origin) -> Offer:
     mailing_list = deps.providers.mailing_list
     if mailing_list is None:
         raise UsageError("No mailing list is configured (SUPPORTBOT_MAILCHIMP_* or SUPPORTBOT_KIT_API_KEY).")
@@ -130,10 +151,10 @@ async def offer_unsubscribe(deps: Deps, client: AsyncWebClient, origin: Origin) 
         email = _email_of(scope)
     metadata = base_metadata(scope, origin) | {"email": email}
     view = modals.unsubscribe_modal(mailing_list.name, email, metadata)
-    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
+    return Offer(sealed(deps, origin, view))
 
 
-async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_part_ways(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     if scope.customer is None:
         raise UsageError(f"No customer is on record for {scope.label}, so there is no one to part ways with.")
@@ -160,7 +181,7 @@ async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) ->
     else:
         no_message = None
 
-    def view(licences: list[Licence] | None, error: str | None = None) -> dict[str, Any]:
+    def view(licences: list[Licence] | None, error: str | None = None) -> View:
         return sealed(
             deps,
             origin,
@@ -177,15 +198,17 @@ async def offer_part_ways(deps: Deps, client: AsyncWebClient, origin: Origin) ->
             ),
         )
 
-    opened = await client.views_open(trigger_id=origin.trigger_id, view=view(None))
-    if server is not None and scope.email:
-        licences, error = await _licences(deps, scope.email)
-        await _update(client, opened, view(licences, error))
-    elif server is not None:
-        await _update(client, opened, view([], None))
+    email = scope.email
+
+    async def with_licences() -> View:
+        if email:
+            return view(*await _licences(deps, email))
+        return view([], None)
+
+    return Offer(view(None), then=with_licences if server is not None else None)
 
 
-async def offer_reply(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_reply(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     if scope.ticket is None:
         raise UsageError("Replies go to a ticket: use the Reply button on the ticket's card.")
@@ -202,15 +225,15 @@ async def offer_reply(deps: Deps, client: AsyncWebClient, origin: Origin) -> Non
         )
     metadata = base_metadata(scope, origin)
     view = modals.reply_modal(scope.ticket, scope.customer, via, metadata)
-    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
+    return Offer(sealed(deps, origin, view))
 
 
-async def offer_note(deps: Deps, client: AsyncWebClient, origin: Origin) -> None:
+async def offer_note(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     if scope.ticket is None or scope.ticket.source is None:
         raise UsageError("Notes go to a ticket from a help desk: use the Note button on its card.")
     view = modals.note_modal(scope.ticket, desk_name(scope.ticket.source), base_metadata(scope, origin))
-    await client.views_open(trigger_id=origin.trigger_id, view=sealed(deps, origin, view))
+    return Offer(sealed(deps, origin, view))
 
 
 OFFERS = {
@@ -229,7 +252,7 @@ def _email_of(scope: Scope) -> str:
     return scope.email
 
 
-async def _licences(deps: Deps, email: str) -> tuple[list[Licence] | None, str | None]:
+async def _licences(deps: OfferDeps, email: str) -> tuple[list[Licence] | None, str | None]:
     server = deps.providers.licences
     assert server is not None
     try:
@@ -239,12 +262,3 @@ async def _licences(deps: Deps, email: str) -> tuple[list[Licence] | None, str |
         return None, exc.reason
     except TimeoutError:
         return None, f"{server.name} did not answer in time"
-
-
-async def _update(client: AsyncWebClient, opened: Any, view: dict[str, Any]) -> None:
-    opened_view = opened.get("view") or {}
-    try:
-        await client.views_update(view_id=opened_view.get("id"), hash=opened_view.get("hash"), view=view)
-    except SlackApiError as exc:
-        # The person closed the modal meanwhile (not_found) or it changed (hash_conflict): nothing to update.
-        log.info("modal not updated: %s", exc.response.get("error"))

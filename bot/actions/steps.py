@@ -31,7 +31,10 @@ from bot.mailbox.store import remember, thread_ids
 from bot.oncall.alerts import resolve_alerts
 from bot.oncall.waiting import team_replied
 from bot.outbox.queue import Subject
-from bot.storage.models import ActionRecord, Customer, Dispute, Payment, Refund, RefundApproval, Ticket, TicketMessage
+from bot.storage.models.actions import ActionRecord, RefundApproval
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from bot.cards.modals import Refundable
 from bot.core.errors import UsageError, cut, quoted
 from bot.outbox.queue import Subject
 from bot.policies.refunds import remaining_minor
-from bot.storage.models import Customer, Dispute, Payment, Ticket
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment
+from bot.storage.models.tickets import Ticket
 from bot.storage.store import normalise_email
 
 _STRIPE_PAYMENT = re.compile(r"(pi|ch|py)_[A-Za-z0-9]{6,}")

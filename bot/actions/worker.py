@@ -33,7 +33,8 @@ from bot.outbox.queue import SUBJECT_MODELS, Subject
 from bot.policies.retry import retry_delay
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import ActionRecord, ActionStatus, Payment, RefundApproval
+from bot.storage.models.actions import ActionRecord, ActionStatus, RefundApproval
+from bot.storage.models.sales import Payment
 
 log = logging.getLogger(__name__)
 

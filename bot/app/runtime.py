@@ -12,14 +12,14 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import and_, func, or_, select
 
 from bot.actions.steps import Steps
 from bot.actions.worker import ActionWorker
+from bot.app.collaborators import mailbox_watcher, offered, paypal_client
+from bot.app.settled import work_left
 from bot.app.slack_app import build_slack_app
 from bot.buyers.worker import BuyerSearch
-from bot.cards.buttons import Offered
-from bot.cards.render import Drawing
+from bot.cards.subjects import Drawing
 from bot.config.settings import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.handlers import desk_webhooks, webhooks
@@ -36,8 +36,6 @@ from bot.inbound.processor import EventProcessor, LookUp, Parser
 from bot.integrations import paypal_webhooks, stripe_webhooks, tickets_webhooks
 from bot.integrations.desk_events import freescout, freshdesk, helpscout, zendesk
 from bot.integrations.freshdesk import FreshdeskDesk
-from bot.integrations.imap import ImapMailbox
-from bot.integrations.paypal import PayPalClient
 from bot.integrations.paypal_buyers import PayPalBuyers
 from bot.integrations.paypal_verification import PayPalVerification
 from bot.integrations.providers import Providers, build_providers
@@ -46,7 +44,6 @@ from bot.integrations.slack_people import SlackPeople
 from bot.integrations.zendesk import ZendeskDesk
 from bot.mailbox import events as mailbox_events
 from bot.mailbox.store import MailStore
-from bot.mailbox.watcher import MailboxWatcher
 from bot.observability.metrics import Metrics, bound_context
 from bot.oncall.alerts import OnCall
 from bot.oncall.timers import Timers
@@ -56,21 +53,6 @@ from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
 from bot.privacy.retention import Retention
 from bot.storage.db import Database
-from bot.storage.models import (
-    ActionRecord,
-    ActionStatus,
-    Alert,
-    AlertStatus,
-    ApprovalStatus,
-    BuyerLookup,
-    BuyerLookupStatus,
-    InboundEvent,
-    InboundStatus,
-    OutboxMessage,
-    OutboxStatus,
-    RefundApproval,
-    Ticket,
-)
 from bot.tone.nightly import NightlyRetraining
 
 log = logging.getLogger(__name__)
@@ -103,7 +85,7 @@ class Runtime:
         self.db = Database(settings.database_url)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
-        self.paypal = _paypal_client(settings)
+        self.paypal = paypal_client(settings)
         self.paypal_verification = PayPalVerification(self.paypal.verify_webhook) if self.paypal else None
         self.providers = providers or build_providers(settings, self.paypal, self.clock)
         if self.providers.people is None:
@@ -124,7 +106,7 @@ class Runtime:
             pacer=pacer,
             backoff_base=backoff_base,
             drawing=Drawing(
-                _offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets
+                offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets
             ),
             trouble=DeliveryTrouble(self.clock.monotonic, channel_settings(asdict(channels))),
         )
@@ -171,7 +153,7 @@ class Runtime:
             lookups=self._lookups(),
         )
         self.inbound = InboundLog(self.db, self.clock, on_stored=self.processor.wake)
-        self.mailbox = _mailbox_watcher(settings, MailStore(self.db), self.clock, self.processor.wake)
+        self.mailbox = mailbox_watcher(settings, MailStore(self.db), self.clock, self.processor.wake)
         if self.mailbox is not None:
             watcher = self.mailbox
             self.metrics.watch_mailbox(lambda: (watcher.status.ok, watcher.status.state))
@@ -319,58 +301,9 @@ class Runtime:
 
     async def settled(self) -> bool:
         """Every stored event applied and every message it asked for delivered (for the demo, tests, benchmarks)."""
-        # One statement, so one snapshot: on PostgreSQL (read committed) three separate counts could miss an
-        # action that finished, and queued its thread reply, between the outbox count and the actions count.
-        unapplied = select(func.count()).where(InboundEvent.status == InboundStatus.PENDING).scalar_subquery()
-        undelivered = (
-            select(func.count())
-            .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
-            .scalar_subquery()
-        )
-        # An escalation step that is due and not yet taken is work left too; one due later is not.
-        escalations = (
-            select(func.count())
-            .where(Alert.status == AlertStatus.OPEN, Alert.next_due <= self.clock.now())
-            .scalar_subquery()
-        )
-        # So is a customer whose response target has passed and who is not flagged yet.
-        overdue = (
-            select(func.count())
-            .where(Ticket.respond_by <= self.clock.now(), Ticket.status != "closed")
-            .scalar_subquery()
-        )
-        # A buyer search due now is work left; one scheduled later (PayPal's index lags) is not.
-        buyer_searches = (
-            select(func.count())
-            .where(BuyerLookup.status == BuyerLookupStatus.PENDING, BuyerLookup.next_at <= self.clock.now())
-            .scalar_subquery()
-        )
-        # And a refund approval whose time ran out, not yet closed.
-        expired = (
-            select(func.count())
-            .where(RefundApproval.status == ApprovalStatus.WAITING, RefundApproval.expires_at <= self.clock.now())
-            .scalar_subquery()
-        )
-        # Retries waiting for later (not_before) count too: settled means nothing is left to do. A part-ways is
-        # `running` without a lease while it gathers its steps, which count themselves; a refund waiting for a
-        # second owner is the owners' work, not the bot's.
-        unfinished = (
-            select(func.count())
-            .where(
-                or_(
-                    ActionRecord.status == ActionStatus.PENDING,
-                    and_(ActionRecord.status == ActionStatus.RUNNING, ActionRecord.lease_owner.is_not(None)),
-                )
-            )
-            .scalar_subquery()
-        )
         if self.buyer_search is not None and self.buyer_search.busy:
             return False
-        async with self.db.transaction(read_only=True) as session:
-            left = await session.scalar(
-                select(unapplied + undelivered + unfinished + escalations + overdue + buyer_searches + expired)
-            )
-        return left == 0
+        return await work_left(self.db, self.clock.now()) == 0
 
     def slack_app(self) -> AsyncApp:
         return build_slack_app(self.deps, self.slack)
@@ -398,51 +331,6 @@ class Runtime:
                 "/slack/events", slack_endpoint(slack_app, secret, wall_clock=lambda: self.clock.now().timestamp())
             )
         return app
-
-
-def _offered(providers: Providers) -> Offered:
-    return Offered(
-        refund_providers=frozenset(providers.gateways),
-        licences=providers.licences is not None,
-        mailing_list=providers.mailing_list is not None,
-        replies=providers.mailer is not None,
-        dispute_providers=frozenset(providers.disputes),
-    )
-
-
-def _mailbox_watcher(
-    settings: Settings, store: MailStore, clock: Clock, on_stored: Callable[[], None]
-) -> MailboxWatcher | None:
-    if not settings.imap_host:
-        return None
-    settings.require("imap_user", "imap_password", reason="to read the support mailbox")
-    assert settings.imap_user is not None and settings.imap_password is not None
-    host, port, tls, user = settings.imap_host, settings.imap_port, settings.imap_tls, settings.imap_user
-    password = settings.imap_password.get_secret_value()
-
-    def connect() -> ImapMailbox:
-        return ImapMailbox(host, port, tls=tls, user=user, password=password)
-
-    return MailboxWatcher(
-        connect,
-        store,
-        clock,
-        folder=settings.imap_folder,
-        backfill_days=settings.imap_backfill_days,
-        shop_address=settings.smtp_from,
-        on_stored=on_stored,
-    )
-
-
-def _paypal_client(settings: Settings) -> PayPalClient | None:
-    if not (settings.paypal_client_id and settings.paypal_client_secret and settings.paypal_webhook_id):
-        return None
-    return PayPalClient(
-        client_id=settings.paypal_client_id,
-        client_secret=settings.paypal_client_secret.get_secret_value(),
-        api_base=settings.paypal_api_base,
-        webhook_id=settings.paypal_webhook_id,
-    )
 
 
 async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:

@@ -12,7 +12,8 @@ from bot.integrations.paypal_buyers import Buyer
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.storage.models import Customer, Dispute, Payment
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment
 from bot.storage.store import merge_customers, normalise_email, resolve_customer
 
 

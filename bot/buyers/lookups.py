@@ -19,7 +19,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.buyer_lookup import is_lookup_worth_starting, next_lookup_at
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.storage.models import BuyerLookup, BuyerLookupStatus, Payment
+from bot.storage.models.sales import BuyerLookup, BuyerLookupStatus, Payment
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from bot.core.money import format_money
 from bot.core.slack_ids import ActionId
 from bot.core.wording import humanise, provider_name
 from bot.policies.oncall_escalation import AlertKind, EscalationStep
-from bot.storage.models import Alert, AlertStatus, Customer, Dispute
+from bot.storage.models.customers import Customer
+from bot.storage.models.oncall import Alert, AlertStatus
+from bot.storage.models.sales import Dispute
 
 
 def dispute_alert_body(dispute: Dispute, customer: Customer | None, alert: Alert) -> Card:

@@ -26,7 +26,9 @@ from bot.cards.text import Mrkdwn, md, mention
 from bot.core.money import format_money
 from bot.core.slack_ids import ActionId
 from bot.core.wording import humanise, provider_name
-from bot.storage.models import ActionRecord, ActionStatus, ApprovalStatus, Customer, Payment, RefundApproval
+from bot.storage.models.actions import ActionRecord, ActionStatus, ApprovalStatus, RefundApproval
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Payment
 
 
 def approval_card(

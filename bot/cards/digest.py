@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.cards.blocks import Card, context, escape, header, section, slack_date
 from bot.core.money import format_money, format_totals
-from bot.storage.models import Payment, SaleDigest
+from bot.storage.models.sales import Payment, SaleDigest
 
 LATEST_SHOWN = 10
 

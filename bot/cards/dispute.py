@@ -21,7 +21,9 @@ from bot.cards.blocks import (
 from bot.core.money import format_money
 from bot.core.wording import humanise, provider_name
 from bot.evidence import evidence_words
-from bot.storage.models import Customer, Dispute, Payment, Ticket
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment
+from bot.storage.models.tickets import Ticket
 from bot.storage.store import CustomerHistory
 
 _ANSWER_MARKS = {"staged": "📎", "submitted": "🏦", "accepted": "🏳️"}

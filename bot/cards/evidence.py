@@ -11,7 +11,7 @@ from bot.core.slack_ids import ViewId
 from bot.core.wording import humanise, provider_name
 from bot.evidence import evidence_words
 from bot.evidence.pack import Draft
-from bot.storage.models import Dispute
+from bot.storage.models.sales import Dispute
 
 INPUT_LIMIT = 3000  # Slack's limit for a plain text input's value
 

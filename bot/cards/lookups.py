@@ -22,7 +22,10 @@ from bot.cards.text import mention
 from bot.core.money import format_money, format_totals
 from bot.core.wording import humanise
 from bot.policies.risk import Risk
-from bot.storage.models import AuditRecord, Customer, Dispute, Payment, Ticket
+from bot.storage.models.actions import AuditRecord
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment
+from bot.storage.models.tickets import Ticket
 from bot.storage.store import CustomerHistory
 
 SHOWN = 5

@@ -11,7 +11,9 @@ from bot.core.money import format_money
 from bot.core.slack_ids import ViewId
 from bot.integrations.contracts import Licence
 from bot.policies.refunds import STRIPE_REASONS, remaining_minor
-from bot.storage.models import Customer, Payment, Ticket
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Payment
+from bot.storage.models.tickets import Ticket
 
 View = dict[str, Any]
 VALUE = "value"  # the action_id of every input: a block holds one input, named by its block_id

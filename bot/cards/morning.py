@@ -10,7 +10,7 @@ from bot.cards.text import Mrkdwn, link, mention
 from bot.core.money import format_money, format_totals
 from bot.core.wording import humanise
 from bot.policies.oncall_escalation import AlertKind
-from bot.storage.models import MorningDigest
+from bot.storage.models.oncall import MorningDigest
 
 _ALERT_NAMES = {
     AlertKind.DISPUTE_OPENED: "dispute opened",

@@ -6,7 +6,7 @@ from bot.actions.kinds import Kind
 from bot.cards.blocks import Block, Card, actions, button, context, escape, section
 from bot.cards.text import Mrkdwn, md, mention
 from bot.core.slack_ids import ActionId
-from bot.storage.models import ActionRecord, ActionStatus
+from bot.storage.models.actions import ActionRecord, ActionStatus
 
 NOUNS: dict[str, str] = {  # by Kind; the column holds its value
     Kind.REFUND: "refund",

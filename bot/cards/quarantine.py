@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cards.blocks import Card, context, escape, section, slack_date
 from bot.cards.text import md
 from bot.core.wording import provider_name
-from bot.storage.models import InboundEvent
+from bot.storage.models.inbound import InboundEvent
 
 # The generic tickets webhook is "the help desk" to the person reading; the others go by their own names.
 PROVIDER_NAMES = {"tickets": "help desk"}

@@ -8,7 +8,8 @@ from typing import Any
 from bot.cards.blocks import Card, context, escape, quote, section, slack_date
 from bot.core.money import format_money
 from bot.core.wording import humanise
-from bot.storage.models import Payment, Refund, TicketMessage
+from bot.storage.models.sales import Payment, Refund
+from bot.storage.models.tickets import TicketMessage
 
 
 def refund_reply(refund: Refund, payment: Payment) -> Card:

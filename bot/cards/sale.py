@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.cards.blocks import Card, context, customer_label, escape, fields, header, history_line, link, slack_date
 from bot.core.money import format_money
 from bot.core.wording import humanise, provider_name
-from bot.storage.models import Customer, Dispute, Payment
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment
 from bot.storage.store import CustomerHistory
 
 

@@ -23,7 +23,8 @@ from bot.cards.waiting import waiting_line
 from bot.core.wording import desk_name
 from bot.policies.oncall_waiting import Waiting
 from bot.policies.tone_trend import TicketTone
-from bot.storage.models import Customer, Ticket, TicketMessage
+from bot.storage.models.customers import Customer
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import CustomerHistory
 
 

@@ -7,7 +7,8 @@ from bot.cards.text import channel_mention, link, mention
 from bot.core.slack_ids import ActionId
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import TicketTone
-from bot.storage.models import Customer, Ticket, TicketMessage
+from bot.storage.models.customers import Customer
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 FLAG_TEXTS = {
     Flag.CHARGEBACK: "threatens a chargeback",

@@ -9,7 +9,8 @@ from bot.cards.text import link
 from bot.cards.tone import is_abusive
 from bot.core.money import format_money
 from bot.policies.oncall_waiting import Waiting
-from bot.storage.models import Customer, Ticket, TicketMessage
+from bot.storage.models.customers import Customer
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 
 def waiting_line(state: Waiting) -> str:

@@ -67,6 +67,21 @@ def each(items: list[str] | tuple[str, ...], check: Any) -> None:
         raise values.invalid("; ".join(str(w["what"]) for w in wrong), str(wrong[0]["fix"]))
 
 
+# Settings that only work together: one without the others is refused at start-up, naming the missing ones.
+SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("PayPal", ("paypal_client_id", "paypal_client_secret", "paypal_webhook_id")),
+    ("licences at Keygen", ("keygen_account", "keygen_token")),
+    ("your licence server", ("licence_url", "licence_secret")),
+    ("Mailchimp", ("mailchimp_api_key", "mailchimp_list_id")),
+    ("email replies", ("smtp_host", "smtp_from")),
+    ("support mailbox", ("imap_host", "imap_user", "imap_password")),
+    ("acting in Help Scout", ("helpscout_app_id", "helpscout_app_secret")),
+    ("FreeScout", ("freescout_url", "freescout_api_key")),
+    ("Zendesk", ("zendesk_subdomain", "zendesk_email", "zendesk_api_token")),
+    ("Freshdesk", ("freshdesk_domain", "freshdesk_api_key")),
+)
+
+
 def halves(data: dict[str, Any], groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[InitErrorDetails]:
     """A problem for each group of settings of which some are given and some not."""
 

@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.config import problems, values
-from bot.config.problems import ENV_PREFIX, SettingsError, problem
+from bot.config.problems import ENV_PREFIX, SETTING_GROUPS, SettingsError, problem
 from bot.core.errors import ConfigError
 from bot.core.money import exponent
 from bot.policies.approvals import ApprovalRule
@@ -40,19 +40,6 @@ DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('supportbot.db').resolve()}"
 
 UserIds = Annotated[tuple[str, ...], NoDecode]
 
-# Settings that only work together: one without the others is refused at start-up, naming the missing ones.
-SETTING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("PayPal", ("paypal_client_id", "paypal_client_secret", "paypal_webhook_id")),
-    ("licences at Keygen", ("keygen_account", "keygen_token")),
-    ("your licence server", ("licence_url", "licence_secret")),
-    ("Mailchimp", ("mailchimp_api_key", "mailchimp_list_id")),
-    ("email replies", ("smtp_host", "smtp_from")),
-    ("support mailbox", ("imap_host", "imap_user", "imap_password")),
-    ("acting in Help Scout", ("helpscout_app_id", "helpscout_app_secret")),
-    ("FreeScout", ("freescout_url", "freescout_api_key")),
-    ("Zendesk", ("zendesk_subdomain", "zendesk_email", "zendesk_api_token")),
-    ("Freshdesk", ("freshdesk_domain", "freshdesk_api_key")),
-)
 CHANNEL_SETTINGS = ("channel_sales", "channel_support", "channel_disputes", "channel_oncall")
 
 

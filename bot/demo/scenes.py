@@ -29,7 +29,8 @@ from bot.fakes.paypal import FakePayPal
 from bot.fakes.slack import FakeSlack, Message
 from bot.fakes.smtp import FakeSmtp
 from bot.integrations import tickets_webhooks
-from bot.storage.models import ActionRecord, ActionStatus, AuditRecord, InboundEvent, InboundStatus
+from bot.storage.models.actions import ActionRecord, ActionStatus, AuditRecord
+from bot.storage.models.inbound import InboundEvent, InboundStatus
 
 PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal", "tickets": "Help desk"}
 # How many deliveries are in flight at once, as a provider's webhook workers would have them.

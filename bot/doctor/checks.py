@@ -11,8 +11,8 @@ from enum import StrEnum
 
 from pydantic import SecretStr
 
-from bot.config.problems import Problem
-from bot.config.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, SETTING_GROUPS, Settings
+from bot.config.problems import SETTING_GROUPS, Problem
+from bot.config.settings import ENV_PREFIX, PAYPAL_LIVE_API_BASE, Settings
 from bot.config.slack_scopes import BOT_SCOPES
 from bot.core.errors import ProviderError
 from bot.integrations.imap import FolderState, MailboxLoginError

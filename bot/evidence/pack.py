@@ -17,7 +17,9 @@ from bot.core.errors import UsageError
 from bot.core.money import format_money
 from bot.core.wording import humanise, provider_name
 from bot.evidence.conversation_pdf import Conversation, Said, conversation_pdf
-from bot.storage.models import Customer, Dispute, Payment, Refund, Ticket, TicketMessage
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 # A bank's reviewer reads the latest of a long history; older messages are left out, and the PDF says so.
 MAX_MESSAGES = 400

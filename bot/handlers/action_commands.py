@@ -17,6 +17,7 @@ from bot.core.slack_ids import Command
 from bot.handlers.deps import Deps
 from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require, response_url_of
+from bot.handlers.offers import open_offer
 from bot.policies.routing import Topic, channel_for
 
 USAGE = {
@@ -65,7 +66,7 @@ async def handle_action_command(
         requester=actor_of(command).id,
     )
     try:
-        await OFFERS[kind](deps, client, origin)
+        await open_offer(client, origin.trigger_id, await OFFERS[kind](deps, origin))
     except UsageError as exc:
         await respond(response_type="ephemeral", text=md("{}\nUsage: `{}`", str(exc), USAGE[name]))
 

@@ -10,10 +10,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions.confirm import Answer, retry_failed_steps, retry_reply, take_over
+from bot.actions.answers import Answer
+from bot.actions.confirm import retry_reply, take_over
 from bot.actions.dispute_answers import DISPUTE_OFFERS
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.offers import OFFERS, Origin
+from bot.actions.part_ways import retry_failed_steps
 from bot.actions.targets import scope_of_button
 from bot.cards.text import escape
 from bot.core.errors import UsageError
@@ -21,6 +23,7 @@ from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps
 from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require, response_url_of
+from bot.handlers.offers import open_offer
 from bot.policies.routing import Topic, channel_for
 
 _OPENS = {
@@ -63,7 +66,7 @@ async def handle_card_button(
         button_value=str(action.get("value")),
         requester=actor_of(body).id,
     )
-    await _OFFERS[kind](deps, client, origin)
+    await open_offer(client, origin.trigger_id, await _OFFERS[kind](deps, origin))
 
 
 async def handle_takeover_button(

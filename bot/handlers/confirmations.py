@@ -9,10 +9,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.actions import confirm, dispute_answers
-from bot.actions.confirm import Answer
+from bot.actions.answers import Answer
 from bot.actions.kinds import PERMISSION, Kind
 from bot.actions.modal_state import TamperedStateError, modal_state_for
 from bot.actions.notes import confirm_note
+from bot.actions.part_ways import confirm_part_ways
+from bot.actions.record import Actor
 from bot.cards.modals import notice
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ViewId
@@ -64,14 +66,14 @@ async def handle_confirmation_submission(ack: AsyncAck, body: dict[str, Any], vi
         return
     if answer.push is not None:
         answer = replace(answer, push=state.seal(answer.push, actor.id))
-    await ack(**answer.ack_arguments())
+    await ack(**_ack_arguments(answer))
     if answer.recorded:
         deps.wake_actions()
     deps.wake_outbox()  # an approval card to post, a Home tab to redraw
 
 
 async def _record(
-    kind: Kind, session: Any, view: dict[str, Any], meta: dict[str, Any], actor: confirm.Actor, deps: Deps
+    kind: Kind, session: Any, view: dict[str, Any], meta: dict[str, Any], actor: Actor, deps: Deps
 ) -> Answer:
     now = deps.clock.now()
     providers = deps.providers
@@ -86,7 +88,7 @@ async def _record(
                 raise UsageError("No mailing list is configured any more.")
             return await confirm.confirm_unsubscribe(session, view, meta, actor, now, list_name)
         case Kind.PART_WAYS:
-            return await confirm.confirm_part_ways(session, view, meta, actor, now, list_name, deps.approvals)
+            return await confirm_part_ways(session, view, meta, actor, now, list_name, deps.approvals)
         case Kind.NOTE:
             return await confirm_note(session, view, meta, actor, now)
         case Kind.DISPUTE_EVIDENCE:
@@ -99,3 +101,14 @@ async def _record(
             return await confirm.confirm_held_reply(session, view, meta, actor, now)
         case _:
             return await confirm.confirm_reply(session, view, meta, actor, now)
+
+
+def _ack_arguments(answer: Answer) -> dict[str, Any]:
+    """The answer as Slack's view_submission response: field errors, a view pushed over, a notice, or close."""
+    if answer.errors:
+        return {"response_action": "errors", "errors": answer.errors}
+    if answer.push:
+        return {"response_action": "push", "view": answer.push}
+    if answer.notice:
+        return {"response_action": "update", "view": notice(answer.notice_title, answer.notice)}
+    return {"response_action": "clear"} if answer.close_all else {}

@@ -18,7 +18,10 @@ from bot.handlers.errors import answered
 from bot.handlers.guard import require
 from bot.policies.permissions import Action
 from bot.policies.risk import assess_risk
-from bot.storage.models import AuditRecord, Customer, Dispute, Payment, Ticket
+from bot.storage.models.actions import AuditRecord
+from bot.storage.models.customers import Customer
+from bot.storage.models.sales import Dispute, Payment
+from bot.storage.models.tickets import Ticket
 from bot.storage.store import customer_history, risk_record
 
 AUDIT_SHOWN = 20

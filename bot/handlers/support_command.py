@@ -12,7 +12,8 @@ from bot.handlers.deps import Deps
 from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, permitted
 from bot.policies.permissions import Action
-from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.outbox import OutboxMessage, OutboxStatus
 from bot.tone.preferences import Choice, preference, set_preference
 from bot.tone.retrain import status_line
 

@@ -13,7 +13,7 @@ from bot.handlers.deps import Deps
 from bot.handlers.errors import answered
 from bot.handlers.guard import actor_of, require
 from bot.policies.permissions import Action
-from bot.storage.models import TicketMessage
+from bot.storage.models.tickets import TicketMessage
 from bot.storage.store import customer_message_shown_at
 from bot.tone.review import review_tone
 

@@ -23,7 +23,7 @@ from bot.home.month import month_figures
 from bot.home.snapshot import HomeSettings
 from bot.integrations.slack import SlackPoster
 from bot.storage.db import Database
-from bot.storage.models import HomeChart
+from bot.storage.models.home import HomeChart
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Dispute, Payment, Refund
+from bot.storage.models.sales import Dispute, Payment, Refund
 
 DAYS = 30
 

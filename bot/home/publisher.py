@@ -29,7 +29,7 @@ from bot.home.snapshot import HomeSettings, read_home
 from bot.integrations.slack import SlackPoster
 from bot.policies.permissions import Role, role_of
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import HomeViewer
+from bot.storage.models.home import HomeViewer
 
 log = logging.getLogger(__name__)
 

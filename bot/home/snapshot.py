@@ -22,23 +22,13 @@ from bot.policies.oncall_rotation import Rotation, next_in_line, next_shift, on_
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.permissions import Role
 from bot.policies.risk import RiskThresholds, assess_risk
-from bot.storage.models import (
-    ActionRecord,
-    Alert,
-    AlertStatus,
-    ApprovalStatus,
-    Customer,
-    Dispute,
-    InboundEvent,
-    InboundStatus,
-    OutboxMessage,
-    OutboxStatus,
-    Payment,
-    Refund,
-    RefundApproval,
-    Ticket,
-    TicketMessage,
-)
+from bot.storage.models.actions import ActionRecord, ApprovalStatus, RefundApproval
+from bot.storage.models.customers import Customer
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.oncall import Alert, AlertStatus
+from bot.storage.models.outbox import OutboxMessage, OutboxStatus
+from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import risk_record, ticket_messages
 
 # A customer "nearly" past the response target: within this long of it.

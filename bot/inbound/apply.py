@@ -31,7 +31,8 @@ from bot.policies.hours import BusinessHours, is_open
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refund_requests import BigRefundRule
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.storage.models import Dispute, Payment, Refund, Ticket, TicketMessage
+from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import find_payment, record_sale, resolve_customer
 from bot.tone.watch import judge_message
 

@@ -15,7 +15,8 @@ from bot.oncall.alerts import resolve_alerts
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.storage.models import ActionRecord, ActionStatus, Ticket
+from bot.storage.models.actions import ActionRecord, ActionStatus
+from bot.storage.models.tickets import Ticket
 
 log = logging.getLogger(__name__)
 

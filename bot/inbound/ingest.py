@@ -18,7 +18,7 @@ from bot.core.clock import Clock
 from bot.core.errors import WebhookRejectedError
 from bot.integrations.values import storable
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import InboundEvent, InboundStatus
+from bot.storage.models.inbound import InboundEvent, InboundStatus
 
 
 class InboundLog:

@@ -21,7 +21,7 @@ from bot.core.domain import DomainEvent
 from bot.inbound.apply import Applier
 from bot.inbound.quarantine import Verdict, describe, judge_failure, quarantine
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import InboundEvent, InboundStatus
+from bot.storage.models.inbound import InboundEvent, InboundStatus
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from bot.core.errors import PayloadError, ProviderError
 from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.storage.db import DatabaseUnavailableError
-from bot.storage.models import InboundEvent, InboundStatus, max_length
+from bot.storage.models import max_length
+from bot.storage.models.inbound import InboundEvent, InboundStatus
 
 log = logging.getLogger(__name__)
 

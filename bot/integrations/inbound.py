@@ -14,7 +14,8 @@ from typing import Any
 
 from bot.core.errors import PayloadError, WebhookRejectedError
 from bot.integrations.values import storable
-from bot.storage.models import InboundEvent, max_length
+from bot.storage.models import max_length
+from bot.storage.models.inbound import InboundEvent
 
 # Parsers fall back to when an event was received for a time it does not give; reading one at the door to see
 # whether it can be used at all, any time will do.

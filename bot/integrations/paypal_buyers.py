@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from bot.core.errors import PayloadError, ProviderError
 from bot.integrations.paypal import PROVIDER
 from bot.integrations.values import display_text, email, identifier, listed, mapping, text
-from bot.storage.models import Customer, CustomerIdentity
+from bot.storage.models.customers import Customer, CustomerIdentity
 
 ORDERS_PATH = "/v2/checkout/orders"
 TRANSACTIONS_PATH = "/v1/reporting/transactions"

@@ -21,7 +21,8 @@ from bot.integrations.values import (
     required,
     text,
 )
-from bot.storage.models import Customer, CustomerIdentity, Dispute, Payment, Refund
+from bot.storage.models.customers import Customer, CustomerIdentity
+from bot.storage.models.sales import Dispute, Payment, Refund
 
 HANDLED_EVENTS = frozenset(
     {

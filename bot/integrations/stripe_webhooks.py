@@ -23,7 +23,9 @@ from bot.integrations.values import (
     text,
     unix_time,
 )
-from bot.storage.models import Customer, CustomerIdentity, Dispute, InboundEvent, Payment, Refund
+from bot.storage.models.customers import Customer, CustomerIdentity
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.sales import Dispute, Payment, Refund
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 

@@ -15,7 +15,9 @@ from bot.core.domain import CustomerRef, TicketMessageSeen
 from bot.core.errors import PayloadError, Rejection, WebhookRejectedError
 from bot.integrations.inbound import IDENTITY_CHECK_TIME, inbound_identity, refuse_unusable
 from bot.integrations.values import display_text, email, identifier, iso_time, required, storable
-from bot.storage.models import Customer, Ticket, TicketMessage, max_length
+from bot.storage.models import max_length
+from bot.storage.models.customers import Customer
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 TIMESTAMP_HEADER = "X-Supportbot-Timestamp"
 SIGNATURE_HEADER = "X-Supportbot-Signature"

@@ -20,7 +20,9 @@ from bot.integrations.imap import FetchedMail
 from bot.mailbox.parse import ParsedMail, subject_key
 from bot.policies.mail_rules import MailKind
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, InboundStatus, MailboxMark, MailThreadEntry, Provider
+from bot.storage.models import Provider
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.mail import MailboxMark, MailThreadEntry
 
 THREAD_WINDOW = timedelta(days=7)
 EVENT_TYPE = "mail.received"

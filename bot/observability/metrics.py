@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import Rejection
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.outbox import OutboxMessage, OutboxStatus
 from bot.tone import model_version
 
 PROVIDERS = ("stripe", "paypal", "tickets")

@@ -23,7 +23,8 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall_escalation import EscalationPolicy, EscalationStep, escalation_plan
 from bot.policies.oncall_rotation import Rotation
-from bot.storage.models import Alert, AlertStatus, OutboxMessage
+from bot.storage.models.oncall import Alert, AlertStatus
+from bot.storage.models.outbox import OutboxMessage
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall_deadlines import ReminderLevel, deadline_reminders, reminder_due
 from bot.policies.oncall_escalation import AlertKind, Urgency, route
-from bot.storage.models import Dispute
+from bot.storage.models.sales import Dispute
 
 _LOUDNESS = {ReminderLevel.HEADS_UP: "⏳", ReminderLevel.SOON: "⏰", ReminderLevel.FINAL: "🚨"}
 

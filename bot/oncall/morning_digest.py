@@ -25,18 +25,11 @@ from bot.policies.hours import BusinessHours
 from bot.policies.oncall_digest import digest_due, night_window
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.tone import Tone
-from bot.storage.models import (
-    ActionRecord,
-    ActionStatus,
-    Alert,
-    Customer,
-    Dispute,
-    MorningDigest,
-    Payment,
-    Refund,
-    Ticket,
-    TicketMessage,
-)
+from bot.storage.models.actions import ActionRecord, ActionStatus
+from bot.storage.models.customers import Customer
+from bot.storage.models.oncall import Alert, MorningDigest
+from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 # Disputes whose evidence is due within this long are listed with their deadline.
 DEADLINES_AHEAD = timedelta(hours=72)

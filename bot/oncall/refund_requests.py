@@ -15,7 +15,8 @@ from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.refund_requests import BigRefundRule, is_big_refund_request
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag
-from bot.storage.models import Payment, Ticket, TicketMessage
+from bot.storage.models.sales import Payment
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 
 async def refundable_minor(session: AsyncSession, customer_id: int, currency: str) -> int:

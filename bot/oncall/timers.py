@@ -29,7 +29,7 @@ from bot.policies.hours import BusinessHours, is_open
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import Alert, AlertStatus
+from bot.storage.models.oncall import Alert, AlertStatus
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.outbox.queue import Subject
 from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.oncall_waiting import ResponseTargets, Waiting, waiting
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.storage.models import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import ticket_messages
 
 

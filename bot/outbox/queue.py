@@ -10,20 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import (
-    Alert,
-    Dispute,
-    InboundEvent,
-    MorningDigest,
-    OutboxKind,
-    OutboxMessage,
-    OutboxStatus,
-    Payment,
-    RefundApproval,
-    SaleDigest,
-    SlackPlaced,
-    Ticket,
-)
+from bot.storage.models import SlackPlaced
+from bot.storage.models.actions import RefundApproval
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.oncall import Alert, MorningDigest
+from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from bot.storage.models.sales import Dispute, Payment, SaleDigest
+from bot.storage.models.tickets import Ticket
 
 
 class Subject(StrEnum):

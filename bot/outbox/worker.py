@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
-from bot.cards.render import Delivery, Drawing, record_posted, render
+from bot.cards.render import Delivery, record_posted, render
+from bot.cards.subjects import Drawing
 from bot.core.clock import Clock
 from bot.core.errors import ProviderError
 from bot.integrations.slack import SlackPoster, SlackRateLimitedError
@@ -32,7 +33,8 @@ from bot.outbox.trouble import DeliveryTrouble
 from bot.policies.retry import retry_delay
 from bot.policies.routing import DigestRules, SaleDelivery, classify_sale_delivery, is_digest_open
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import OutboxKind, OutboxMessage, OutboxStatus, Payment, SaleDigest
+from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from bot.storage.models.sales import Payment, SaleDigest
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ import sys
 from bot.config.settings import load_settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import UsageError
-from bot.privacy.forget import forget, survey
+from bot.privacy.footprint import survey
+from bot.privacy.forget import forget
 from bot.privacy.retention import Retention
 from bot.storage.db import Database
 

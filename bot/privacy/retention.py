@@ -18,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.kinds import Kind
 from bot.core.clock import Clock
-from bot.privacy.forget import ERASED, ERASED_PAYLOAD, erased_verdict
+from bot.core.erasure import ERASED
+from bot.privacy.forget import ERASED_PAYLOAD, erased_verdict
 from bot.storage.db import Database, DatabaseUnavailableError
-from bot.storage.models import ActionRecord, ActionStatus, InboundEvent, InboundStatus, TicketMessage
+from bot.storage.models.actions import ActionRecord, ActionStatus
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.tickets import TicketMessage
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.domain import CustomerRef, SaleSeen
 from bot.policies.risk import CustomerRecord
 from bot.policies.tone import Tone
-from bot.storage.models import ActionRecord, Customer, CustomerIdentity, Dispute, Payment, Refund, Ticket, TicketMessage
+from bot.storage.models.actions import ActionRecord
+from bot.storage.models.customers import Customer, CustomerIdentity
+from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.tickets import Ticket, TicketMessage
 
 
 def normalise_email(email: str | None) -> str | None:

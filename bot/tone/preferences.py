@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import audit
 from bot.actions.audit import Outcome
-from bot.storage.models import Preference
+from bot.storage.models.tone import Preference
 
 
 class Choice(StrEnum):

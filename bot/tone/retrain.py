@@ -16,13 +16,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.erasure import ERASED
 from bot.policies.tone import Tone, load_model, model_features
 from bot.policies.tone_head import ToneHead, head_label
 from bot.policies.tone_rules import analyse
 from bot.policies.tone_text import own_text
-from bot.privacy.forget import ERASED
 from bot.storage.db import Database
-from bot.storage.models import TicketMessage, ToneRetraining
+from bot.storage.models.tickets import TicketMessage
+from bot.storage.models.tone import ToneRetraining
 from bot.tone import model_version, score
 from bot.tone.head_fit import Evaluation, Example, evaluate, fit
 

@@ -15,13 +15,13 @@ from bot.actions import audit
 from bot.actions.audit import Outcome
 from bot.actions.record import Actor
 from bot.cards.text import mention
+from bot.core.erasure import ERASED
 from bot.core.errors import UsageError
 from bot.outbox import queue
 from bot.outbox.queue import Subject, is_queued, message_key
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Tone
-from bot.privacy.forget import ERASED
-from bot.storage.models import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.tone.watch import warning_key
 
 

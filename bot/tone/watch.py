@@ -16,7 +16,7 @@ from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import Said, tone_turn
-from bot.storage.models import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import ticket_messages
 from bot.tone import classify_tone, model_version
 from bot.tone.retrain import head_in_use

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from bot.fakes.slack import FakeSlack
-from bot.storage.models import InboundEvent, InboundStatus
+from bot.storage.models.inbound import InboundEvent, InboundStatus
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import CHANNELS, BotUnderTest, bot_settings, running_bot, sales_shown
 from tests.waiting import eventually

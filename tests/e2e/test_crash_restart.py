@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from bot.fakes.slack import FakeSlack
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, OutboxMessage, Payment
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.outbox import OutboxMessage
+from bot.storage.models.sales import Payment
 from tests.builders import stripe_charge, stripe_event, stripe_signed
 from tests.clocks import serve_process_now
 from tests.harness import CHANNELS

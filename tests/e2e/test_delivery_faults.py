@@ -12,7 +12,8 @@ from bot.config.slack_scopes import BOT_SCOPES
 from bot.core.clock import FakeClock
 from bot.fakes.slack import FakeSlack
 from bot.policies.retry import MAX_DELAY_SECONDS
-from bot.storage.models import OutboxMessage, Payment
+from bot.storage.models.outbox import OutboxMessage
+from bot.storage.models.sales import Payment
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import CHANNELS, bot_settings, running_bot, sales_shown, unpaced
 

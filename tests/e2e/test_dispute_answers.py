@@ -17,7 +17,7 @@ from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value
 from bot.fakes.stripe import FakeStripe
 from bot.storage.db import Database
-from bot.storage.models import Dispute
+from bot.storage.models.sales import Dispute
 from tests.builders import stripe_charge, stripe_dispute, stripe_event
 from tests.clocks import START
 from tests.harness import (

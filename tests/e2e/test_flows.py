@@ -19,7 +19,10 @@ from bot.fakes.paypal import (
     sale_event,
 )
 from bot.fakes.slack import FakeSlack, Message
-from bot.storage.models import Customer, Dispute, InboundEvent, Payment, Refund, Ticket, TicketMessage
+from bot.storage.models.customers import Customer
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.tickets import Ticket, TicketMessage
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, stripe_payment_intent, ticket_event
 from tests.harness import BotUnderTest, bot_settings, running_bot, unpaced
 

@@ -14,7 +14,9 @@ from bot.core.clock import FakeClock
 from bot.core.slack_ids import ActionId
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import signed
-from bot.storage.models import Alert, Customer, Ticket, TicketMessage
+from bot.storage.models.customers import Customer
+from bot.storage.models.oncall import Alert
+from bot.storage.models.tickets import Ticket, TicketMessage
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, ticket_event
 from tests.harness import (
     BotUnderTest,

@@ -28,7 +28,7 @@ from bot.fakes.slack_requests import command_body, signed
 from bot.integrations import tickets_webhooks
 from bot.integrations.paypal_verification import MAX_IN_FLIGHT
 from bot.observability import logs
-from bot.storage.models import InboundEvent
+from bot.storage.models.inbound import InboundEvent
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET
 from tests.harness import PAYPAL_WEBHOOK_ID, BotUnderTest, bot_settings, running_bot
 

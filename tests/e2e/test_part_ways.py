@@ -15,7 +15,7 @@ from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import inputs, view_text
 from bot.fakes.stripe import FakeStripe
 from bot.storage.db import Database
-from bot.storage.models import Payment, Refund
+from bot.storage.models.sales import Payment, Refund
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import (
     audit_trail,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from bot.fakes.paypal import FakePayPal, capture_completed_event, dispute_event
 from bot.fakes.slack import FakeSlack, Message
-from bot.storage.models import BuyerLookup, Dispute, Payment, Ticket
+from bot.storage.models.sales import BuyerLookup, Dispute, Payment
+from bot.storage.models.tickets import Ticket
 from tests.builders import ticket_event
 from tests.clocks import START, SteadyClock
 from tests.harness import BotUnderTest, bot_settings, running_bot, shown, unpaced

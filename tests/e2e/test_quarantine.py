@@ -24,7 +24,9 @@ from bot.inbound.processor import EventProcessor
 from bot.inbound.quarantine import MAX_ATTEMPTS, notice_key, release
 from bot.policies.routing import Channels
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, Payment
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.outbox import OutboxMessage
+from bot.storage.models.sales import Payment
 from tests.builders import stripe_charge, stripe_event, ticket_event
 from tests.harness import BotUnderTest, alerts, on_call_settings, running_bot, shown, unpaced
 

@@ -11,7 +11,8 @@ from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import button_value, inputs, view_text
 from bot.fakes.stripe import FakeStripe
 from bot.storage.db import Database
-from bot.storage.models import AuditRecord, Payment
+from bot.storage.models.actions import AuditRecord
+from bot.storage.models.sales import Payment
 from tests.builders import stripe_charge, stripe_event
 from tests.harness import bot_settings, provider_settings, running_bot
 

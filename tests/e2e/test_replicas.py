@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 
 from bot.fakes.slack import FakeSlack
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus, Payment
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.outbox import OutboxMessage, OutboxStatus
+from bot.storage.models.sales import Payment
 from tests.builders import stripe_charge, stripe_event, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import serve_process_now
 from tests.harness import CHANNELS, sales_shown

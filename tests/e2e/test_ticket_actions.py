@@ -12,7 +12,7 @@ from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.storage.db import Database
-from bot.storage.models import Ticket
+from bot.storage.models.tickets import Ticket
 from tests.builders import TICKETS_SECRET, stripe_charge, stripe_event
 from tests.harness import (
     SMTP_FROM,

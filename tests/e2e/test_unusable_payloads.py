@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 
 from bot.fakes.paypal import FakePayPal, capture_completed_event
 from bot.fakes.slack import FakeSlack
-from bot.storage.models import Customer, InboundEvent, InboundStatus, Payment, Ticket, TicketMessage
+from bot.storage.models.customers import Customer
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.sales import Payment
+from bot.storage.models.tickets import Ticket, TicketMessage
 from tests.builders import (
     STRIPE_SECRET,
     stripe_charge,

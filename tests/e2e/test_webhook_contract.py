@@ -28,7 +28,8 @@ from bot.fakes.paypal import (
 from bot.fakes.slack import FakeSlack
 from bot.integrations import tickets_webhooks
 from bot.integrations.paypal import PayPalClient
-from bot.storage.models import InboundEvent, OutboxMessage
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.outbox import OutboxMessage
 from tests.builders import (
     STRIPE_SECRET,
     TICKETS_SECRET,

@@ -14,7 +14,7 @@ from bot.fakes.freescout import FakeFreeScout
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
 from bot.storage.db import Database
-from bot.storage.models import Ticket
+from bot.storage.models.tickets import Ticket
 from tests.harness import BotUnderTest, audit_trail, bot_settings, button_value, running_bot, shown, thread, unpaced
 
 CONVERSATION = 1043

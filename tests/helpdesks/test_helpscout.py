@@ -14,7 +14,9 @@ from bot.fakes.helpscout import FakeHelpScout
 from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
 from bot.storage.db import Database
-from bot.storage.models import AuditRecord, InboundEvent, Ticket
+from bot.storage.models.actions import AuditRecord
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.tickets import Ticket
 from tests.harness import BotUnderTest, audit_trail, bot_settings, button_value, has_button, running_bot, shown, thread
 from tests.harness import unpaced as _unpaced
 

@@ -15,7 +15,8 @@ from bot.fakes.slack import FakeSlack
 from bot.fakes.slack_requests import view_text
 from bot.fakes.zendesk import FakeZendesk
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, Ticket
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.tickets import Ticket
 from tests.harness import BotUnderTest, audit_trail, bot_settings, button_value, running_bot, shown, thread, unpaced
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -9,7 +9,9 @@ import pytest
 
 from bot.core.errors import PayloadError
 from bot.integrations.values import decimal_amount, display_text, identifier, iso_time, minor_amount, unix_time
-from bot.storage.models import BIGINT_MAX, Customer, Ticket, max_length
+from bot.storage.models import BIGINT_MAX, max_length
+from bot.storage.models.customers import Customer
+from bot.storage.models.tickets import Ticket
 
 
 def test_limits_come_from_the_model_columns() -> None:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from bot.fakes.slack import FakeSlack
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, Ticket
+from bot.storage.models.inbound import InboundEvent
+from bot.storage.models.tickets import Ticket
 from tests.harness import CHANNELS
 from tests.mail.conftest import MailFolder
 from tests.processes import free_port, kill, serve_env, serving

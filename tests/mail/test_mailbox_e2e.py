@@ -15,7 +15,7 @@ from bot.fakes.slack_requests import view_text
 from bot.fakes.smtp import FakeSmtp
 from bot.privacy.forget import forget
 from bot.storage.db import Database
-from bot.storage.models import MailThreadEntry
+from bot.storage.models.mail import MailThreadEntry
 from tests.harness import SMTP_FROM, bot_settings, button_value, provider_settings, running_bot, shown, thread, unpaced
 from tests.mail.conftest import MailFolder, sample
 

@@ -16,7 +16,8 @@ from bot.integrations.imap import ImapMailbox, MailboxLoginError
 from bot.mailbox.store import MailStore, ticket_key_for
 from bot.mailbox.watcher import MailboxWatcher
 from bot.storage.db import Database
-from bot.storage.models import InboundEvent, InboundStatus, MailboxMark
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.mail import MailboxMark
 from tests.mail.conftest import MailFolder, sample
 from tests.waiting import eventually
 
