@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.core.errors import ConfigError, DatabaseUnavailableError
+from bot.storage import sqlite_driver
 
 _READ_ONLY = "supportbot_read_only"
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction lost a race and can simply run again.
@@ -195,6 +196,11 @@ def _is_connection_error(exc: DBAPIError) -> bool:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _one_trip(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # The dialect's own connect, with a driver connection that makes one thread trip per statement.
+        return dialect.dbapi.connect(*cargs, async_creator_fn=sqlite_driver.connect, **cparams)
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite's legacy mode, decide where transactions begin (see "begin" below).
