@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from bot.core.clock import FakeClock
 from bot.core.errors import WebhookRejectedError
@@ -48,3 +49,36 @@ async def test_a_delivery_the_database_refuses_does_not_fail_the_ones_committed_
         assert bad is True and stored == {"evt_bad", "evt_good"}
     else:
         assert isinstance(bad, Exception) and stored == {"evt_good"}
+
+
+async def test_a_body_is_stored_as_it_was_sent_and_reads_back_as_its_payload(database_url: str) -> None:
+    body = b'{"id": "evt_raw", "type": "charge.succeeded", "data": {"object": {"name": "Ren\\u00e9e \xc3\xa9"}}}'
+    db = Database(database_url)
+    try:
+        stored = await InboundLog(db, FakeClock()).record(
+            "stripe", "evt_raw", "charge.succeeded", json.loads(body), handled=True, body=body
+        )
+        async with db.transaction(read_only=True) as session:
+            row = (
+                await session.execute(select(InboundEvent.payload, cast(InboundEvent.payload, Text).label("text")))
+            ).one()
+    finally:
+        await db.dispose()
+    assert stored is True
+    assert row[0] == json.loads(body) and row[0]["data"]["object"]["name"] == "Ren\u00e9e \u00e9"
+    if db.is_sqlite:  # PostgreSQL keeps jsonb, its own form of the same JSON
+        assert row[1] == body.decode()
+
+
+async def test_a_body_escaping_nul_or_half_a_surrogate_pair_is_stored_cleaned(database_url: str) -> None:
+    body = b'{"id": "evt_nul", "name": "a\\u0000b\\ud800c"}'
+    db = Database(database_url)
+    try:
+        await InboundLog(db, FakeClock()).record(
+            "stripe", "evt_nul", "charge.succeeded", json.loads(body), handled=True, body=body
+        )
+        async with db.transaction(read_only=True) as session:
+            payload = await session.scalar(select(InboundEvent.payload))
+    finally:
+        await db.dispose()
+    assert payload == {"id": "evt_nul", "name": "ab?c"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -60,16 +60,21 @@ class Database:
         `read_only` work neither waits for writers nor holds them up there (WAL readers see a snapshot).
         """
         async with self._turn(urgent=urgent, read_only=read_only):
-            try:
+            with _unavailable_translated():
                 maker = self._read_sessions if read_only else self.sessions
                 async with maker() as session, session.begin():
                     yield session
-            except (OperationalError, DBAPIError) as exc:
-                if getattr(exc, "connection_invalidated", False) or _is_connection_error(exc):
-                    raise DatabaseUnavailableError(str(exc.orig) if exc.orig else str(exc)) from exc
-                raise
-            except OSError as exc:
-                raise DatabaseUnavailableError(str(exc)) from exc
+
+    @contextlib.asynccontextmanager
+    async def core_transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection in one transaction, for Core statements: no session, no unit of work to pay for.
+
+        Committed on success, rolled back on any error; SQLite's writers take turns as in `transaction`.
+        """
+        async with self._turn(urgent=urgent, read_only=False):
+            with _unavailable_translated():
+                async with self.engine.begin() as connection:
+                    yield connection
 
     async def run(
         self, work: Callable[[AsyncSession], Awaitable[_T]], *, urgent: bool = False, attempts: int = 3
@@ -188,6 +193,19 @@ class WriterTurns:
                     turn.set_result(None)  # the turn passes directly; `_held` stays True
                     return
         self._held = False
+
+
+@contextlib.contextmanager
+def _unavailable_translated() -> Iterator[None]:
+    """A lost or refused connection raised as DatabaseUnavailableError; any other error as it was."""
+    try:
+        yield
+    except (OperationalError, DBAPIError) as exc:
+        if getattr(exc, "connection_invalidated", False) or _is_connection_error(exc):
+            raise DatabaseUnavailableError(str(exc.orig) if exc.orig else str(exc)) from exc
+        raise
+    except OSError as exc:
+        raise DatabaseUnavailableError(str(exc)) from exc
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
