@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 
 import pytest
 from sqlalchemy import Text, cast, select
@@ -82,3 +83,28 @@ async def test_a_body_escaping_nul_or_half_a_surrogate_pair_is_stored_cleaned(da
     finally:
         await db.dispose()
     assert payload == {"id": "evt_nul", "name": "ab?c"}
+
+
+async def test_a_write_in_one_trip_that_fails_leaves_nothing_behind(database_url: str) -> None:
+    db = Database(database_url)
+    if not db.is_sqlite:
+        await db.dispose()
+        pytest.skip("the one-trip write is SQLite's")
+
+    def insert_then_fail(connection: sqlite3.Connection) -> None:
+        connection.execute("UPDATE inbound_events SET attempts = 99")
+        connection.execute(
+            "INSERT INTO inbound_events (provider, event_id, event_type, payload, status, attempts, received_at) "
+            "VALUES ('stripe', 'evt_half', 'charge.succeeded', '{}', 'pending', 0, '2026-12-03 10:00:00')"
+        )
+        raise RuntimeError("the batch fails half way")
+
+    try:
+        with pytest.raises(RuntimeError):
+            await db.sqlite_write(insert_then_fail, urgent=True)
+        await InboundLog(db, FakeClock()).record("stripe", "evt_after", "charge.succeeded", {}, handled=True)
+        async with db.transaction(read_only=True) as session:
+            stored = list(await session.execute(select(InboundEvent.event_id, InboundEvent.attempts)))
+    finally:
+        await db.dispose()
+    assert [tuple(row) for row in stored] == [("evt_after", 0)]

@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,8 @@ class InboundLog:
         self._insert = dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
         # The payload goes in as the JSON text it already is: SQLite keeps the text, PostgreSQL reads it as jsonb.
         text = bindparam("payload_text", type_=Text)
+        # SQLite's own form of a time, as SQLAlchemy stores it (the column's bind processing).
+        self._at = InboundEvent.__table__.c.received_at.type.bind_processor(db.engine.dialect) or (lambda at: at)
         self._inserting = (
             dialect.insert(InboundEvent.__table__)
             .values(payload=text if db.is_sqlite else cast(text, postgresql.JSONB))
@@ -127,6 +130,9 @@ class InboundLog:
         self._answer(batch, inserted)
 
     async def _insert_rows(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        if self.db.is_sqlite:
+            values = [(*(row[name] for name in _SQLITE_COLUMNS[:-1]), self._at(row["received_at"])) for row in rows]
+            return await self.db.sqlite_write(lambda connection: _insert_on_sqlite(connection, values), urgent=True)
         async with self.db.core_transaction(urgent=True) as connection:
             result = await connection.execute(self._inserting, rows)
             return {(provider, event_id) for provider, event_id in result}
@@ -140,6 +146,22 @@ class InboundLog:
             inserted.discard(key)
         self._last_stored = self.clock.monotonic()
         self.on_stored()
+
+
+# On SQLite the batch is written in one trip to the database's thread (Database.sqlite_write), in plain SQL.
+_SQLITE_COLUMNS = ("provider", "event_id", "event_type", "payload_text", "status", "attempts", "received_at")
+_SQLITE_INSERT = (
+    "INSERT INTO inbound_events (provider, event_id, event_type, payload, status, attempts, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id"
+)
+
+
+def _insert_on_sqlite(connection: sqlite3.Connection, values: list[tuple[Any, ...]]) -> set[tuple[str, str]]:
+    inserted: set[tuple[str, str]] = set()
+    for row in values:
+        for provider, event_id in connection.execute(_SQLITE_INSERT, row):
+            inserted.add((provider, event_id))
+    return inserted
 
 
 # A JSON escape of NUL or of half a UTF-16 surrogate pair: a string PostgreSQL's jsonb refuses may be in there.

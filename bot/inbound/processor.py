@@ -39,7 +39,7 @@ SLICE_SECONDS = 0.003
 BATCH_BUDGET_SECONDS = 0.05
 # While webhooks pour in, idle after each batch for this share of the time it took, so applying takes at
 # most 1 / (1 + ratio) of the process's core and acknowledgements the rest.
-YIELD_RATIO = 0.6
+YIELD_RATIO = 3.0
 
 
 class EventProcessor:

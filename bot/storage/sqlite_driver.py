@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 
+_T = TypeVar("_T")
 # Rows read in the statement's own trip; a result with more is read on in trips of this many.
 CHUNK_ROWS = 1000
 
@@ -30,6 +31,22 @@ def connect(database: str, **kwargs: Any) -> aiosqlite.Connection:
 class OneTripConnection(aiosqlite.Connection):
     def cursor(self) -> _Opened:  # type: ignore[override]
         return _Opened(OneTripCursor(self))
+
+    async def write_in_one_trip(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """`work` in a transaction of its own, BEGIN IMMEDIATE to COMMIT in a single trip to the thread: the
+        write lock is held for SQLite's time only, not for the event loop's turns in between."""
+        return await self._execute(_in_transaction, self._conn, work)
+
+
+def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
 
 
 class _Opened:
