@@ -40,6 +40,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/apply.py
 	$(BIN)/python bench/burst.py
 	$(BIN)/python bench/replicas.py
 	$(BIN)/python bench/actions.py

@@ -47,6 +47,7 @@ def test_ordinary_json_objects_are_read(text: str):
         (b'{"amount": 1' + b"0" * 5_000 + b".5}", "number longer"),
         (b'{"amount": NaN}', "NaN is not JSON"),
         (b'{"amount": -Infinity}', "Infinity is not JSON"),
+        (b'{"amount": -1e400}', "read as infinity"),
         (b'{"name": "\xff"}', "not UTF-8"),
         ('{"a": 1}'.encode("utf-16"), "not UTF-8"),
         (b'{"a": [' + b",".join([b"1"] * (MAX_ITEMS + 2)) + b"]}", "more than 20,000 values"),

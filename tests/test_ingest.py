@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from bot.core.clock import FakeClock
 from bot.core.errors import WebhookRejectedError
@@ -48,3 +50,61 @@ async def test_a_delivery_the_database_refuses_does_not_fail_the_ones_committed_
         assert bad is True and stored == {"evt_bad", "evt_good"}
     else:
         assert isinstance(bad, Exception) and stored == {"evt_good"}
+
+
+async def test_a_body_is_stored_as_it_was_sent_and_reads_back_as_its_payload(database_url: str) -> None:
+    body = b'{"id": "evt_raw", "type": "charge.succeeded", "data": {"object": {"name": "Ren\\u00e9e \xc3\xa9"}}}'
+    db = Database(database_url)
+    try:
+        stored = await InboundLog(db, FakeClock()).record(
+            "stripe", "evt_raw", "charge.succeeded", json.loads(body), handled=True, body=body
+        )
+        async with db.transaction(read_only=True) as session:
+            row = (
+                await session.execute(select(InboundEvent.payload, cast(InboundEvent.payload, Text).label("text")))
+            ).one()
+    finally:
+        await db.dispose()
+    assert stored is True
+    assert row[0] == json.loads(body) and row[0]["data"]["object"]["name"] == "Ren\u00e9e \u00e9"
+    if db.is_sqlite:  # PostgreSQL keeps jsonb, its own form of the same JSON
+        assert row[1] == body.decode()
+
+
+async def test_a_body_escaping_nul_or_half_a_surrogate_pair_is_stored_cleaned(database_url: str) -> None:
+    body = b'{"id": "evt_nul", "name": "a\\u0000b\\ud800c"}'
+    db = Database(database_url)
+    try:
+        await InboundLog(db, FakeClock()).record(
+            "stripe", "evt_nul", "charge.succeeded", json.loads(body), handled=True, body=body
+        )
+        async with db.transaction(read_only=True) as session:
+            payload = await session.scalar(select(InboundEvent.payload))
+    finally:
+        await db.dispose()
+    assert payload == {"id": "evt_nul", "name": "ab?c"}
+
+
+async def test_a_write_in_one_trip_that_fails_leaves_nothing_behind(database_url: str) -> None:
+    db = Database(database_url)
+    if not db.is_sqlite:
+        await db.dispose()
+        pytest.skip("the one-trip write is SQLite's")
+
+    def insert_then_fail(connection: sqlite3.Connection) -> None:
+        connection.execute("UPDATE inbound_events SET attempts = 99")
+        connection.execute(
+            "INSERT INTO inbound_events (provider, event_id, event_type, payload, status, attempts, received_at) "
+            "VALUES ('stripe', 'evt_half', 'charge.succeeded', '{}', 'pending', 0, '2026-12-03 10:00:00')"
+        )
+        raise RuntimeError("the batch fails half way")
+
+    try:
+        with pytest.raises(RuntimeError):
+            await db.sqlite_write(insert_then_fail, urgent=True)
+        await InboundLog(db, FakeClock()).record("stripe", "evt_after", "charge.succeeded", {}, handled=True)
+        async with db.transaction(read_only=True) as session:
+            stored = list(await session.execute(select(InboundEvent.event_id, InboundEvent.attempts)))
+    finally:
+        await db.dispose()
+    assert [tuple(row) for row in stored] == [("evt_after", 0)]

@@ -174,7 +174,11 @@ async def _receive(
         if wrap is not None:
             event = wrap(event)
         event_id, event_type = identity(event)
-        stored = await deps.inbound.record(provider, event_id, event_type, event, handled=event_type in handled)
+        # The body as sent is what is stored, unless it was wrapped: then only the wrapped event says it all.
+        body = raw if wrap is None else None
+        stored = await deps.inbound.record(
+            provider, event_id, event_type, event, handled=event_type in handled, body=body
+        )
     except WebhookRejectedError as exc:
         log.warning("%s webhook rejected (%d): %s", provider, exc.status, exc.reason)
         return exc.kind, refusal(exc.status, exc.reason)

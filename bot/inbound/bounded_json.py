@@ -1,13 +1,15 @@
 """JSON from strangers: strict UTF-8, an object at the top, nesting, size and numbers bounded, in linear time.
 
 Python's `json` alone takes any depth up to the interpreter's recursion limit (then RecursionError), turns a
-5,000-digit integer into a ValueError from `int()`, reads `NaN` and `Infinity`, and guesses UTF-16 from bytes.
+5,000-digit integer into a ValueError from `int()`, reads `NaN`, `Infinity` and `1e400` (as infinity), and
+guesses UTF-16 from bytes.
 Every door parses through here, so each of those is one `MalformedJsonError` with a short reason, answered 400.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -35,7 +37,7 @@ def parse_object(raw: bytes | str) -> dict[str, Any]:
     if text.count(",") > MAX_ITEMS or text.count("[") + text.count("{") > MAX_ITEMS:
         raise MalformedJsonError(f"JSON with more than {MAX_ITEMS:,} values")
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except MalformedJsonError:
         raise
     except RecursionError:
@@ -72,6 +74,15 @@ def _nesting_within(bare: str, max_depth: int) -> bool:
             return True
         brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
     return not brackets
+
+
+def _finite_float(token: str) -> float:
+    # 1e400 reads as infinity, which no JSON column can hold again (nor any amount mean). A number too long to
+    # consider is refused after the parse, for its length.
+    value = float(token)
+    if not math.isfinite(value) and len(token) <= MAX_NUMBER_CHARS:
+        raise MalformedJsonError(f"a number too large for JSON ({token}, read as infinity)")
+    return value
 
 
 def _no_constant(token: str) -> Any:

@@ -3,15 +3,22 @@
 A request waits until its event is committed; while one commit is under way the next requests gather
 behind it and share the following one, so the database's per-commit cost is paid per batch. A batch the
 database refuses is stored again one delivery at a time, so that one unstorable delivery fails alone.
+
+Only what durability needs happens here: one Core INSERT per batch (no session, no unit of work), and the
+body stored as the provider sent it, not decoded and encoded again; it is parsed where it is applied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
+import re
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Text, bindparam, cast
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.clock import Clock
@@ -31,20 +38,37 @@ class InboundLog:
         self._writer: asyncio.Task[None] | None = None
         dialect = sqlite if db.is_sqlite else postgresql
         self._insert = dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
-        self._inserting = self._insert.returning(InboundEvent.provider, InboundEvent.event_id)
+        # The payload goes in as the JSON text it already is: SQLite keeps the text, PostgreSQL reads it as jsonb.
+        text = bindparam("payload_text", type_=Text)
+        # SQLite's own form of a time, as SQLAlchemy stores it (the column's bind processing).
+        self._at = InboundEvent.__table__.c.received_at.type.bind_processor(db.engine.dialect) or (lambda at: at)
+        self._inserting = (
+            dialect.insert(InboundEvent.__table__)
+            .values(payload=text if db.is_sqlite else cast(text, postgresql.JSONB))
+            .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+            .returning(InboundEvent.provider, InboundEvent.event_id)
+        )
 
     async def record(
-        self, provider: str, event_id: str, event_type: str, payload: dict[str, Any], *, handled: bool
+        self,
+        provider: str,
+        event_id: str,
+        event_type: str,
+        payload: dict[str, Any],
+        *,
+        handled: bool,
+        body: bytes | None = None,
     ) -> bool:
         """Return once the event is durably stored: True if by this delivery, False if it was stored before.
 
+        `body`, when given, is the JSON text `payload` was parsed from, stored as it is if a database can hold it.
         Raise if it could not be stored: WebhookRejectedError for a payload no database can hold.
         """
         row = {
             "provider": provider,
             "event_id": event_id,
             "event_type": event_type,
-            "payload": storable_payload(payload),
+            "payload_text": storable_text(payload, body),
             # An unknown type is kept, so nobody wonders whether it arrived, but not acted on.
             "status": InboundStatus.PENDING if handled else InboundStatus.IGNORED,
             "attempts": 0,
@@ -106,8 +130,11 @@ class InboundLog:
         self._answer(batch, inserted)
 
     async def _insert_rows(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        async with self.db.transaction(urgent=True) as session:
-            result = await session.execute(self._inserting, rows)
+        if self.db.is_sqlite:
+            values = [(*(row[name] for name in _SQLITE_COLUMNS[:-1]), self._at(row["received_at"])) for row in rows]
+            return await self.db.sqlite_write(lambda connection: _insert_on_sqlite(connection, values), urgent=True)
+        async with self.db.core_transaction(urgent=True) as connection:
+            result = await connection.execute(self._inserting, rows)
             return {(provider, event_id) for provider, event_id in result}
 
     def _answer(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]], inserted: set[tuple[str, str]]) -> None:
@@ -119,6 +146,34 @@ class InboundLog:
             inserted.discard(key)
         self._last_stored = self.clock.monotonic()
         self.on_stored()
+
+
+# On SQLite the batch is written in one trip to the database's thread (Database.sqlite_write), in plain SQL.
+_SQLITE_COLUMNS = ("provider", "event_id", "event_type", "payload_text", "status", "attempts", "received_at")
+_SQLITE_INSERT = (
+    "INSERT INTO inbound_events (provider, event_id, event_type, payload, status, attempts, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id"
+)
+
+
+def _insert_on_sqlite(connection: sqlite3.Connection, values: list[tuple[Any, ...]]) -> set[tuple[str, str]]:
+    inserted: set[tuple[str, str]] = set()
+    for row in values:
+        for provider, event_id in connection.execute(_SQLITE_INSERT, row):
+            inserted.add((provider, event_id))
+    return inserted
+
+
+# A JSON escape of NUL or of half a UTF-16 surrogate pair: a string PostgreSQL's jsonb refuses may be in there.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def storable_text(payload: dict[str, Any], body: bytes | None) -> str:
+    """The payload as JSON text a JSON column holds: the body itself when it is the payload's own valid UTF-8 JSON
+    (a parsed body: the door checked that) free of unstorable escapes, else the payload cleaned and encoded."""
+    if body is not None and not _UNSTORABLE_ESCAPE.search(body):
+        return body.decode()
+    return json.dumps(storable_payload(payload))
 
 
 def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, Text, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
@@ -30,11 +31,15 @@ Parser = Callable[[dict[str, Any], datetime], Sequence[DomainEvent]]
 # naming only a person's id, say): fetched before the batch's transaction, never while holding it.
 LookUp = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 BATCH = 50
-# On SQLite a batch holds the only write lock, and webhook acknowledgements wait for it: keep batches short.
-BATCH_BUDGET_SECONDS = 0.005
+# On SQLite a batch holds the only write lock. Once a webhook acknowledgement waits for it, the batch ends
+# after this much time applying (the acknowledgement waits that long at most, plus one event and the commit);
+# never after fewer than one event, so that applying keeps going however fast webhooks arrive.
+SLICE_SECONDS = 0.003
+# Without a webhook waiting, a batch may run this long: each transaction's commit is paid for many events.
+BATCH_BUDGET_SECONDS = 0.05
 # While webhooks pour in, idle after each batch for this share of the time it took, so applying takes at
 # most 1 / (1 + ratio) of the process's core and acknowledgements the rest.
-YIELD_RATIO = 0.6
+YIELD_RATIO = 3.0
 
 
 class EventProcessor:
@@ -92,7 +97,7 @@ class EventProcessor:
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
 
     async def process_batch(self) -> int:
-        """Apply due events for about BATCH_BUDGET_SECONDS at most; returns how many were settled (applied, or
+        """Apply due events for a while (see `_time_is_up`); returns how many were settled (applied, or
         quarantined: either may have left messages for the outbox).
 
         The batch is applied in one go. If any event in it fails, the batch is rolled back and applied again
@@ -142,11 +147,19 @@ class EventProcessor:
         now = self.clock.now()
         started = self.clock.monotonic()
         failures: list[tuple[int, int, BaseException]] = []
+        applied: list[int] = []
         taken = 0
         async with self.db.transaction() as session:
-            events = list(
-                await session.scalars(
-                    select(InboundEvent)
+            # Plain rows with the payload as stored text: only the events applied in this batch are parsed.
+            due = (
+                await session.execute(
+                    select(
+                        InboundEvent.id,
+                        InboundEvent.provider,
+                        cast(InboundEvent.payload, Text).label("payload"),
+                        InboundEvent.received_at,
+                        InboundEvent.attempts,
+                    )
                     .where(
                         InboundEvent.status == InboundStatus.PENDING,
                         or_(InboundEvent.not_before.is_(None), InboundEvent.not_before <= now),
@@ -155,28 +168,42 @@ class EventProcessor:
                     .limit(BATCH)
                     .with_for_update(skip_locked=True)
                 )
-            )
-            for event in events:
-                if taken and (self.db.writers_waiting or self.clock.monotonic() - started > BATCH_BUDGET_SECONDS):
-                    break  # the rest stay pending for the next batch; a webhook waiting for the lock goes first
+            ).all()
+            for event in due:
+                if taken and self._time_is_up(self.clock.monotonic() - started):
+                    break  # the rest stay pending for the next batch
                 taken += 1
                 if not isolate:
-                    await self._apply_one(session, event, now)
+                    if await self._apply_one(session, event, now):
+                        applied.append(event.id)
                     continue
-                event_id, attempts = event.id, event.attempts
                 try:
                     async with session.begin_nested():
-                        await self._apply_one(session, event, now)
+                        if await self._apply_one(session, event, now):
+                            applied.append(event.id)
                 except DatabaseUnavailableError:
                     raise
                 except Exception as exc:
-                    log.exception("event %d could not be applied (attempt %d)", event_id, attempts + 1)
-                    failures.append((event_id, attempts + 1, exc))
+                    log.exception("event %d could not be applied (attempt %d)", event.id, event.attempts + 1)
+                    failures.append((event.id, event.attempts + 1, exc))
+            if applied:
+                await session.execute(
+                    update(InboundEvent)
+                    .where(InboundEvent.id.in_(applied))
+                    .values(status=InboundStatus.APPLIED, processed_at=now)
+                )
             retried = await self._set_aside(session, failures, now)
         # What was looked up for an event is spent once the event is applied, or failed: its retry looks again.
-        for event in events[:taken]:
+        for event in due[:taken]:
             self._looked_up.pop(event.id, None)
         return taken - retried
+
+    def _time_is_up(self, elapsed: float) -> bool:
+        """Whether the batch has had its turn: a short one while a webhook waits for the SQLite write lock (it
+        is committed right after), a longer one otherwise, so that the cost of a transaction is spread wide."""
+        if self.db.writers_waiting:
+            return elapsed > SLICE_SECONDS
+        return elapsed > BATCH_BUDGET_SECONDS
 
     async def _set_aside(
         self, session: AsyncSession, failures: list[tuple[int, int, BaseException]], now: datetime
@@ -209,13 +236,13 @@ class EventProcessor:
             )
         return retried
 
-    async def _apply_one(self, session: AsyncSession, event: InboundEvent, now: datetime) -> None:
-        payload = event.payload
+    async def _apply_one(self, session: AsyncSession, event: Row[int, str, str, datetime, int], now: datetime) -> bool:
+        """Apply one due event (id, provider, payload text, received_at, attempts); False if it must wait."""
+        payload = json.loads(event.payload)
         if event.provider in self.lookups:
             if event.id not in self._looked_up:
-                return  # not looked up yet (it arrived meanwhile, or another replica failed it): next round
+                return False  # not looked up yet (it arrived meanwhile, or another replica failed it): next round
             payload = payload | {"lookup": self._looked_up[event.id]}
         for meaning in self.parsers[event.provider](payload, event.received_at):
             await self.applier.apply(session, meaning, event.id, now)
-        event.status = InboundStatus.APPLIED
-        event.processed_at = now
+        return True

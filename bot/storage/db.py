@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.core.errors import ConfigError, DatabaseUnavailableError
+from bot.storage import sqlite_driver
 
 _READ_ONLY = "supportbot_read_only"
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction lost a race and can simply run again.
@@ -59,16 +61,36 @@ class Database:
         `read_only` work neither waits for writers nor holds them up there (WAL readers see a snapshot).
         """
         async with self._turn(urgent=urgent, read_only=read_only):
-            try:
+            with _unavailable_translated():
                 maker = self._read_sessions if read_only else self.sessions
                 async with maker() as session, session.begin():
                     yield session
-            except (OperationalError, DBAPIError) as exc:
-                if getattr(exc, "connection_invalidated", False) or _is_connection_error(exc):
-                    raise DatabaseUnavailableError(str(exc.orig) if exc.orig else str(exc)) from exc
-                raise
-            except OSError as exc:
-                raise DatabaseUnavailableError(str(exc)) from exc
+
+    @contextlib.asynccontextmanager
+    async def core_transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection in one transaction, for Core statements: no session, no unit of work to pay for.
+
+        Committed on success, rolled back on any error; SQLite's writers take turns as in `transaction`.
+        """
+        async with self._turn(urgent=urgent, read_only=False):
+            with _unavailable_translated():
+                async with self.engine.begin() as connection:
+                    yield connection
+
+    async def sqlite_write(self, work: Callable[[sqlite3.Connection], _T], *, urgent: bool = False) -> _T:
+        """`work` on SQLite's own connection in one transaction, begun and committed in one trip to its thread.
+
+        For the hottest write (storing webhooks before their 200): no statement of it waits for the event loop
+        while holding the write lock. `work` runs in that thread: it must only use the connection it is given.
+        """
+        if self._sqlite_turns is None:
+            raise TypeError("sqlite_write needs SQLite")
+        async with self._turn(urgent=urgent, read_only=False):
+            with _unavailable_translated():
+                async with self.engine.connect() as connection:
+                    driver = (await connection.get_raw_connection()).driver_connection
+                    assert isinstance(driver, sqlite_driver.OneTripConnection)
+                    return await driver.write_in_one_trip(work)
 
     async def run(
         self, work: Callable[[AsyncSession], Awaitable[_T]], *, urgent: bool = False, attempts: int = 3
@@ -189,12 +211,34 @@ class WriterTurns:
         self._held = False
 
 
-def _is_connection_error(exc: DBAPIError) -> bool:
-    text = str(exc.orig or exc).lower()
+@contextlib.contextmanager
+def _unavailable_translated() -> Iterator[None]:
+    """A lost or refused connection raised as DatabaseUnavailableError; any other error as it was."""
+    try:
+        yield
+    except (OperationalError, DBAPIError) as exc:
+        if getattr(exc, "connection_invalidated", False) or _is_connection_error(exc):
+            raise DatabaseUnavailableError(str(exc.orig) if exc.orig else str(exc)) from exc
+        raise
+    except OSError as exc:
+        raise DatabaseUnavailableError(str(exc)) from exc
+    except sqlite3.OperationalError as exc:  # from `sqlite_write`, which bypasses SQLAlchemy
+        if _is_connection_error(exc):
+            raise DatabaseUnavailableError(str(exc)) from exc
+        raise
+
+
+def _is_connection_error(exc: DBAPIError | sqlite3.OperationalError) -> bool:
+    text = str(getattr(exc, "orig", None) or exc).lower()
     return any(word in text for word in ("connection", "could not connect", "terminating", "closed"))
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _one_trip(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # The dialect's own connect, with a driver connection that makes one thread trip per statement.
+        return dialect.dbapi.connect(*cargs, async_creator_fn=sqlite_driver.connect, **cparams)
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite's legacy mode, decide where transactions begin (see "begin" below).

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.domain import CustomerRef, SaleSeen
@@ -34,7 +34,7 @@ async def resolve_customer(session: AsyncSession, ref: CustomerRef | None, now: 
     email = normalise_email(ref.email)
     has_identity = bool(ref.provider and ref.external_id)
     by_identity = await _customer_by_identity(session, ref.provider, ref.external_id) if has_identity else None
-    by_email = await session.scalar(select(Customer).where(Customer.email == email)) if email else None
+    by_email = await session.scalar(_CUSTOMER_BY_EMAIL, {"email": email}) if email else None
     if by_identity and by_email and by_identity.id != by_email.id:
         await merge_customers(session, keep=by_email, drop=by_identity)
         by_identity = by_email
@@ -57,11 +57,24 @@ async def resolve_customer(session: AsyncSession, ref: CustomerRef | None, now: 
 async def _customer_by_identity(
     session: AsyncSession, provider: str | None, external_id: str | None
 ) -> Customer | None:
-    return await session.scalar(
-        select(Customer)
-        .join(CustomerIdentity)
-        .where(CustomerIdentity.provider == provider, CustomerIdentity.external_id == external_id)
-    )
+    return await session.scalar(_CUSTOMER_BY_IDENTITY, {"provider": provider, "external_id": external_id})
+
+
+# Statements every applied sale runs, built once: building them was a fifth of the time applying took.
+_CUSTOMER_BY_EMAIL = select(Customer).where(Customer.email == bindparam("email"))
+_CUSTOMER_BY_IDENTITY = (
+    select(Customer)
+    .join(CustomerIdentity)
+    .where(CustomerIdentity.provider == bindparam("provider"), CustomerIdentity.external_id == bindparam("external_id"))
+)
+_PAYMENT_OF = select(Payment).where(Payment.provider == bindparam("provider"))
+_PAYMENT_BY = {
+    (True, False): _PAYMENT_OF.where(Payment.provider_payment_id == bindparam("key")).limit(2),
+    (False, True): _PAYMENT_OF.where(Payment.charge_id == bindparam("charge")).limit(2),
+    (True, True): _PAYMENT_OF.where(
+        or_(Payment.provider_payment_id == bindparam("key"), Payment.charge_id == bindparam("charge"))
+    ).limit(2),
+}
 
 
 async def merge_customers(session: AsyncSession, *, keep: Customer, drop: Customer) -> None:
@@ -83,14 +96,10 @@ async def find_payment(
     session: AsyncSession, provider: str, payment_key: str | None, charge_id: str | None = None
 ) -> Payment | None:
     """The payment by its key, or by its charge when the event names only that (older Stripe charges)."""
-    matches = []
-    if payment_key:
-        matches.append(Payment.provider_payment_id == payment_key)
-    if charge_id:
-        matches.append(Payment.charge_id == charge_id)
-    if not matches:
+    if not payment_key and not charge_id:
         return None
-    found = list(await session.scalars(select(Payment).where(Payment.provider == provider, or_(*matches)).limit(2)))
+    query = _PAYMENT_BY[bool(payment_key), bool(charge_id)]
+    found = list(await session.scalars(query, {"provider": provider, "key": payment_key, "charge": charge_id}))
     # The key wins over the charge: a charge id names at most one payment, but be exact about which.
     return next((p for p in found if p.provider_payment_id == payment_key), found[0] if found else None)
 
