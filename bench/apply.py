@@ -48,7 +48,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app.runtime import Runtime
 from bot.config.settings import Settings
-from bot.storage.models import InboundEvent, InboundStatus, OutboxMessage, Payment
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.outbox import OutboxMessage
+from bot.storage.models.sales import Payment
 
 APPLIED_TARGET = 1000.0
 DEFAULT_POSTGRES = os.environ.get("SUPPORTBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
