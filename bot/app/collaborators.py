@@ -57,4 +57,5 @@ def paypal_client(settings: Settings) -> PayPalClient | None:
         client_secret=settings.paypal_client_secret.get_secret_value(),
         api_base=settings.paypal_api_base,
         webhook_id=settings.paypal_webhook_id,
+        timeout=settings.provider_timeout_seconds,
     )

@@ -7,7 +7,6 @@ verify right now (PayPal down) it answers 503 so the sender tries again.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import io
@@ -19,7 +18,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import bot.app.runtime as runtime_module
 from bot.fakes.paypal import (
     VERIFY_PATH,
     FakePayPal,
@@ -27,7 +25,6 @@ from bot.fakes.paypal import (
 )
 from bot.fakes.slack import FakeSlack
 from bot.integrations import tickets_webhooks
-from bot.integrations.paypal import PayPalClient
 from bot.storage.models.inbound import InboundEvent
 from bot.storage.models.outbox import OutboxMessage
 from tests.builders import (
@@ -377,10 +374,9 @@ async def test_paypal_verify_api_failing_answers_503_and_stores_nothing(
 
 
 async def test_paypal_verify_api_timing_out_answers_503_and_stores_nothing(
-    database_url: str, slack: FakeSlack, paypal: FakePayPal, monkeypatch: pytest.MonkeyPatch
+    database_url: str, slack: FakeSlack, paypal: FakePayPal
 ) -> None:
-    monkeypatch.setattr(runtime_module, "PayPalClient", functools.partial(PayPalClient, timeout=0.3))
-    async with running_bot(bot_settings(database_url, slack, paypal)) as running:
+    async with running_bot(bot_settings(database_url, slack, paypal, provider_timeout_seconds=0.3)) as running:
         paypal.fail_next(VERIFY_PATH, status=200, delay=3.0)
         started = time.monotonic()
         status, answer = await running.paypal(paypal_sale(), paypal)
