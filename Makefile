@@ -13,6 +13,9 @@ DATED_TESTS := tests/policies tests/e2e/test_flows.py tests/e2e/test_oncall_aler
 	tests/e2e/test_dispute_answers.py tests/e2e/test_paypal_buyers.py tests/e2e/test_monday_chart.py \
 	tests/test_tone_retrain.py
 SHIFTED_CLOCK := 2027-03-28 00:58:00
+# Most tests wait on sockets (a fake provider, the database, Slack's pace), so three workers keep two cores busy;
+# `make test PYTEST_WORKERS=` runs them one by one.
+PYTEST_WORKERS ?= -n 3
 
 .PHONY: demo test test-shifted lint format bench install clean
 
@@ -23,13 +26,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 	$(MAKE) --no-print-directory test-shifted
 
 test-shifted: $(STAMP)
 	@command -v faketime >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get install -y -qq faketime >/dev/null; } || { echo "make test-shifted needs faketime (apt-get install faketime)"; exit 1; }
-	TZ=UTC faketime '$(SHIFTED_CLOCK)' $(BIN)/python -m pytest -q $(DATED_TESTS)
+	TZ=UTC faketime '$(SHIFTED_CLOCK)' $(BIN)/python -m pytest -q $(PYTEST_WORKERS) $(DATED_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
