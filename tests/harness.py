@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app.runtime import Runtime
 from bot.config.settings import Settings
@@ -33,7 +33,7 @@ from bot.fakes.smtp import FakeSmtp
 from bot.fakes.stripe import FakeStripe
 from bot.outbox.pacing import Pacer, Rate
 from bot.storage.db import Database
-from bot.storage.models import AuditRecord
+from bot.storage.models import AuditRecord, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import SteadyClock, unix
 
@@ -188,8 +188,22 @@ class BotUnderTest:
         deadline = loop.time() + timeout
         while not await self.runtime.settled():
             if loop.time() > deadline:
-                raise TimeoutError("the bot did not settle in time")
+                raise TimeoutError(f"the bot did not settle in time; left: {await self._left()}")
             await asyncio.sleep(0.05)
+
+    async def _left(self) -> str:
+        """What keeps the bot from settling, for the failure message: a retry held by a fixed clock, or slowness."""
+        now = self.runtime.clock.now()
+        async with self.runtime.db.transaction(read_only=True) as session:
+            events = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
+            items = await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            )
+            outbox = [
+                f"{m.kind} {m.channel} {m.status} tries={m.attempts} not_before={m.not_before} error={m.last_error!r}"
+                for m in items
+            ]
+        return f"clock {now.isoformat()}, {events} events pending, outbox {outbox or 'empty'}"
 
 
 @contextlib.asynccontextmanager
