@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app.runtime import Runtime
 from bot.config.settings import Settings
@@ -34,6 +34,8 @@ from bot.fakes.stripe import FakeStripe
 from bot.outbox.pacing import Pacer, Rate
 from bot.storage.db import Database
 from bot.storage.models.actions import AuditRecord
+from bot.storage.models.inbound import InboundEvent, InboundStatus
+from bot.storage.models.outbox import OutboxMessage, OutboxStatus
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import SteadyClock, unix
 from tests.waiting import eventually
@@ -185,7 +187,10 @@ class BotUnderTest:
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until every stored event is applied and every message it asked for is in Slack."""
-        await eventually(self.runtime.settled, timeout, "the bot did not settle in time")
+        try:
+            await eventually(self.runtime.settled, timeout, "the bot did not settle in time")
+        except AssertionError:
+            raise AssertionError(f"the bot did not settle in time; left: {await self._left()}") from None
 
     async def settle_with_retries(self, clock: FakeClock, step_seconds: float = 2) -> None:
         """Settle, moving `clock` on a few seconds a step, so that work put off for a retry comes due and is done."""
@@ -197,6 +202,20 @@ class BotUnderTest:
             return False
 
         await eventually(settled_or_later, 15.0, "the bot did not settle")
+
+    async def _left(self) -> str:
+        """What keeps the bot from settling, for the failure message: a retry held by a fixed clock, or slowness."""
+        now = self.runtime.clock.now()
+        async with self.runtime.db.transaction(read_only=True) as session:
+            events = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
+            items = await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            )
+            outbox = [
+                f"{m.kind} {m.channel} {m.status} tries={m.attempts} not_before={m.not_before} error={m.last_error!r}"
+                for m in items
+            ]
+        return f"clock {now.isoformat()}, {events} events pending, outbox {outbox or 'empty'}"
 
 
 @contextlib.asynccontextmanager

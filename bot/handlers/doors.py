@@ -37,4 +37,10 @@ def json_object(raw: bytes | str) -> dict:
 
 
 def refusal(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    response = web.json_response({"error": message}, status=status)
+    if status == 413:
+        # The body was left unread, and the sender may still be sending it: this connection cannot carry another
+        # request. `Connection: close` tells the client so, and aiohttp closes it once it has drained what is in
+        # flight (its lingering close, at most 10 s) rather than keeping it alive for more.
+        response.force_close()
+    return response

@@ -19,7 +19,9 @@ async def permitted(deps: Deps, body: dict[str, Any], action: Action, *, subject
     decision = may(actor.id, action, deps.settings.owners, deps.settings.agents)
     if decision.allowed:
         return None
-    async with deps.db.transaction() as session:
+    # Urgent: a modal's submission is checked before its ack(), which Slack (and Bolt, with a 404) wants within
+    # 3 s; queued behind the workers' writes on SQLite, a refusal could miss that under load.
+    async with deps.db.transaction(urgent=True) as session:
         entry = audit.Entry(
             actor_id=actor.id,
             actor_name=actor.name,

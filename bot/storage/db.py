@@ -63,7 +63,10 @@ class Database:
         async with self._turn(urgent=urgent, read_only=read_only):
             with _unavailable_translated():
                 maker = self._read_sessions if read_only else self.sessions
-                async with maker() as session, session.begin():
+                # maker.begin(), not maker() and session.begin(): its exit (commit or rollback, then the
+                # connection's reset on return to the pool) runs to the end even when the task is cancelled,
+                # as a stopping bot cancels its workers. Cut short, the reset fails and the pool logs an error.
+                async with maker.begin() as session:
                     yield session
 
     @contextlib.asynccontextmanager

@@ -56,16 +56,16 @@ async def test_a_night_alert_pages_on_call_then_the_next_person_then_the_owners_
         clock.advance(14 * 60)
         assert await bot.runtime.timers.tick() == 0  # not yet
         clock.advance(60)
-        assert await bot.runtime.timers.tick() == 1
+        await bot.runtime.timers.tick()  # or the bot's own timer loop, whichever comes first: one page either way
         await bot.settle()
         [second] = pages(slack, alert)
         assert f"Not acknowledged within 15 min: <@{SECOND}> (next in line)" in second
         assert f"<@{AGENT}> <@{SECOND}>, please acknowledge · if nobody acknowledges, owners" in shown(alerts(slack)[0])
 
         clock.advance(15 * 60)
-        assert await bot.runtime.timers.tick() == 1
+        await bot.runtime.timers.tick()
         await bot.settle()
-        assert f"<@{OWNER}> (owners)" in pages(slack, alert)[1]
+        assert len(pages(slack, alert)) == 2 and f"<@{OWNER}> (owners)" in pages(slack, alert)[1]
 
         await bot.click(slack, ActionId.ACKNOWLEDGE, button_value(alert, ActionId.ACKNOWLEDGE), user=OWNER)
         await slack.wait_for(lambda s: bool(s.responses.get("click")))
@@ -140,8 +140,10 @@ async def test_a_dispute_at_night_pages_on_call_and_its_deadline_is_reminded_onc
 
         assert await bot.runtime.timers.tick() == 0
         clock.advance(4 * 3600)
-        assert await bot.runtime.timers.tick() == 1
-        assert await bot.runtime.timers.tick() == 0  # once
+        # Taken by this tick or by the bot's own timer loop, whichever comes first; either way it is taken once,
+        # committed before this tick returns (it waits for the other claim), and nothing is left due after it.
+        await bot.runtime.timers.tick()
+        assert await bot.runtime.timers.tick() == 0
         await bot.settle()
         [card] = slack.channel_messages("C0DISPUTES")
         [soon] = [shown(r) for r in slack.replies("C0DISPUTES", card.ts)]
@@ -149,7 +151,7 @@ async def test_a_dispute_at_night_pages_on_call_and_its_deadline_is_reminded_onc
         assert "Dispute evidence due soon (soon): $199.00" in shown(alerts(slack)[1])
 
         clock.advance(18 * 3600)
-        assert await bot.runtime.timers.tick() >= 1  # the final reminder (and the unacknowledged alert's next page)
+        await bot.runtime.timers.tick()  # the final reminder (and the unacknowledged alert's next page)
         await bot.settle()
         final = shown(slack.replies("C0DISPUTES", card.ts)[-1])
         assert "🚨 *Evidence due in 6 h 0 min*" in final and "submit it now" in final

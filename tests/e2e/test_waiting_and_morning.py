@@ -205,12 +205,12 @@ async def test_the_morning_digest_tells_the_night_once_when_the_team_comes_on_du
         await bot.settle()
 
         clock.set(datetime(2026, 11, 25, 5, 1, tzinfo=UTC))  # 06:01 in Berlin: the 4 h target has passed
-        assert await bot.runtime.timers.tick() == 1
+        await bot.runtime.timers.tick()  # or the bot's own timer loop, whichever comes first
         await bot.settle()
         assert "dana@example.com is waiting" in shown(alerts(slack)[-1])
 
         clock.set(OPENING.replace(minute=1))
-        assert await bot.runtime.timers.tick() >= 1
+        await bot.runtime.timers.tick()
         await bot.settle()
         digest = alerts(slack)[-1]
         text = shown(digest)

@@ -199,6 +199,7 @@ async def test_a_body_over_1_mib_answers_413(bot: BotUnderTest, path: str) -> No
     async with bot.http.post(bot.url + path, data=io.BytesIO(big), headers=headers) as response:
         assert response.request_info.headers.get("Content-Length") == str(len(big))
         assert response.status == 413
+        assert response.headers.get("Connection") == "close"  # the body is not read: the connection is done
         assert "1 MiB" in (await response.json())["error"]
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -208,6 +209,7 @@ async def test_a_body_over_1_mib_answers_413(bot: BotUnderTest, path: str) -> No
     async with bot.http.post(bot.url + path, data=chunks(), headers=headers) as response:
         assert response.request_info.headers.get("Transfer-Encoding") == "chunked"
         assert response.status == 413
+        assert response.headers.get("Connection") == "close"
         assert "1 MiB" in (await response.json())["error"]
     assert await stored(bot) == []
 
