@@ -23,7 +23,6 @@ LEAVES = {"core"}
 # change named here lands.
 KNOWN_BACK_EDGES = {
     ("observability", "tone"): "metrics labels a gauge with the tone model's version: the runtime can hand it in",
-    ("integrations", "inbound"): "integrations.probes reads quarantined events: the query belongs in inbound",
     ("outbox", "cards"): "outbox.worker imports cards.render: the runtime should hand the worker a drawing function",
     ("cards", "oncall"): "cards.render reads an alert's plan and a ticket's wait: render gathers, cards should draw",
     ("cards", "tone"): "cards.render reads tone preferences and the tone watch: as above",
