@@ -53,6 +53,7 @@ from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
 from bot.privacy.retention import Retention
 from bot.storage.db import Database
+from bot.tone import model_version
 from bot.tone.nightly import NightlyRetraining
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class Runtime:
     ):
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.metrics = Metrics()
+        self.metrics = Metrics(tone_model=model_version())
         self.db = Database(settings.database_url)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
