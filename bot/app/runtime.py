@@ -19,6 +19,7 @@ from bot.app.collaborators import mailbox_watcher, offered, paypal_client
 from bot.app.settled import work_left
 from bot.app.slack_app import build_slack_app
 from bot.buyers.worker import BuyerSearch
+from bot.cards.render import CardDrawer
 from bot.cards.subjects import Drawing
 from bot.config.settings import Settings
 from bot.core.clock import Clock, SystemClock
@@ -98,14 +99,14 @@ class Runtime:
             self.db,
             SlackPoster(self.slack, self.metrics),
             self.clock,
+            CardDrawer(
+                Drawing(offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets)
+            ),
             lease_seconds=lease_seconds or settings.outbox_lease_seconds,
             poll_seconds=poll_seconds,
             digest_rules=digest_rules,
             pacer=pacer,
             backoff_base=backoff_base,
-            drawing=Drawing(
-                offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets
-            ),
             trouble=DeliveryTrouble(self.clock.monotonic, channel_settings(asdict(channels))),
         )
         self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)

@@ -22,7 +22,6 @@ LEAVES = {"core"}
 # <- cards <- actions <- oncall <- tone <- privacy <- inbound <- home <- handlers <- app <- cli), held until the
 # change named here lands.
 KNOWN_BACK_EDGES = {
-    ("outbox", "cards"): "outbox.worker imports cards.render: the runtime should hand the worker a drawing function",
     ("cards", "oncall"): "cards.render reads an alert's plan and a ticket's wait: render gathers, cards should draw",
     ("cards", "tone"): "cards.render reads tone preferences and the tone watch: as above",
     ("cards", "home"): "cards.chart and cards.home draw home.month and home.snapshot figures: their types",
