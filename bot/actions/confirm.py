@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import kinds
 from bot.actions.answers import Answer, answer_for, report_of, waiting_for_approval
 from bot.actions.approvals import NO_DESK, ApprovalDesk, ask_refund
-from bot.actions.kinds import Kind
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.outcomes import masked
 from bot.cards.text import md
+from bot.core.action_kinds import Kind
 from bot.core.errors import UsageError
 from bot.core.money import exponent
 from bot.outbox import queue

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
 from bot.actions.answers import Answer, answer_for, report_of
-from bot.actions.kinds import Kind
 from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Offer, OfferDeps, Origin, base_metadata, find_scope, sealed
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
 from bot.cards.evidence import accept_modal, evidence_modal, submit_modal
 from bot.cards.modals import View
+from bot.core.action_kinds import Kind
 from bot.core.errors import ProviderError, UsageError
 from bot.core.wording import provider_name
 from bot.evidence import EvidenceState, evidence_words

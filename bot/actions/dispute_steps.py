@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions.kinds import Kind
+from bot.core.action_kinds import Kind
 from bot.core.errors import ProviderError
 from bot.core.wording import provider_name
 from bot.evidence import EvidenceState

@@ -9,24 +9,9 @@ in, so that only a repeat of the same wish in the same state collapses into one.
 from __future__ import annotations
 
 import hashlib
-from enum import StrEnum
 
+from bot.core.action_kinds import Kind
 from bot.policies.permissions import Action
-
-
-class Kind(StrEnum):
-    REFUND = "refund"
-    REVOKE_LICENCE = "revoke-licence"
-    UNSUBSCRIBE = "unsubscribe"
-    TAKE_OVER = "take-over"
-    REPLY = "reply"
-    NOTE = "note"
-    CLOSE_TICKET = "close-ticket"
-    PART_WAYS = "part-ways"
-    DISPUTE_EVIDENCE = "dispute-evidence"
-    DISPUTE_SUBMIT = "dispute-submit"
-    DISPUTE_ACCEPT = "dispute-accept"
-
 
 PERMISSION = {
     Kind.REFUND: Action.REFUND,

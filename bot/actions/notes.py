@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
 from bot.actions.answers import Answer, report_of
-from bot.actions.kinds import Kind
 from bot.actions.record import Actor, Ask, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text
+from bot.core.action_kinds import Kind
 from bot.core.errors import UsageError
 from bot.storage.models.tickets import Ticket
 

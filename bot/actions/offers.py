@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.actions.kinds import Kind
 from bot.actions.modal_state import LABEL_LIMIT, modal_state_for
 from bot.actions.targets import Scope, Target, TargetKind, scope_of_button, scope_of_words
 from bot.cards import modals
@@ -20,6 +19,7 @@ from bot.cards.blocks import clip
 from bot.cards.modals import View
 from bot.cards.text import escape, md
 from bot.config.settings import Settings
+from bot.core.action_kinds import Kind
 from bot.core.errors import ProviderError, UsageError
 from bot.core.wording import desk_name
 from bot.integrations.contracts import Licence

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import kinds
 from bot.actions.answers import Answer, answer_for, report_of, waiting_for_approval
 from bot.actions.approvals import NO_DESK, ApprovalDesk, ask_refund
-from bot.actions.kinds import Kind
 from bot.actions.record import Actor, Ask, Asked, ask
 from bot.cards import modals
 from bot.cards.outcomes import already_text, masked
 from bot.cards.text import Mrkdwn
+from bot.core.action_kinds import Kind
 from bot.core.errors import UsageError
 from bot.storage.models.actions import ActionRecord, ActionStatus
 from bot.storage.models.customers import Customer

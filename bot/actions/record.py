@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import audit
 from bot.actions.audit import Outcome
-from bot.actions.kinds import Kind
+from bot.core.action_kinds import Kind
 from bot.storage.models.actions import ActionRecord, ActionStatus
 
 

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import dispute_steps
 from bot.actions.approvals import not_approved_reason
 from bot.actions.desk_steps import tell_desk
-from bot.actions.kinds import Kind
 from bot.cards.outcomes import masked
+from bot.core.action_kinds import Kind
 from bot.core.errors import ProviderError
 from bot.core.money import format_money
 from bot.core.wording import desk_name

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import audit
 from bot.actions.audit import Outcome
-from bot.actions.kinds import Kind
 from bot.actions.record import public_params
 from bot.actions.steps import Done, Steps
 from bot.cards.outcomes import failed_reply_blocks, failed_text, part_ways_card, succeeded_text
+from bot.core.action_kinds import Kind
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ProviderError
 from bot.outbox import queue

@@ -19,6 +19,7 @@ from bot.app.collaborators import mailbox_watcher, offered, paypal_client
 from bot.app.settled import work_left
 from bot.app.slack_app import build_slack_app
 from bot.buyers.worker import BuyerSearch
+from bot.cards.render import CardDrawer
 from bot.cards.subjects import Drawing
 from bot.config.settings import Settings
 from bot.core.clock import Clock, SystemClock
@@ -53,6 +54,7 @@ from bot.outbox.worker import OutboxWorker
 from bot.policies.routing import Channels, DigestRules
 from bot.privacy.retention import Retention
 from bot.storage.db import Database
+from bot.tone import model_version
 from bot.tone.nightly import NightlyRetraining
 
 log = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ class Runtime:
     ):
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.metrics = Metrics()
+        self.metrics = Metrics(tone_model=model_version())
         self.db = Database(settings.database_url)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS)
@@ -100,14 +102,14 @@ class Runtime:
             self.db,
             SlackPoster(self.slack, self.metrics),
             self.clock,
+            CardDrawer(
+                Drawing(offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets)
+            ),
             lease_seconds=lease_seconds or settings.outbox_lease_seconds,
             poll_seconds=poll_seconds,
             digest_rules=digest_rules,
             pacer=pacer,
             backoff_base=backoff_base,
-            drawing=Drawing(
-                offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets
-            ),
             trouble=DeliveryTrouble(self.clock.monotonic, channel_settings(asdict(channels))),
         )
         self.oncall = OnCall(channels.oncall, settings.rotation, settings.owners, settings.escalation)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.actions.kinds import Kind
 from bot.cards.blocks import Block, Card, actions, button, context, escape, section
 from bot.cards.text import Mrkdwn, md, mention
+from bot.core.action_kinds import Kind
 from bot.core.slack_ids import ActionId
 from bot.storage.models.actions import ActionRecord, ActionStatus
 

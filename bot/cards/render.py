@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +23,7 @@ from bot.cards.waiting import (
 )
 from bot.oncall.alerts import plan_of
 from bot.oncall.waiting import waiting_for
+from bot.outbox.drawer import Delivery
 from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
 from bot.policies.oncall_escalation import AlertKind
 from bot.policies.tone import Flag
@@ -38,25 +37,6 @@ from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import ticket_messages
 from bot.tone.preferences import Choice, preference
 from bot.tone.watch import said_by_customer, warning_key
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One Slack call, or why none is due yet (`wait`) or at all (`skip`)."""
-
-    method: str = "post"
-    card: Card | None = None
-    thread_ts: str | None = None
-    ts: str | None = None
-    wait: bool = False
-    skip: str | None = None
-
-    @property
-    def content_hash(self) -> str | None:
-        if self.card is None:
-            return None
-        shown = json.dumps([self.card.text, self.card.blocks], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(shown.encode()).hexdigest()
 
 
 async def render(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing | None = None) -> Delivery:
@@ -200,3 +180,16 @@ async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawin
         return refund_request_alert_body(ticket, customer, message, details["refundable"], details["currency"], now)
     trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
     return abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
+
+
+@dataclass(frozen=True)
+class CardDrawer:
+    """The outbox's drawer (bot.outbox.drawer.Drawer): items drawn as this installation's cards show them."""
+
+    drawing: Drawing
+
+    async def render(self, session: AsyncSession, item: OutboxMessage, now: datetime) -> Delivery:
+        return await render(session, item, now, self.drawing)
+
+    async def record_posted(self, session: AsyncSession, item: OutboxMessage, ts: str) -> None:
+        await record_posted(session, item, ts)

@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions.kinds import Kind
 from bot.cards.approval import approval_card
 from bot.cards.blocks import Card, actions, context
 from bot.cards.buttons import Offered, action_buttons, dispute_buttons
@@ -22,6 +21,7 @@ from bot.cards.outcomes import done_marks
 from bot.cards.sale import sale_card
 from bot.cards.text import escape
 from bot.cards.ticket import ticket_card
+from bot.core.action_kinds import Kind
 from bot.evidence import EvidenceState
 from bot.oncall.waiting import waiting_for
 from bot.outbox.queue import Subject

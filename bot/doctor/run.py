@@ -14,6 +14,7 @@ from bot.config.settings import Settings, SettingsError, load_settings
 from bot.core.errors import ConfigError, ProviderError
 from bot.doctor import checks, desks
 from bot.doctor.checks import Check
+from bot.inbound import quarantine
 from bot.integrations import probes
 from bot.integrations.imap import FolderState, ImapMailbox
 from bot.integrations.paypal import PayPalClient
@@ -66,7 +67,7 @@ async def _refused(name: str, setting: str) -> list[Check]:
 
 async def _database(settings: Settings, probe: probes.Probes) -> list[Check]:
     try:
-        state: probes.SchemaState | ProbeError = await probe.schema_state(settings.database_url)
+        state: probes.SchemaState | ProbeError = await probe.schema_state(settings.database_url, quarantine.quarantined)
     except ProbeError as exc:
         state = exc
     if isinstance(state, ProbeError) or not state.exists or state.current != state.head:

@@ -8,10 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions.confirm import take_over
-from bot.actions.kinds import PERMISSION, Kind
+from bot.actions.kinds import PERMISSION
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.targets import TargetKind, read_target, scope_of_words
 from bot.cards.text import escape, md
+from bot.core.action_kinds import Kind
 from bot.core.errors import UsageError, quoted
 from bot.core.slack_ids import Command
 from bot.handlers.deps import Deps

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions.answers import Answer
 from bot.actions.confirm import retry_reply, take_over
 from bot.actions.dispute_answers import DISPUTE_OFFERS
-from bot.actions.kinds import PERMISSION, Kind
+from bot.actions.kinds import PERMISSION
 from bot.actions.offers import OFFERS, Origin
 from bot.actions.part_ways import retry_failed_steps
 from bot.actions.targets import scope_of_button
 from bot.cards.text import escape
+from bot.core.action_kinds import Kind
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ActionId
 from bot.handlers.deps import Deps

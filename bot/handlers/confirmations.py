@@ -10,12 +10,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.actions import confirm, dispute_answers
 from bot.actions.answers import Answer
-from bot.actions.kinds import PERMISSION, Kind
+from bot.actions.kinds import PERMISSION
 from bot.actions.modal_state import TamperedStateError, modal_state_for
 from bot.actions.notes import confirm_note
 from bot.actions.part_ways import confirm_part_ways
 from bot.actions.record import Actor
 from bot.cards.modals import notice
+from bot.core.action_kinds import Kind
 from bot.core.errors import UsageError
 from bot.core.slack_ids import ViewId
 from bot.handlers.deps import Deps

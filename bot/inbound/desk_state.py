@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.blocks import escape
+from bot.core.action_kinds import Kind
 from bot.core.domain import TicketStateSeen
 from bot.core.wording import desk_name
 from bot.oncall.alerts import resolve_alerts
@@ -19,9 +20,6 @@ from bot.storage.models.actions import ActionRecord, ActionStatus
 from bot.storage.models.tickets import Ticket
 
 log = logging.getLogger(__name__)
-
-# bot.actions.kinds.Kind.TAKE_OVER, named here so that this package does not import the actions package back.
-_TAKE_OVER = "take-over"
 
 
 class OwnActionUnderWay(Exception):
@@ -85,7 +83,7 @@ async def apply_ticket_state(
 async def _taking_over(session: AsyncSession, ticket_id: int) -> bool:
     under_way = select(ActionRecord.id).where(
         ActionRecord.ticket_id == ticket_id,
-        ActionRecord.kind == _TAKE_OVER,
+        ActionRecord.kind == Kind.TAKE_OVER,
         ActionRecord.status.in_((ActionStatus.PENDING, ActionStatus.RUNNING)),
     )
     return await session.scalar(under_way.limit(1)) is not None

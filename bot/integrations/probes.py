@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,11 +20,15 @@ import stripe
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import BotError, DatabaseUnavailableError, ProviderError
-from bot.inbound import quarantine
 from bot.integrations.paypal import PayPalClient
 from bot.storage.db import Database, known_revisions
+from bot.storage.models.inbound import InboundEvent
+
+# The events set aside (newest first, at most a page) and how many there are in all.
+QuarantineQuery = Callable[[AsyncSession], Awaitable[tuple[list[InboundEvent], int]]]
 
 
 class Failure(StrEnum):
@@ -188,8 +192,9 @@ class Probes:
                 failure = Failure.SERVICE_ERROR
             raise ProbeError(failure, exc.reason.removeprefix("sign-in failed: ")) from None
 
-    async def schema_state(self, database_url: str) -> SchemaState:
-        """The database's schema revision against this release's, without creating or changing anything."""
+    async def schema_state(self, database_url: str, quarantined: QuarantineQuery) -> SchemaState:
+        """The database's schema revision against this release's, without creating or changing anything; with an
+        up-to-date schema, the events set aside as `quarantined` (the inbound package's query) lists them."""
         try:
             url = make_url(database_url)
         except Exception:
@@ -210,7 +215,7 @@ class Probes:
             async with self._bounded(f"the database at {where}"):
                 current, head = await db.schema_state()
                 if current == head:
-                    events, total = await _quarantined(db)
+                    events, total = await _quarantined(db, quarantined)
         except ProbeError:
             raise
         except DatabaseUnavailableError as exc:
@@ -235,9 +240,9 @@ class Probes:
             raise _timed_out(service, self.timeout) from None
 
 
-async def _quarantined(db: Database) -> tuple[tuple[QuarantinedEvent, ...], int]:
+async def _quarantined(db: Database, query: QuarantineQuery) -> tuple[tuple[QuarantinedEvent, ...], int]:
     async with db.transaction(read_only=True) as session:
-        events, total = await quarantine.quarantined(session)
+        events, total = await query(session)
     return tuple(
         QuarantinedEvent(e.provider, e.event_id, e.event_type, e.quarantined_at, e.quarantine_reason) for e in events
     ), total

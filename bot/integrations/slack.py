@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards.blocks import Card
 from bot.core.errors import ProviderError
 from bot.observability.metrics import Metrics, SlackOutcome
 
@@ -36,6 +35,16 @@ _MESSAGE_ERRORS = frozenset(
 )
 
 
+class Message(Protocol):
+    """A message as drawn (bot.cards.blocks.Card is one): what notifications say, and the blocks people see."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]: ...
+
+
 class SlackRateLimitedError(ProviderError):
     def __init__(self, retry_after: float):
         super().__init__("slack", f"rate limited, retry after {retry_after:g} s", retryable=True, status=429)
@@ -49,7 +58,7 @@ class SlackPoster:
         self.client = client
         self.metrics = metrics
 
-    async def post(self, channel: str, card: Card, *, thread_ts: str | None, outbox_id: int) -> str:
+    async def post(self, channel: str, card: Message, *, thread_ts: str | None, outbox_id: int) -> str:
         response = await self._call(
             self.client.chat_postMessage,
             channel=channel,
@@ -62,7 +71,7 @@ class SlackPoster:
         )
         return str(response["ts"])
 
-    async def update(self, channel: str, ts: str, card: Card, *, outbox_id: int) -> None:
+    async def update(self, channel: str, ts: str, card: Message, *, outbox_id: int) -> None:
         await self._call(
             self.client.chat_update,
             channel=channel,

@@ -28,7 +28,6 @@ from bot.core.errors import Rejection
 from bot.storage.db import Database
 from bot.storage.models.inbound import InboundEvent, InboundStatus
 from bot.storage.models.outbox import OutboxMessage, OutboxStatus
-from bot.tone import model_version
 
 PROVIDERS = ("stripe", "paypal", "tickets")
 SLACK_METHODS = ("chat.postMessage", "chat.update", "conversations.history", "conversations.replies")
@@ -154,7 +153,8 @@ class _MailboxCollector(Collector):
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, tone_model: str) -> None:
+        """`tone_model`: the version of the tone model this process loaded, until a retrained head is in use."""
         self.registry = CollectorRegistry()
         self.webhooks = Counter(
             "supportbot_webhooks_received",
@@ -183,7 +183,7 @@ class Metrics:
         # Which tone model judged the verdicts counted above: a rebuilt model, or the team's head retrained on
         # their corrections ("<shipped>+head.<n>"), shows as a new version.
         self.tone_model = Info("supportbot_tone_model", "The tone model in use", registry=self.registry)
-        self.tone_model_in_use(model_version())
+        self.tone_model_in_use(tone_model)
         self._queues = _QueueCollector()
         self.registry.register(self._queues)
         # Every series that can appear starts at 0, so a rate() over a fresh process is not blind.

@@ -20,12 +20,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
-from bot.cards.render import Delivery, record_posted, render
-from bot.cards.subjects import Drawing
 from bot.core.clock import Clock
 from bot.core.errors import ProviderError
 from bot.integrations.slack import SlackPoster, SlackRateLimitedError
 from bot.outbox import queue
+from bot.outbox.drawer import Delivery, Drawer
 from bot.outbox.leadership import Leadership
 from bot.outbox.pacing import Pacer
 from bot.outbox.queue import Subject
@@ -47,18 +46,18 @@ class OutboxWorker:
         db: Database,
         slack: SlackPoster,
         clock: Clock,
+        drawer: Drawer,
         *,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
         digest_rules: DigestRules | None = None,
         pacer: Pacer | None = None,
         backoff_base: float = 2.0,
-        drawing: Drawing | None = None,
         trouble: DeliveryTrouble | None = None,
     ):
         self.db = db
         self.trouble = trouble or DeliveryTrouble(clock.monotonic)
-        self.drawing = drawing or Drawing()
+        self.drawer = drawer
         self.slack = slack
         self.clock = clock
         self.owner = uuid.uuid4().hex[:16]
@@ -276,7 +275,7 @@ class OutboxWorker:
             item.lease_until = now + self.lease
             item.attempts += 1
         async with self.db.transaction(read_only=True) as session:
-            delivery = await render(session, item, now, self.drawing)
+            delivery = await self.drawer.render(session, item, now)
         return item, delivery
 
     async def _settle_without_call(self, item: OutboxMessage, delivery: Delivery) -> None:
@@ -315,7 +314,7 @@ class OutboxWorker:
                 log.warning("outbox %d: lease lost before recording ts %s", item.id, ts)
                 return
             fresh = await session.get_one(OutboxMessage, item.id)
-            await record_posted(session, fresh, ts)
+            await self.drawer.record_posted(session, fresh, ts)
 
     async def _failed_attempt(self, item: OutboxMessage, exc: ProviderError) -> None:
         if not exc.retryable:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions.kinds import Kind
+from bot.core.action_kinds import Kind
 from bot.core.clock import Clock
 from bot.core.erasure import ERASED
 from bot.privacy.forget import ERASED_PAYLOAD, erased_verdict

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import bot.cards
-from bot.actions.kinds import Kind
 from bot.cards import (
     alerts,
     approval,
@@ -36,6 +35,7 @@ from bot.cards import (
     waiting,
 )
 from bot.cards.blocks import Card
+from bot.core.action_kinds import Kind
 from bot.evidence.pack import Draft
 from bot.home.snapshot import (
     AlertLine,

@@ -22,11 +22,6 @@ LEAVES = {"core"}
 # <- cards <- actions <- oncall <- tone <- privacy <- inbound <- home <- handlers <- app <- cli), held until the
 # change named here lands.
 KNOWN_BACK_EDGES = {
-    ("observability", "tone"): "metrics labels a gauge with the tone model's version: the runtime can hand it in",
-    ("integrations", "cards"): "integrations.slack posts a cards.blocks.Card: Card belongs in a leaf vocabulary",
-    ("integrations", "inbound"): "integrations.probes reads quarantined events: the query belongs in inbound",
-    ("outbox", "cards"): "outbox.worker imports cards.render: the runtime should hand the worker a drawing function",
-    ("cards", "actions"): "cards.outcomes and cards.render word actions by actions.kinds.Kind: vocabulary",
     ("cards", "oncall"): "cards.render reads an alert's plan and a ticket's wait: render gathers, cards should draw",
     ("cards", "tone"): "cards.render reads tone preferences and the tone watch: as above",
     ("cards", "home"): "cards.chart and cards.home draw home.month and home.snapshot figures: their types",

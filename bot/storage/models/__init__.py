@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
@@ -54,6 +54,12 @@ BIGINT_MAX = 2**63 - 1
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # SQLite numbers rows itself only for a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def enum_column(enum: type[StrEnum], length: int) -> Enum:
+    """A column of `enum`'s values in a VARCHAR(`length`), exactly the String(`length`) it replaces: no native enum
+    type and no CHECK constraint, so the schema (and the migrations) stay as they are; rows read back as members."""
+    return Enum(enum, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
 
 
 class Base(DeclarativeBase):

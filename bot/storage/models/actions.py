@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, BigId, JSONType, SlackPlaced
+from bot.storage.models import Base, BigId, JSONType, SlackPlaced, enum_column
 
 
 class ActionStatus(StrEnum):
@@ -33,7 +33,7 @@ class ActionRecord(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PENDING)
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 16), default=ActionStatus.PENDING)
     actor_id: Mapped[str] = mapped_column(String(32))
     actor_name: Mapped[str | None] = mapped_column(String(200))
     customer_id: Mapped[int | None] = mapped_column(index=True)
@@ -77,7 +77,7 @@ class RefundApproval(SlackPlaced, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
     round: Mapped[int] = mapped_column(default=1)
-    status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.WAITING)
+    status: Mapped[ApprovalStatus] = mapped_column(enum_column(ApprovalStatus, 16), default=ApprovalStatus.WAITING)
     requested_by: Mapped[str] = mapped_column(String(32))
     requested_by_name: Mapped[str | None] = mapped_column(String(200))
     # As shown to the approver: the rest, for a full refund; None when the provider never told the sale's amount.

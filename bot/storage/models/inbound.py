@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, BigId, SlackPlaced
+from bot.storage.models import Base, BigId, SlackPlaced, enum_column
 
 
 class InboundStatus(StrEnum):
@@ -39,7 +39,7 @@ class InboundEvent(SlackPlaced, Base):
     event_id: Mapped[str] = mapped_column(String(255))
     event_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING)
+    status: Mapped[InboundStatus] = mapped_column(enum_column(InboundStatus, 16), default=InboundStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]

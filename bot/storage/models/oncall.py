@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, SlackPlaced
+from bot.storage.models import Base, SlackPlaced, enum_column
 
 
 class AlertStatus(StrEnum):
@@ -32,7 +32,7 @@ class Alert(SlackPlaced, Base):
     about_type: Mapped[str] = mapped_column(String(16))
     about_id: Mapped[int]
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN)
+    status: Mapped[AlertStatus] = mapped_column(enum_column(AlertStatus, 16), default=AlertStatus.OPEN)
     step: Mapped[int] = mapped_column(default=0)
     paged: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"steps": [[user ids], ...]} as paged so far
     raised_at: Mapped[datetime]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, BigId
+from bot.storage.models import Base, BigId, enum_column
 
 
 class OutboxStatus(StrEnum):
@@ -43,11 +43,11 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     coalesce_key: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[OutboxKind] = mapped_column(enum_column(OutboxKind, 16))
     subject_type: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[int]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, 16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     # An attempt that may have reached Slack before it failed: look for its message before posting again.
     maybe_sent: Mapped[bool] = mapped_column(default=False)

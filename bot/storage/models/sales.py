@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.storage.models import Base, SlackPlaced
+from bot.storage.models import Base, SlackPlaced, enum_column
 
 if TYPE_CHECKING:
     from bot.storage.models.customers import Customer
@@ -116,7 +116,9 @@ class BuyerLookup(Base):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), unique=True)
     # The checkout order the capture belongs to; None once PayPal would not show it (404, another app's order).
     order_id: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default=BuyerLookupStatus.PENDING)
+    status: Mapped[BuyerLookupStatus] = mapped_column(
+        enum_column(BuyerLookupStatus, 16), default=BuyerLookupStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_at: Mapped[datetime | None]
     # Where the buyer was found ("order", "transactions"), or why the search was given up; shown in Slack.
