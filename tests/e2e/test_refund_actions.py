@@ -72,7 +72,9 @@ async def test_a_double_submit_and_a_second_owner_make_one_refund(database_url, 
         await bot.settle()
         [card] = slack.channel_messages("C0SALES")
         value = button_value(card, ActionId.REFUND)
+        # One modal open after the other, so each owner submits their own (their order is not what is tested).
         await bot.click(slack, ActionId.REFUND, value, user=OWNER)
+        await slack.wait_for(lambda s: len(s.views) == 1)
         await bot.click(slack, ActionId.REFUND, value, user="U0OWNER2")
         await slack.wait_for(lambda s: len(s.views) == 2)
         first, second = list(slack.views.values())
