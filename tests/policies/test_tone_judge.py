@@ -42,8 +42,17 @@ def test_a_rule_can_raise_the_verdict_but_never_lower_it() -> None:
     assert raised.tone is Tone.ABUSIVE
     assert any(reason.startswith("insult aimed at staff") for reason in raised.reasons)
     assert "raised to abusive by the rules" in raised.reasons
-    kept = judged("My boss called me an idiot.", scores=scores((0.1, 0.1, 0.8)))
+    kept = judged("What a nice day for a change.", scores=scores((0.1, 0.1, 0.8)))
     assert kept.tone is Tone.ABUSIVE
+
+
+def test_words_the_rules_read_and_did_not_count_need_the_model_to_be_sure() -> None:
+    """Reported speech is not abuse (issue 15): the model reacts to the word, the rules know whom it is aimed at."""
+    reported = judged("My boss called me an idiot.", scores=scores((0.1, 0.1, 0.8)))
+    assert reported.tone is not Tone.ABUSIVE
+    assert any("not aimed at the staff" in reason for reason in reported.reasons)
+    sure = judged("My boss called me an idiot.", scores=scores((0.0, 0.05, 0.95)))
+    assert sure.tone is Tone.ABUSIVE
 
 
 def test_the_worst_window_of_a_long_message_counts_and_is_quoted() -> None:
