@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
@@ -39,6 +40,9 @@ from bot.storage.models.outbox import OutboxMessage, OutboxStatus
 from tests.builders import STRIPE_SECRET, TICKETS_SECRET, stripe_signed, ticket_event, tickets_signed
 from tests.clocks import SteadyClock, unix
 from tests.waiting import eventually
+
+# A stop takes a few seconds at most (WORK_GRACE_SECONDS for work in flight); this is far past that.
+STOP_SECONDS = 30
 
 CHANNELS = {"C0SALES": "sales", "C0SUPPORT": "support", "C0DISPUTES": "disputes", "C0ONCALL": "oncall"}
 PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
@@ -232,8 +236,19 @@ async def running_bot(settings: Settings, **runtime_options: Any) -> AsyncIterat
         try:
             yield BotUnderTest(runtime, f"http://127.0.0.1:{port}", http)
         finally:
-            await runner.cleanup()
-            await runtime.stop()
+            # Bounded, so that a stop that hangs fails its test with where everything waits, not the whole run.
+            stopping = asyncio.create_task(_stop(runner, runtime))
+            await asyncio.wait({stopping}, timeout=STOP_SECONDS)
+            if not stopping.done():
+                for task in asyncio.all_tasks():
+                    task.print_stack()
+                raise AssertionError(f"the bot did not stop within {STOP_SECONDS} s; where its tasks wait is above")
+            await stopping
+
+
+async def _stop(runner: web.AppRunner, runtime: Runtime) -> None:
+    await runner.cleanup()
+    await runtime.stop()
 
 
 def sales_shown(slack: FakeSlack, channel: str = "C0SALES") -> tuple[int, int]:

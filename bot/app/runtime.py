@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -295,7 +296,12 @@ class Runtime:
             log.error("stopping: %s", failure, exc_info=failure)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _ended, stuck = await asyncio.wait(self._tasks, timeout=WORK_GRACE_SECONDS)
+            # A worker that does not end when cancelled would hold the stop for ever: name it, with where it
+            # waits, and stop without it.
+            for task in stuck:
+                log.error("stopping: the %s worker did not end when cancelled:\n%s", task.get_name(), _where(task))
         await self.providers.close()
         if self.paypal is not None:
             await self.paypal.close()
@@ -346,3 +352,10 @@ async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
         except Exception:
             log.exception("%s worker crashed; restarting in 1 s", name)
             await asyncio.sleep(1)
+
+
+def _where(task: asyncio.Task[Any]) -> str:
+    """Where a task waits, as a traceback's lines."""
+    lines = io.StringIO()
+    task.print_stack(file=lines)
+    return lines.getvalue()
