@@ -38,6 +38,8 @@ from bot.storage.models.sales import Payment
 
 log = logging.getLogger(__name__)
 
+CANCEL_GRACE_SECONDS = 2.0
+
 MAX_ATTEMPTS = 5
 CONCURRENCY = 4
 _TOPICS = {Subject.SALE: Topic.SALE, Subject.TICKET: Topic.TICKET, Subject.DISPUTE: Topic.DISPUTE}
@@ -99,7 +101,9 @@ class ActionWorker:
             _done, pending = await asyncio.wait(set(self._running), timeout=grace_seconds)
             for task in pending:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            if pending:
+                # Cancelled work leaves at its next await; one that does not is left to the runtime's own bound.
+                await asyncio.wait(pending, timeout=CANCEL_GRACE_SECONDS)
 
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
         return or_(

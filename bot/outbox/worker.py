@@ -37,6 +37,8 @@ from bot.storage.models.sales import Payment, SaleDigest
 
 log = logging.getLogger(__name__)
 
+CANCEL_GRACE_SECONDS = 2.0
+
 WAIT_FOR_PARENT_SECONDS = 1.0
 
 
@@ -117,7 +119,9 @@ class OutboxWorker:
             _done, pending = await asyncio.wait(lanes, timeout=grace_seconds)
             for lane in pending:
                 lane.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            if pending:
+                # Cancelled work leaves at its next await; one that does not is left to the runtime's own bound.
+                await asyncio.wait(pending, timeout=CANCEL_GRACE_SECONDS)
         await self.lead.close()
 
     async def _due_channels(self) -> list[str]:
