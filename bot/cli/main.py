@@ -9,7 +9,6 @@ import json
 import logging
 import signal
 import sys
-import time
 
 from bot.cli.parser import build_parser
 from bot.config.settings import Settings, load_settings
@@ -104,9 +103,10 @@ async def _run_server(settings: Settings, *, socket_mode: bool) -> int:
         await _until_signalled()
     finally:
         log.info("supportbot stopping")
-        started = time.monotonic()
+        clock = server.runtime.clock
+        started = clock.monotonic()
         await server.stop()
-        log.info("supportbot stopped in %.1f s", time.monotonic() - started)
+        log.info("supportbot stopped in %.1f s", clock.monotonic() - started)
     return 0
 
 
