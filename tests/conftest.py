@@ -80,6 +80,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    """A migrated, empty SQLite database, for what is SQLite's alone or where the kind does not matter."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sqlite-only.db'}"
+    db = Database(url)
+    await db.migrate()
+    await db.dispose()
+    return url
+
+
+@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     """The database of `database_url`, opened for the test and disposed after it."""
     database = Database(database_url)

@@ -37,16 +37,6 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture
-async def sqlite_url(tmp_path: Path) -> str:
-    """For the checks where the kind of database does not matter."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'doctor.db'}"
-    db = Database(url)
-    await db.migrate()
-    await db.dispose()
-    return url
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A database that exists and was never migrated."""

@@ -85,11 +85,9 @@ async def test_a_body_escaping_nul_or_half_a_surrogate_pair_is_stored_cleaned(da
     assert payload == {"id": "evt_nul", "name": "ab?c"}
 
 
-async def test_a_write_in_one_trip_that_fails_leaves_nothing_behind(database_url: str) -> None:
-    db = Database(database_url)
-    if not db.is_sqlite:
-        await db.dispose()
-        pytest.skip("the one-trip write is SQLite's")
+async def test_a_write_in_one_trip_that_fails_leaves_nothing_behind(sqlite_url: str) -> None:
+    # The one-trip write is SQLite's: PostgreSQL has no such path.
+    db = Database(sqlite_url)
 
     def insert_then_fail(connection: sqlite3.Connection) -> None:
         connection.execute("UPDATE inbound_events SET attempts = 99")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -15,17 +14,7 @@ from bot.fakes.freshdesk import FakeFreshdesk
 from bot.fakes.helpscout import FakeHelpScout
 from bot.fakes.slack import FakeSlack
 from bot.fakes.zendesk import FakeZendesk
-from bot.storage.db import Database
 from tests.harness import bot_settings
-
-
-@pytest.fixture
-async def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'doctor.db'}"
-    db = Database(url)
-    await db.migrate()
-    await db.dispose()
-    return url
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:
