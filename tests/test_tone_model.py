@@ -18,7 +18,7 @@ from bot.tone.model import MODEL_DIR, ModelIntegrityError, load, verify
 N, F, A = Tone.NEUTRAL, Tone.FRUSTRATED, Tone.ABUSIVE
 CB, LEGAL, PUBLIC, THREAT = Flag.CHARGEBACK, Flag.LEGAL, Flag.PUBLIC, Flag.THREAT
 DATA = Path(__file__).resolve().parents[1] / "data" / "tone"
-# Misses of the shipped model (tone-minilm-f379cf6e7e5c), kept here so a model that fixes them shows up as an
+# Misses of the shipped model (tone-minilm-9e27de31e690), kept here so a model that fixes them shows up as an
 # unexpected pass (strict) and this mark is removed then.
 KNOWN_MISS = pytest.mark.xfail(strict=True, reason="known miss of the shipped model")
 
@@ -39,7 +39,7 @@ KNOWN_MISS = pytest.mark.xfail(strict=True, reason="known miss of the shipped mo
         # agreeing with a reported insult
         "My husband says you are all con artists, and frankly he's right.",
         # wishing the business fails: abusive, no threat
-        pytest.param("I hope your shop goes bust before Christmas.", marks=KNOWN_MISS),
+        "I hope your shop goes bust before Christmas.",
     ],
 )
 def test_contempt_and_creative_insults_are_abusive(text: str) -> None:

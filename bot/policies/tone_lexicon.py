@@ -165,6 +165,7 @@ DISMISSALS = re.compile(
     r"|piss off|get stuffed|go to hell|go (?:fuck|screw) yoursel(?:f|ves)|go die|drop dead"
     r"|kiss my (?:ass|arse)|up yours|bite me|eat shit|shut up(?! and take)|shut your (?:mouth|face)"
     r"|shove (?:it|your [a-z ]{1,30}) up|stick (?:it|your [a-z ]{1,30}) up your|to hell with you"
+    r"|(?:shove|stick) (?:it|them|that|this|your [^.!?]{1,30}) where the sun (?:don't|doesn't|does not) shine"
     r"|get your head out of your (?:ass|arse)|get fucked"
     r"|(?:you|your) (?:fucking|fuckin|bloody|damn|goddamn|sodding|shitty) (?:people|team|staff|lot|company|"
     r"developers?|programmers?|agents?|support team|shop|business))\b"
