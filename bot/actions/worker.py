@@ -15,8 +15,8 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,12 @@ CONCURRENCY = 4
 _TOPICS = {Subject.SALE: Topic.SALE, Subject.TICKET: Topic.TICKET, Subject.DISPUTE: Topic.DISPUTE}
 
 
+class Requesters(Protocol):
+    """How the person who asked hears the outcome privately (integrations.slack.SlackResponseUrls)."""
+
+    async def tell_privately(self, response_url: str, text: str) -> None: ...
+
+
 class ActionWorker:
     def __init__(
         self,
@@ -53,6 +59,7 @@ class ActionWorker:
         steps: Steps,
         channels: Channels,
         *,
+        requesters: Requesters,
         lease_seconds: float = 120.0,
         poll_seconds: float = 1.0,
         backoff_base: float = 2.0,
@@ -63,6 +70,7 @@ class ActionWorker:
         self.clock = clock
         self.steps = steps
         self.channels = channels
+        self.requesters = requesters
         self.owner = uuid.uuid4().hex[:16]
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -178,7 +186,7 @@ class ActionWorker:
             return
         self.on_recorded()
         if report is not None:
-            await _tell_requester(*report)
+            await self._tell_requester(*report)
 
     async def _finish(self, action_id: int, done: Done | None, error: ProviderError | None) -> tuple[str, str] | None:
         """Record the outcome; returns (response_url, text) for the person who asked, if they can still hear it."""
@@ -331,12 +339,10 @@ class ActionWorker:
             if channel := channel_for(topic, self.channels):
                 await queue.update_card(session, subject, subject_id, channel, now)
 
-
-async def _tell_requester(response_url: str, text: str) -> None:
-    """A courtesy to whoever asked: the durable record is the card's thread and the audit trail."""
-    try:
-        await AsyncWebhookClient(response_url, timeout=5).send(
-            text=text, response_type="ephemeral", replace_original=False
-        )
-    except Exception as exc:  # an expired response_url (30 minutes) or a network blip loses only the courtesy
-        log.info("could not tell the requester through their response_url: %s", type(exc).__name__)
+    async def _tell_requester(self, response_url: str, text: str) -> None:
+        """A courtesy to whoever asked: the durable record is the card's thread and the audit trail. It is all a
+        command about no card (a licence key, an email not on record) tells of its outcome."""
+        try:
+            await self.requesters.tell_privately(response_url, text)
+        except ProviderError as exc:  # an expired response_url (30 minutes) or a network blip loses only this
+            log.info("could not tell the requester through their response_url: %s", exc)

@@ -41,7 +41,7 @@ from bot.integrations.freshdesk import FreshdeskDesk
 from bot.integrations.paypal_buyers import PayPalBuyers
 from bot.integrations.paypal_verification import PayPalVerification
 from bot.integrations.providers import Providers, build_providers
-from bot.integrations.slack import SlackPoster
+from bot.integrations.slack import SlackPoster, SlackResponseUrls
 from bot.integrations.slack_people import SlackPeople
 from bot.integrations.zendesk import ZendeskDesk
 from bot.mailbox import events as mailbox_events
@@ -177,6 +177,7 @@ class Runtime:
             self.clock,
             Steps(self.providers),
             channels,
+            requesters=SlackResponseUrls(),
             lease_seconds=action_lease_seconds,
             poll_seconds=poll_seconds,
             backoff_base=backoff_base,
