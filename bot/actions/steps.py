@@ -34,7 +34,7 @@ from bot.outbox.queue import Subject
 from bot.storage.models.actions import ActionRecord, RefundApproval
 from bot.storage.models.customers import Customer
 from bot.storage.models.sales import Dispute, Payment, Refund
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -364,8 +364,8 @@ async def _record_reply(session: AsyncSession, action: ActionRecord, done: Done,
 
 async def _close_ticket(session: AsyncSession, ticket_id: int | None, now: datetime) -> None:
     ticket = await session.get(Ticket, ticket_id) if ticket_id else None
-    if ticket is not None and ticket.status != "closed":
-        ticket.status, ticket.closed_at = "closed", now
+    if ticket is not None and ticket.status != TicketStatus.CLOSED:
+        ticket.status, ticket.closed_at = TicketStatus.CLOSED, now
         ticket.respond_by = None
         # Nobody is paged any more about a ticket the team has closed (after parting ways, say).
         await resolve_alerts(session, Subject.TICKET, ticket.id, "the ticket was closed", now)
