@@ -45,7 +45,7 @@ from bot.integrations.slack import SlackPoster, SlackResponseUrls
 from bot.integrations.slack_people import SlackPeople
 from bot.integrations.zendesk import ZendeskDesk
 from bot.mailbox import events as mailbox_events
-from bot.mailbox.store import MailStore
+from bot.mailbox.store import MailStore, MailThreads
 from bot.observability.metrics import Metrics, bound_context
 from bot.oncall.alerts import OnCall
 from bot.oncall.timers import Timers
@@ -175,7 +175,7 @@ class Runtime:
         self.actions = ActionWorker(
             self.db,
             self.clock,
-            Steps(self.providers),
+            Steps(self.providers, MailThreads()),
             channels,
             requesters=SlackResponseUrls(),
             lease_seconds=action_lease_seconds,
