@@ -38,8 +38,6 @@ from bot.storage.models.sales import Payment
 
 log = logging.getLogger(__name__)
 
-CANCEL_GRACE_SECONDS = 2.0
-
 MAX_ATTEMPTS = 5
 CONCURRENCY = 4
 _TOPICS = {Subject.SALE: Topic.SALE, Subject.TICKET: Topic.TICKET, Subject.DISPUTE: Topic.DISPUTE}
@@ -101,8 +99,9 @@ class ActionWorker:
         self._running.discard(task)
         self._wakeup.set()
 
-    async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Let actions in flight finish; one cut short is taken up again, with the same key, on the next start."""
+    async def stop(self, grace_seconds: float, cancel_grace_seconds: float) -> None:
+        """Let actions in flight finish within `grace_seconds`, then cancel them and give them
+        `cancel_grace_seconds` to leave; one cut short is taken up again, with the same key, on the next start."""
         self._stopping = True
         self._wakeup.set()
         if self._running:
@@ -111,7 +110,7 @@ class ActionWorker:
                 task.cancel()
             if pending:
                 # Cancelled work leaves at its next await; one that does not is left to the runtime's own bound.
-                await asyncio.wait(pending, timeout=CANCEL_GRACE_SECONDS)
+                await asyncio.wait(pending, timeout=cancel_grace_seconds)
 
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
         return or_(
