@@ -26,7 +26,7 @@ from bot.policies.tone_head import ToneHead
 from bot.storage.db import Database
 from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.models.tone import ToneRetraining
-from bot.tone import classify_tone, model_version
+from bot.tone import classify_tone, head_bases, model_version
 from bot.tone.nightly import NightlyRetraining
 from bot.tone.retrain import head_in_use, retrain, status_line, version_in_use
 from bot.tone.review import review_tone
@@ -193,6 +193,27 @@ async def test_a_head_fitted_on_another_release_of_the_model_is_not_applied(data
     # Handed one anyway, the classifier leaves it out: its weights were fitted on another model's outputs.
     stale = ToneHead.from_json(1, "tone-minilm-000000000000", weights)
     assert classify_tone(NEW_CONTEMPT, stale) == classify_tone(NEW_CONTEMPT)
+
+
+async def test_a_head_fitted_on_a_release_with_the_same_scores_stays_in_use(database_url):
+    # This release's graph was slimmed (scripts/tone_graph.py) and gives its predecessor's scores bit for bit, so
+    # a deployment's head fitted on the predecessor still applies, and is shown on this release.
+    [earlier, *_] = head_bases()[1:]
+    await judged_by_the_team(database_url, the_contempt_lesson())
+    db = Database(database_url)
+    try:
+        retrained = await retrain(db, NIGHT, trigger="command")
+        async with db.transaction() as session:
+            [record] = list(await session.scalars(select(ToneRetraining)))
+            record.base_version = earlier
+        head, version, status = await in_use(database_url)
+    finally:
+        await db.dispose()
+    assert head is not None and version == f"{model_version()}+head.{retrained.head_version}"
+    assert status.startswith(version) and "26 correction(s)" in status
+    assert classify_tone(NEW_CONTEMPT, head).tone is Tone.ABUSIVE  # type: ignore[arg-type]
+    handed = ToneHead.from_json(retrained.head_version, earlier, head.to_json())  # type: ignore[union-attr]
+    assert classify_tone(NEW_CONTEMPT, handed).tone is Tone.ABUSIVE
 
 
 async def test_too_few_corrections_fit_nothing(database_url):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.approvals import ApprovalDesk, waiting_text
+from bot.actions.modal_state import ModalContext
 from bot.actions.record import Asked
 from bot.cards.outcomes import already_text
 from bot.cards.text import Mrkdwn
@@ -26,14 +27,14 @@ class Answer:
     close_all: bool = False  # the modal was itself pushed over another: close both
 
 
-def report_of(meta: dict[str, Any]) -> dict[str, Any]:
+def report_of(context: ModalContext) -> dict[str, Any]:
     """Where an action's outcome is reported, from the state its modal was opened with."""
-    card = meta.get("card") or [None, None]
+    subject, subject_id = context.card or (None, None)
     return {
-        "subject": card[0],
-        "id": card[1],
-        "response_url": meta.get("response_url"),
-        "subject_label": meta.get("label"),
+        "subject": subject,
+        "id": subject_id,
+        "response_url": context.response_url,
+        "subject_label": context.label,
     }
 
 

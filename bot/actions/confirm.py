@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import kinds
 from bot.actions.answers import Answer, answer_for, report_of, waiting_for_approval
 from bot.actions.approvals import NO_DESK, ApprovalDesk, ask_refund
+from bot.actions.modal_state import ModalContext
 from bot.actions.record import Actor, Ask, ask
+from bot.actions.submission import Submission
 from bot.cards import modals
 from bot.cards.outcomes import masked
 from bot.cards.text import md
@@ -33,34 +35,32 @@ from bot.storage.models.tickets import Ticket
 
 
 async def confirm_refund(
-    session: AsyncSession,
-    view: dict[str, Any],
-    meta: dict[str, Any],
-    actor: Actor,
-    now: datetime,
-    desk: ApprovalDesk = NO_DESK,
+    session: AsyncSession, submission: Submission, actor: Actor, now: datetime, desk: ApprovalDesk = NO_DESK
 ) -> Answer:
-    refunded_before: dict[str, int] = meta.get("refunded") or {}
-    chosen = modals.submitted(view, "payment") or (next(iter(refunded_before)) if len(refunded_before) == 1 else None)
+    context = submission.context
+    refunded_before = context.refunded
+    chosen = _payment_id(submission.text("payment"))
+    if chosen is None and len(refunded_before) == 1:
+        chosen = next(iter(refunded_before))
     if chosen is None or chosen not in refunded_before:
         return Answer(errors={"payment": "Choose the payment to refund."})
     # Not locked: a finishing refund holds its action and then the payment, and the request below takes the
     # action; locking the payment first here could deadlock with it. The key carries the state the modal showed.
-    payment = await session.get(Payment, int(chosen))
+    payment = await session.get(Payment, chosen)
     if payment is None:
         raise UsageError("That payment is no longer on record.")
     remaining = remaining_minor(payment.amount_minor, payment.amount_refunded_minor)
     decimals = exponent(payment.currency) if payment.currency else 2
-    decision = decide_refund_amount(modals.submitted(view, "amount"), remaining, payment.currency, decimals)
+    decision = decide_refund_amount(submission.text("amount"), remaining, payment.currency, decimals)
     if decision.error:
         return Answer(errors={"amount": decision.error})
-    reason = modals.submitted(view, "reason")
+    reason = submission.text("reason")
     params: dict[str, Any] = {
         "amount_minor": decision.amount_minor,
         "currency": payment.currency,
         "reason": reason if reason in STRIPE_REASONS else "requested_by_customer",
     }
-    if note := modals.submitted(view, "note"):
+    if note := submission.text("note"):
         params["note"] = note
     request = Ask(
         kind=Kind.REFUND,
@@ -69,7 +69,7 @@ async def confirm_refund(
         params=params,
         customer_id=payment.customer_id,
         payment_id=payment.id,
-        report=report_of(meta) if meta.get("card") else report_of(meta | {"card": ["sale", payment.id]}),
+        report=report_of(context if context.card else replace(context, card=(Subject.SALE, payment.id))),
     )
     asked = await ask_refund(session, request, payment, actor, now, desk)
     if (waiting := await waiting_for_approval(session, [asked], desk)) is not None:
@@ -77,12 +77,11 @@ async def confirm_refund(
     return answer_for(asked)
 
 
-async def confirm_revoke(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
-) -> Answer:
-    chosen = modals.submitted(view, "licences")
-    if chosen is None and meta.get("licences"):
-        chosen = meta["licences"]  # a single key named in the command
+async def confirm_revoke(session: AsyncSession, submission: Submission, actor: Actor, now: datetime) -> Answer:
+    context = submission.context
+    chosen = submission.choices("licences")
+    if chosen is None and context.licences:
+        chosen = context.licences  # a single key named in the command
     requests: list[Ask] = []
     if chosen:
         requests = [
@@ -91,21 +90,21 @@ async def confirm_revoke(
                 kinds.revoke_key(key),
                 f"licence {masked(key)}",
                 {"licence": key},
-                customer_id=meta.get("customer_id"),
-                report=report_of(meta),
+                customer_id=context.customer_id,
+                report=report_of(context),
             )
             for key in chosen
         ]
-    elif meta.get("email"):
+    elif context.email:
         # The licence server could not list them: revoke whatever is active when the step runs.
         requests = [
             Ask(
                 Kind.REVOKE_LICENCE,
-                kinds.revoke_all_key(meta["email"]),
-                f"every active licence of {meta['email']}",
-                {"email": meta["email"]},
-                customer_id=meta.get("customer_id"),
-                report=report_of(meta),
+                kinds.revoke_all_key(context.email),
+                f"every active licence of {context.email}",
+                {"email": context.email},
+                customer_id=context.customer_id,
+                report=report_of(context),
             )
         ]
     if not requests:
@@ -115,51 +114,52 @@ async def confirm_revoke(
 
 
 async def confirm_unsubscribe(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime, list_name: str
+    session: AsyncSession, submission: Submission, actor: Actor, now: datetime, list_name: str
 ) -> Answer:
-    email = meta["email"]
+    context = submission.context
+    email = context.email
+    if email is None:
+        raise UsageError("This form does not say whom to unsubscribe; open it again.")
     request = Ask(
         Kind.UNSUBSCRIBE,
         kinds.unsubscribe_key(list_name, email),
         f"{email} on {list_name}",
         {"email": email, "list": list_name},
-        customer_id=meta.get("customer_id"),
-        report=report_of(meta),
+        customer_id=context.customer_id,
+        report=report_of(context),
     )
     return answer_for(await ask(session, request, actor, now))
 
 
-async def confirm_reply(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
-) -> Answer:
-    body = (modals.submitted(view, "body") or "").strip()
+async def confirm_reply(session: AsyncSession, submission: Submission, actor: Actor, now: datetime) -> Answer:
+    body = (submission.text("body") or "").strip()
     if not body:
         return Answer(errors={"body": "Write the reply first."})
-    close = "yes" in (modals.submitted(view, "close") or [])
-    draft_id = str(view.get("id") or now.timestamp())
+    close = submission.is_ticked("close")
+    draft_id = submission.draft_id(now)
     check = check_draft(body)
     if check.hold:
-        held = meta | {"close": close, "draft_id": draft_id, "concerns": [c.value for c in check.concerns]}
-        return Answer(push=modals.held_reply_modal(check.warning(), body, held))
-    return await _ask_reply(session, meta, body, close, draft_id, actor, now)
+        concerns = tuple(c.value for c in check.concerns)
+        held = replace(submission.context, close=close, draft_id=draft_id, concerns=concerns)
+        return Answer(push=modals.held_reply_modal(check.warning(), body, held.as_metadata()))
+    return await _ask_reply(session, submission.context, body, close, draft_id, actor, now)
 
 
-async def confirm_held_reply(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
-) -> Answer:
+async def confirm_held_reply(session: AsyncSession, submission: Submission, actor: Actor, now: datetime) -> Answer:
     """The sender read the warning and sent the reply anyway (perhaps edited): it goes as it stands."""
-    body = (modals.submitted(view, "body") or "").strip()
+    body = (submission.text("body") or "").strip()
     if not body:
         return Answer(errors={"body": "Write the reply first."})
+    context = submission.context
     answer = await _ask_reply(
-        session, meta, body, bool(meta.get("close")), str(meta.get("draft_id")), actor, now, meta.get("concerns")
+        session, context, body, context.close, str(context.draft_id), actor, now, list(context.concerns)
     )
     return replace(answer, close_all=True)
 
 
 async def _ask_reply(
     session: AsyncSession,
-    meta: dict[str, Any],
+    context: ModalContext,
     body: str,
     close: bool,
     draft_id: str,
@@ -167,7 +167,7 @@ async def _ask_reply(
     now: datetime,
     sent_despite: list[str] | None = None,
 ) -> Answer:
-    ticket = await session.get(Ticket, meta.get("ticket_id") or 0)
+    ticket = await session.get(Ticket, context.ticket_id or 0)
     if ticket is None:
         raise UsageError("That ticket is no longer on record.")
     params: dict[str, Any] = {"body": body, "close": close}
@@ -180,7 +180,7 @@ async def _ask_reply(
         params,
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
-        report=report_of(meta),
+        report=report_of(context),
     )
     return answer_for(await ask(session, request, actor, now))
 
@@ -200,6 +200,10 @@ async def retry_reply(session: AsyncSession, action_id: int, actor: Actor, now: 
         report=failed.report,
     )
     return answer_for(await ask(session, request, actor, now))
+
+
+def _payment_id(chosen: str | None) -> int | None:
+    return int(chosen) if chosen is not None and chosen.isdigit() else None
 
 
 async def take_over(

@@ -7,6 +7,7 @@ same conditions are read again from the database when the modal is confirmed, si
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import kinds
 from bot.actions.answers import Answer, answer_for, report_of
-from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Offer, OfferDeps, Origin, base_metadata, find_scope, sealed
+from bot.actions.offers import LICENCE_LOOKUP_SECONDS, Offer, OfferDeps, Origin, base_context, find_scope, sealed
 from bot.actions.record import Actor, Ask, ask
-from bot.cards import modals
+from bot.actions.submission import Submission
 from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES
 from bot.cards.evidence import accept_modal, evidence_modal, submit_modal
 from bot.cards.modals import View
@@ -35,7 +36,7 @@ async def offer_evidence(deps: OfferDeps, origin: Origin) -> Offer:
     dispute = _answerable(deps, scope.dispute)
     async with deps.db.transaction(read_only=True) as session:
         draft = await draft_for(session, dispute.id)
-    metadata = base_metadata(scope, origin) | {"dispute_id": dispute.id}
+    metadata = replace(base_context(scope, origin), dispute_id=dispute.id).as_metadata()
     policy = deps.settings.refund_policy
     activity_of = getattr(deps.providers.licences, "activity_of", None)
     email = scope.email
@@ -65,14 +66,14 @@ async def offer_submit(deps: OfferDeps, origin: Origin) -> Offer:
     dispute = _answerable(deps, scope.dispute)
     if dispute.provider != "stripe" or dispute.evidence_state != EvidenceState.STAGED:
         raise UsageError("There is no staged evidence to submit: prepare the evidence first.")
-    metadata = base_metadata(scope, origin) | {"dispute_id": dispute.id}
+    metadata = replace(base_context(scope, origin), dispute_id=dispute.id).as_metadata()
     return Offer(sealed(deps, origin, submit_modal(dispute, metadata)))
 
 
 async def offer_accept(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     dispute = _answerable(deps, scope.dispute)
-    metadata = base_metadata(scope, origin) | {"dispute_id": dispute.id}
+    metadata = replace(base_context(scope, origin), dispute_id=dispute.id).as_metadata()
     return Offer(sealed(deps, origin, accept_modal(dispute, metadata)))
 
 
@@ -83,39 +84,35 @@ DISPUTE_OFFERS = {
 }
 
 
-async def confirm_evidence(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
-) -> Answer:
-    dispute = await _dispute(session, meta)
+async def confirm_evidence(session: AsyncSession, submission: Submission, actor: Actor, now: datetime) -> Answer:
+    dispute = await _dispute(session, submission)
     if dispute.evidence_state == EvidenceState.SUBMITTED:
         raise UsageError("The evidence for this dispute is submitted already; it cannot be changed.")
-    statement = (modals.submitted(view, "statement") or "").strip()
+    statement = (submission.text("statement") or "").strip()
     if not statement:
         return Answer(errors={"statement": "Write a short statement: it is what the bank reads first."})
     params: dict[str, Any] = {
         "dispute_id": dispute.id,
         "statement": statement[:STATEMENT_LIMIT],
-        "attach": "conversation" in (modals.submitted(view, "attach") or []),
+        "attach": submission.is_ticked("attach", "conversation"),
         "asked_at": now.isoformat(),
     }
     for name in ("product", "access_log", "refund_policy"):
-        if value := (modals.submitted(view, name) or "").strip():
+        if value := (submission.text(name) or "").strip():
             params[name] = value
     request = Ask(
         Kind.DISPUTE_EVIDENCE,
-        kinds.dispute_evidence_key(dispute.id, str(view.get("id") or now.timestamp())),
+        kinds.dispute_evidence_key(dispute.id, submission.draft_id(now)),
         f"dispute {dispute.provider_dispute_id}",
         params,
         customer_id=dispute.customer_id,
-        report=report_of(meta),
+        report=report_of(submission.context),
     )
     return answer_for(await ask(session, request, actor, now))
 
 
-async def confirm_submit(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
-) -> Answer:
-    dispute = await _dispute(session, meta)
+async def confirm_submit(session: AsyncSession, submission: Submission, actor: Actor, now: datetime) -> Answer:
+    dispute = await _dispute(session, submission)
     if dispute.evidence_state not in (EvidenceState.STAGED, EvidenceState.SUBMITTED):
         raise UsageError(f"There is no staged evidence to submit (evidence: {evidence_words(dispute.evidence_state)}).")
     request = Ask(
@@ -124,16 +121,14 @@ async def confirm_submit(
         f"dispute {dispute.provider_dispute_id}",
         {"dispute_id": dispute.id},
         customer_id=dispute.customer_id,
-        report=report_of(meta),
+        report=report_of(submission.context),
     )
     return answer_for(await ask(session, request, actor, now))
 
 
-async def confirm_accept(
-    session: AsyncSession, view: dict[str, Any], meta: dict[str, Any], actor: Actor, now: datetime
-) -> Answer:
-    dispute = await _dispute(session, meta)
-    note = (modals.submitted(view, "note") or "").strip()
+async def confirm_accept(session: AsyncSession, submission: Submission, actor: Actor, now: datetime) -> Answer:
+    dispute = await _dispute(session, submission)
+    note = (submission.text("note") or "").strip()
     if dispute.provider == "paypal" and not note:
         return Answer(errors={"note": "PayPal asks for a note with an accepted claim."})
     request = Ask(
@@ -142,7 +137,7 @@ async def confirm_accept(
         f"dispute {dispute.provider_dispute_id}",
         {"dispute_id": dispute.id} | ({"note": note[:STATEMENT_LIMIT]} if note else {}),
         customer_id=dispute.customer_id,
-        report=report_of(meta),
+        report=report_of(submission.context),
     )
     return answer_for(await ask(session, request, actor, now))
 
@@ -162,8 +157,8 @@ def _answerable(deps: OfferDeps, dispute: Dispute | None) -> Dispute:
     return dispute
 
 
-async def _dispute(session: AsyncSession, meta: dict[str, Any]) -> Dispute:
-    dispute = await session.get(Dispute, meta.get("dispute_id") or 0)
+async def _dispute(session: AsyncSession, submission: Submission) -> Dispute:
+    dispute = await session.get(Dispute, submission.context.dispute_id or 0)
     if dispute is None:
         raise UsageError("That dispute is no longer on record.")
     if (dispute.status or "").lower() in CLOSED_STATUSES or dispute.evidence_state == EvidenceState.ACCEPTED:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Protocol
 
-from bot.actions.modal_state import LABEL_LIMIT, modal_state_for
+from bot.actions.modal_state import LABEL_LIMIT, ModalContext, modal_state_for
 from bot.actions.targets import Scope, Target, TargetKind, scope_of_button, scope_of_words
 from bot.cards import modals
 from bot.cards.blocks import clip
@@ -73,16 +73,16 @@ async def find_scope(deps: OfferDeps, origin: Origin) -> Scope:
         return await scope_of_words(session, origin.target)
 
 
-def base_metadata(scope: Scope, origin: Origin) -> dict[str, Any]:
+def base_context(scope: Scope, origin: Origin) -> ModalContext:
     """Ids and a short label: the modal's state must fit Slack's 3,000 characters whatever the ticket's id."""
-    return {
-        "customer_id": scope.customer.id if scope.customer else None,
-        "payment_id": scope.payment.id if scope.payment else None,
-        "ticket_id": scope.ticket.id if scope.ticket else None,
-        "card": list(scope.card) if scope.card else None,
-        "label": clip(scope.label, LABEL_LIMIT),
-        "response_url": origin.response_url,  # checked to be Slack's by the handler
-    }
+    return ModalContext(
+        customer_id=scope.customer.id if scope.customer else None,
+        payment_id=scope.payment.id if scope.payment else None,
+        ticket_id=scope.ticket.id if scope.ticket else None,
+        card=scope.card,
+        label=clip(scope.label, LABEL_LIMIT),
+        response_url=origin.response_url,  # checked to be Slack's by the handler
+    )
 
 
 def sealed(deps: OfferDeps, origin: Origin, view: View) -> View:
@@ -99,10 +99,10 @@ async def offer_refund(deps: OfferDeps, origin: Origin) -> Offer:
         raise UsageError(f"Refunds through {', '.join(sorted(missing))} are not configured ({setting}).")
     # The modal offers at most MAX_CHOICES payments (newest first); the state vouches for exactly those.
     choices = scope.refundable[: modals.MAX_CHOICES]
-    metadata = base_metadata(scope, origin) | {
-        "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in choices}
-    }
-    view = modals.refund_modal(choices, scope.customer, metadata, amount=origin.amount, note=origin.note)
+    context = replace(
+        base_context(scope, origin), refunded={c.payment.id: c.payment.amount_refunded_minor for c in choices}
+    )
+    view = modals.refund_modal(choices, scope.customer, context.as_metadata(), amount=origin.amount, note=origin.note)
     return Offer(sealed(deps, origin, view))
 
 
@@ -118,13 +118,13 @@ async def offer_revoke(deps: OfferDeps, origin: Origin) -> Offer:
             key = origin.target.value
             if len(key) > MAX_LICENCE_KEY:
                 raise UsageError("That is too long to be a licence key.") from None
-            metadata = {"licences": [key], "label": f"licence {key[:4]}…", "response_url": origin.response_url}
-            view = modals.revoke_modal(server.name, [Licence(key)], md("licence `{}`", key), metadata)
+            context = ModalContext(licences=(key,), label=f"licence {key[:4]}…", response_url=origin.response_url)
+            view = modals.revoke_modal(server.name, [Licence(key)], md("licence `{}`", key), context.as_metadata())
             return Offer(sealed(deps, origin, view))
     else:
         scope = await find_scope(deps, origin)
     email = _email_of(scope)
-    metadata = base_metadata(scope, origin) | {"email": email}
+    metadata = replace(base_context(scope, origin), email=email).as_metadata()
     who = escape(email)
 
     async def with_licences() -> View:
@@ -149,7 +149,7 @@ async def offer_unsubscribe(deps: OfferDeps, origin: Origin) -> Offer:
     else:
         scope = await find_scope(deps, origin)
         email = _email_of(scope)
-    metadata = base_metadata(scope, origin) | {"email": email}
+    metadata = replace(base_context(scope, origin), email=email).as_metadata()
     view = modals.unsubscribe_modal(mailing_list.name, email, metadata)
     return Offer(sealed(deps, origin, view))
 
@@ -162,10 +162,11 @@ async def offer_part_ways(deps: OfferDeps, origin: Origin) -> Offer:
     server = deps.providers.licences
     list_name = deps.providers.mailing_list.name if deps.providers.mailing_list else None
     refundable = [c for c in scope.refundable if c.payment.provider in deps.providers.gateways][: modals.MAX_CHOICES]
-    metadata = base_metadata(scope, origin) | {
-        "email": scope.email,
-        "refunded": {str(c.payment.id): c.payment.amount_refunded_minor for c in refundable},
-    }
+    metadata = replace(
+        base_context(scope, origin),
+        email=scope.email,
+        refunded={c.payment.id: c.payment.amount_refunded_minor for c in refundable},
+    ).as_metadata()
     # The message is a reply to the ticket: offered only when there is one and a way to send it.
     if scope.ticket is None:
         no_message = "No message is sent: there is no open ticket to answer."
@@ -223,8 +224,7 @@ async def offer_reply(deps: OfferDeps, origin: Origin) -> Offer:
             "This ticket came without a help-desk callback and SMTP is not configured "
             "(SUPPORTBOT_SMTP_HOST), so a reply cannot reach the customer from here."
         )
-    metadata = base_metadata(scope, origin)
-    view = modals.reply_modal(scope.ticket, scope.customer, via, metadata)
+    view = modals.reply_modal(scope.ticket, scope.customer, via, base_context(scope, origin).as_metadata())
     return Offer(sealed(deps, origin, view))
 
 
@@ -232,7 +232,8 @@ async def offer_note(deps: OfferDeps, origin: Origin) -> Offer:
     scope = await find_scope(deps, origin)
     if scope.ticket is None or scope.ticket.source is None:
         raise UsageError("Notes go to a ticket from a help desk: use the Note button on its card.")
-    view = modals.note_modal(scope.ticket, desk_name(scope.ticket.source), base_metadata(scope, origin))
+    metadata = base_context(scope, origin).as_metadata()
+    view = modals.note_modal(scope.ticket, desk_name(scope.ticket.source), metadata)
     return Offer(sealed(deps, origin, view))
 
 

@@ -14,7 +14,7 @@ from bot.actions import kinds
 from bot.actions.answers import Answer, answer_for, report_of, waiting_for_approval
 from bot.actions.approvals import NO_DESK, ApprovalDesk, ask_refund
 from bot.actions.record import Actor, Ask, Asked, ask
-from bot.cards import modals
+from bot.actions.submission import Submission
 from bot.cards.outcomes import already_text, masked
 from bot.cards.text import Mrkdwn
 from bot.core.action_kinds import Kind
@@ -27,25 +27,25 @@ from bot.storage.models.tickets import Ticket
 
 async def confirm_part_ways(
     session: AsyncSession,
-    view: dict[str, Any],
-    meta: dict[str, Any],
+    submission: Submission,
     actor: Actor,
     now: datetime,
     list_name: str | None,
     desk: ApprovalDesk = NO_DESK,
 ) -> Answer:
-    customer = await session.get(Customer, meta.get("customer_id") or 0)
+    context = submission.context
+    customer = await session.get(Customer, context.customer_id or 0)
     if customer is None:
         raise UsageError("That customer is no longer on record.")
-    ticket = await session.get(Ticket, meta["ticket_id"]) if meta.get("ticket_id") else None
-    report = report_of(meta)
-    steps = await _part_ways_steps(session, view, meta, customer, ticket, list_name, report)
+    ticket = await session.get(Ticket, context.ticket_id) if context.ticket_id else None
+    report = report_of(context)
+    steps = await _part_ways_steps(session, submission, customer, ticket, list_name, report)
     if not steps:
         return Answer(errors={"message": "Nothing is chosen: tick at least one step."})
     parent_request = Ask(
         Kind.PART_WAYS,
-        kinds.part_ways_key(customer.id, str(view.get("id") or now.timestamp())),
-        meta.get("label") or f"customer {customer.id}",
+        kinds.part_ways_key(customer.id, submission.draft_id(now)),
+        context.label or f"customer {customer.id}",
         {"steps": len(steps)},
         customer_id=customer.id,
         ticket_id=ticket.id if ticket else None,
@@ -89,18 +89,21 @@ async def _ask_step(
 
 async def _part_ways_steps(
     session: AsyncSession,
-    view: dict[str, Any],
-    meta: dict[str, Any],
+    submission: Submission,
     customer: Customer,
     ticket: Ticket | None,
     list_name: str | None,
     report: dict[str, Any],
 ) -> list[Ask]:
     steps: list[Ask] = []
-    refunded_before: dict[str, int] = meta.get("refunded") or {}
-    for payment_id in modals.submitted(view, "refunds") or []:
-        payment = await session.get(Payment, int(payment_id))
-        if payment is not None and payment_id in refunded_before:
+    refunded_before = submission.context.refunded
+    for chosen in submission.choices("refunds") or ():
+        payment_id = int(chosen) if chosen.isdigit() else None
+        # Only the payments the modal offered, with the "refunded already" figure it showed them with.
+        if payment_id is None or payment_id not in refunded_before:
+            continue
+        payment = await session.get(Payment, payment_id)
+        if payment is not None:
             steps.append(
                 Ask(
                     Kind.REFUND,
@@ -112,7 +115,7 @@ async def _part_ways_steps(
                     report=report,
                 )
             )
-    for key in modals.submitted(view, "licences") or []:
+    for key in submission.choices("licences") or ():
         steps.append(
             Ask(
                 Kind.REVOKE_LICENCE,
@@ -123,7 +126,7 @@ async def _part_ways_steps(
                 report=report,
             )
         )
-    if modals.submitted(view, "revoke_all") and customer.email:
+    if submission.choices("revoke_all") and customer.email:
         steps.append(
             Ask(
                 Kind.REVOKE_LICENCE,
@@ -134,7 +137,7 @@ async def _part_ways_steps(
                 report=report,
             )
         )
-    if modals.submitted(view, "unsubscribe") and customer.email and list_name:
+    if submission.choices("unsubscribe") and customer.email and list_name:
         steps.append(
             Ask(
                 Kind.UNSUBSCRIBE,
@@ -145,13 +148,13 @@ async def _part_ways_steps(
                 report=report,
             )
         )
-    message = (modals.submitted(view, "message") or "").strip()
-    close = ticket is not None and bool(modals.submitted(view, "close"))
+    message = (submission.text("message") or "").strip()
+    close = ticket is not None and bool(submission.choices("close"))
     if message and ticket is not None:
         steps.append(
             Ask(
                 Kind.REPLY,
-                kinds.reply_key(ticket.id, f"part-ways:{view.get('id')}"),
+                kinds.reply_key(ticket.id, f"part-ways:{submission.view_id}"),
                 f"ticket {ticket.external_id}",
                 {"body": message, "close": close},
                 customer_id=customer.id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,14 +27,13 @@ from bot.core.wording import desk_name
 from bot.evidence.pack import conversation_for
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
-from bot.mailbox.store import remember, thread_ids
 from bot.oncall.alerts import resolve_alerts
 from bot.oncall.waiting import team_replied
 from bot.outbox.queue import Subject
 from bot.storage.models.actions import ActionRecord, RefundApproval
 from bot.storage.models.customers import Customer
 from bot.storage.models.sales import Dispute, Payment, Refund
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,21 @@ class Facts:
     conversation: bytes | None = None
 
 
+class MailThreads(Protocol):
+    """An emailed reply's place in the customer's mail thread (mailbox.store.MailThreads, handed in by the runtime:
+    threading mail is the mailbox's business, and a reply by email only takes part in it)."""
+
+    async def thread_ids(self, session: AsyncSession, ticket_key: str) -> tuple[str | None, tuple[str, ...]]: ...
+
+    async def remember_sent(
+        self, session: AsyncSession, message_id: str, ticket_key: str, subject: str | None, at: datetime
+    ) -> None: ...
+
+
 class Steps:
-    def __init__(self, providers: Providers):
+    def __init__(self, providers: Providers, threads: MailThreads):
         self.providers = providers
+        self.threads = threads
         self._calls: dict[str, Callable[[ActionRecord, Facts], Awaitable[Done]]] = {
             Kind.REFUND: self._refund,
             Kind.REVOKE_LICENCE: self._revoke,
@@ -83,7 +94,7 @@ class Steps:
         ticket = await session.get(Ticket, action.ticket_id) if action.ticket_id else None
         customer_id = action.customer_id or (ticket.customer_id if ticket else None)
         customer = await session.get(Customer, customer_id) if customer_id else None
-        in_reply_to, references = await thread_ids(session, ticket.external_id) if ticket else (None, ())
+        in_reply_to, references = await self.threads.thread_ids(session, ticket.external_id) if ticket else (None, ())
         approval_id = action.params.get("approval_id")
         approval = await session.get(RefundApproval, approval_id) if approval_id else None
         dispute = conversation = None
@@ -111,7 +122,7 @@ class Steps:
             if done.result.get("via") == "email" and done.reference:
                 # Our Message-ID, so the customer's answer to this reply joins the ticket.
                 ticket = await session.get_one(Ticket, action.ticket_id)
-                await remember(session, done.reference, ticket.external_id, "out", None, ticket.subject, now)
+                await self.threads.remember_sent(session, done.reference, ticket.external_id, ticket.subject, now)
             return await _record_reply(session, action, done, now)
         elif action.kind == Kind.TAKE_OVER and done.result.get("desk_assignee"):
             taken = await session.get(Ticket, action.ticket_id) if action.ticket_id else None
@@ -364,8 +375,8 @@ async def _record_reply(session: AsyncSession, action: ActionRecord, done: Done,
 
 async def _close_ticket(session: AsyncSession, ticket_id: int | None, now: datetime) -> None:
     ticket = await session.get(Ticket, ticket_id) if ticket_id else None
-    if ticket is not None and ticket.status != "closed":
-        ticket.status, ticket.closed_at = "closed", now
+    if ticket is not None and ticket.status != TicketStatus.CLOSED:
+        ticket.status, ticket.closed_at = TicketStatus.CLOSED, now
         ticket.respond_by = None
         # Nobody is paged any more about a ticket the team has closed (after parting ways, say).
         await resolve_alerts(session, Subject.TICKET, ticket.id, "the ticket was closed", now)

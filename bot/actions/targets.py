@@ -16,7 +16,7 @@ from bot.outbox.queue import Subject
 from bot.policies.refunds import remaining_minor
 from bot.storage.models.customers import Customer
 from bot.storage.models.sales import Dispute, Payment
-from bot.storage.models.tickets import Ticket
+from bot.storage.models.tickets import Ticket, TicketStatus
 from bot.storage.store import normalise_email
 
 _STRIPE_PAYMENT = re.compile(r"(pi|ch|py)_[A-Za-z0-9]{6,}")
@@ -129,7 +129,7 @@ async def scope_of_words(session: AsyncSession, target: Target) -> Scope:
 async def latest_open_ticket(session: AsyncSession, customer_id: int) -> Ticket | None:
     return await session.scalar(
         select(Ticket)
-        .where(Ticket.customer_id == customer_id, Ticket.status != "closed")
+        .where(Ticket.customer_id == customer_id, Ticket.status != TicketStatus.CLOSED)
         .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
         .limit(1)
     )

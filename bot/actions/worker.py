@@ -15,8 +15,8 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,11 +38,15 @@ from bot.storage.models.sales import Payment
 
 log = logging.getLogger(__name__)
 
-CANCEL_GRACE_SECONDS = 2.0
-
 MAX_ATTEMPTS = 5
 CONCURRENCY = 4
 _TOPICS = {Subject.SALE: Topic.SALE, Subject.TICKET: Topic.TICKET, Subject.DISPUTE: Topic.DISPUTE}
+
+
+class Requesters(Protocol):
+    """How the person who asked hears the outcome privately (integrations.slack.SlackResponseUrls)."""
+
+    async def tell_privately(self, response_url: str, text: str) -> None: ...
 
 
 class ActionWorker:
@@ -53,6 +57,7 @@ class ActionWorker:
         steps: Steps,
         channels: Channels,
         *,
+        requesters: Requesters,
         lease_seconds: float = 120.0,
         poll_seconds: float = 1.0,
         backoff_base: float = 2.0,
@@ -63,6 +68,7 @@ class ActionWorker:
         self.clock = clock
         self.steps = steps
         self.channels = channels
+        self.requesters = requesters
         self.owner = uuid.uuid4().hex[:16]
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -93,8 +99,9 @@ class ActionWorker:
         self._running.discard(task)
         self._wakeup.set()
 
-    async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Let actions in flight finish; one cut short is taken up again, with the same key, on the next start."""
+    async def stop(self, grace_seconds: float, cancel_grace_seconds: float) -> None:
+        """Let actions in flight finish within `grace_seconds`, then cancel them and give them
+        `cancel_grace_seconds` to leave; one cut short is taken up again, with the same key, on the next start."""
         self._stopping = True
         self._wakeup.set()
         if self._running:
@@ -103,7 +110,7 @@ class ActionWorker:
                 task.cancel()
             if pending:
                 # Cancelled work leaves at its next await; one that does not is left to the runtime's own bound.
-                await asyncio.wait(pending, timeout=CANCEL_GRACE_SECONDS)
+                await asyncio.wait(pending, timeout=cancel_grace_seconds)
 
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
         return or_(
@@ -178,7 +185,7 @@ class ActionWorker:
             return
         self.on_recorded()
         if report is not None:
-            await _tell_requester(*report)
+            await self._tell_requester(*report)
 
     async def _finish(self, action_id: int, done: Done | None, error: ProviderError | None) -> tuple[str, str] | None:
         """Record the outcome; returns (response_url, text) for the person who asked, if they can still hear it."""
@@ -331,12 +338,10 @@ class ActionWorker:
             if channel := channel_for(topic, self.channels):
                 await queue.update_card(session, subject, subject_id, channel, now)
 
-
-async def _tell_requester(response_url: str, text: str) -> None:
-    """A courtesy to whoever asked: the durable record is the card's thread and the audit trail."""
-    try:
-        await AsyncWebhookClient(response_url, timeout=5).send(
-            text=text, response_type="ephemeral", replace_original=False
-        )
-    except Exception as exc:  # an expired response_url (30 minutes) or a network blip loses only the courtesy
-        log.info("could not tell the requester through their response_url: %s", type(exc).__name__)
+    async def _tell_requester(self, response_url: str, text: str) -> None:
+        """A courtesy to whoever asked: the durable record is the card's thread and the audit trail. It is all a
+        command about no card (a licence key, an email not on record) tells of its outcome."""
+        try:
+            await self.requesters.tell_privately(response_url, text)
+        except ProviderError as exc:  # an expired response_url (30 minutes) or a network blip loses only this
+            log.info("could not tell the requester through their response_url: %s", exc)

@@ -41,11 +41,11 @@ from bot.integrations.freshdesk import FreshdeskDesk
 from bot.integrations.paypal_buyers import PayPalBuyers
 from bot.integrations.paypal_verification import PayPalVerification
 from bot.integrations.providers import Providers, build_providers
-from bot.integrations.slack import SlackPoster
+from bot.integrations.slack import SlackPoster, SlackResponseUrls
 from bot.integrations.slack_people import SlackPeople
 from bot.integrations.zendesk import ZendeskDesk
 from bot.mailbox import events as mailbox_events
-from bot.mailbox.store import MailStore
+from bot.mailbox.store import MailStore, MailThreads
 from bot.observability.metrics import Metrics, bound_context
 from bot.oncall.alerts import OnCall
 from bot.oncall.timers import Timers
@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 
 # How long actions and Slack messages in flight get to finish when the bot is stopped (they run side by side).
 WORK_GRACE_SECONDS = 4.0
+# How long cancelled work then gets to leave: a task leaves at its next await, so this is a bound, not a wait.
+CANCEL_GRACE_SECONDS = 2.0
 
 SLACK_TIMEOUT_SECONDS = 10
 
@@ -175,8 +177,9 @@ class Runtime:
         self.actions = ActionWorker(
             self.db,
             self.clock,
-            Steps(self.providers),
+            Steps(self.providers, MailThreads()),
             channels,
+            requesters=SlackResponseUrls(),
             lease_seconds=action_lease_seconds,
             poll_seconds=poll_seconds,
             backoff_base=backoff_base,
@@ -284,13 +287,14 @@ class Runtime:
         # The mailbox's blocking IMAP wait notices the stop within a second and logs out; cancelling it instead
         # would close its connection under a thread still using it.
         leaving = [task for task in self._tasks if task.get_name() == "mailbox"]
-        stopped = await asyncio.gather(
-            self.actions.stop(grace_seconds=WORK_GRACE_SECONDS),
-            self.outbox.stop(grace_seconds=WORK_GRACE_SECONDS),
+        parts: list[Awaitable[object]] = [
+            self.actions.stop(WORK_GRACE_SECONDS, CANCEL_GRACE_SECONDS),
+            self.outbox.stop(WORK_GRACE_SECONDS, CANCEL_GRACE_SECONDS),
             self.home.stop(),
-            asyncio.wait(leaving, timeout=WORK_GRACE_SECONDS) if leaving else asyncio.sleep(0),
-            return_exceptions=True,
-        )
+        ]
+        if leaving:
+            parts.append(asyncio.wait(leaving, timeout=WORK_GRACE_SECONDS))
+        stopped = await asyncio.gather(*parts, return_exceptions=True)
         # One part failing to stop must not keep the rest, and the database's connections, open.
         for failure in (outcome for outcome in stopped if isinstance(outcome, Exception)):
             log.error("stopping: %s", failure, exc_info=failure)

@@ -13,7 +13,7 @@ from bot.storage.models.inbound import InboundEvent, InboundStatus
 from bot.storage.models.oncall import Alert, AlertStatus
 from bot.storage.models.outbox import OutboxMessage, OutboxStatus
 from bot.storage.models.sales import BuyerLookup, BuyerLookupStatus
-from bot.storage.models.tickets import Ticket
+from bot.storage.models.tickets import Ticket, TicketStatus
 
 
 async def work_left(db: Database, now: datetime) -> int:
@@ -29,7 +29,9 @@ async def work_left(db: Database, now: datetime) -> int:
     # An escalation step that is due and not yet taken is work left too; one due later is not.
     escalations = select(func.count()).where(Alert.status == AlertStatus.OPEN, Alert.next_due <= now).scalar_subquery()
     # So is a customer whose response target has passed and who is not flagged yet.
-    overdue = select(func.count()).where(Ticket.respond_by <= now, Ticket.status != "closed").scalar_subquery()
+    overdue = (
+        select(func.count()).where(Ticket.respond_by <= now, Ticket.status != TicketStatus.CLOSED).scalar_subquery()
+    )
     # A buyer search due now is work left; one scheduled later (PayPal's index lags) is not.
     buyer_searches = (
         select(func.count())

@@ -282,17 +282,6 @@ def held_reply_modal(warning: str, draft: str, metadata: dict[str, Any]) -> View
     return view
 
 
-def submitted(view: dict[str, Any], block_id: str) -> Any:
-    """What a person entered in one input: text, one choice, or several; None when left empty."""
-    state = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(VALUE) or {}
-    if "selected_options" in state:
-        return [option["value"] for option in state["selected_options"] or []]
-    if "selected_option" in state:
-        return (state["selected_option"] or {}).get("value")
-    value = state.get("value")
-    return value if value else None
-
-
 def _customer_line(customer: Customer | None) -> str:
     if customer is None:
         return ""

@@ -34,7 +34,7 @@ from bot.storage.models.actions import ActionRecord, ActionStatus, RefundApprova
 from bot.storage.models.customers import Customer
 from bot.storage.models.oncall import MorningDigest
 from bot.storage.models.sales import Dispute, Payment, SaleDigest
-from bot.storage.models.tickets import Ticket
+from bot.storage.models.tickets import Ticket, TicketStatus
 from bot.storage.store import customer_history, purchase_number, risk_record, ticket_messages
 from bot.tone.preferences import Choice, preference
 from bot.tone.watch import said_by_customer
@@ -94,7 +94,7 @@ async def _add_actions(
         subject_name,
         subject.id,
         offered,
-        ticket_open=isinstance(subject, Ticket) and subject.status != "closed",
+        ticket_open=isinstance(subject, Ticket) and subject.status != TicketStatus.CLOSED,
         ticket_has_callback=isinstance(subject, Ticket) and _writes_back(subject),
         ticket_from_desk=isinstance(subject, Ticket) and subject.source is not None,
         refundable=await _refundable(session, subject, offered),

@@ -24,7 +24,7 @@ from bot.core.wording import desk_name
 from bot.policies.oncall_waiting import Waiting
 from bot.policies.tone_trend import TicketTone
 from bot.storage.models.customers import Customer
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 from bot.storage.store import CustomerHistory
 
 
@@ -52,7 +52,7 @@ def ticket_card(
         ),
     ]
     about = [f"Ticket {escape(ticket.external_id)}", f"opened {slack_date(ticket.opened_at)}"]
-    if ticket.status != "open":
+    if ticket.status != TicketStatus.OPEN:
         about.append(f"*{escape(ticket.status)}*")
     if ticket.assignee_id:
         about.append(f"🙋 {mention(ticket.assignee_id)} has it")

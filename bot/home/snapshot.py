@@ -28,7 +28,7 @@ from bot.storage.models.inbound import InboundEvent, InboundStatus
 from bot.storage.models.oncall import Alert, AlertStatus
 from bot.storage.models.outbox import OutboxMessage, OutboxStatus
 from bot.storage.models.sales import Dispute, Payment, Refund
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 from bot.storage.store import risk_record, ticket_messages
 
 # A customer "nearly" past the response target: within this long of it.
@@ -195,7 +195,7 @@ async def _mine(
         await session.execute(
             select(Ticket, last_customer.c.at)
             .outerjoin(last_customer, last_customer.c.ticket_id == Ticket.id)
-            .where(Ticket.assignee_id == user, Ticket.status != "closed")
+            .where(Ticket.assignee_id == user, Ticket.status != TicketStatus.CLOSED)
             .order_by(last_customer.c.at.desc().nulls_last(), Ticket.id.desc())
         )
     ).all()

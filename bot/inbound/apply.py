@@ -32,7 +32,7 @@ from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refund_requests import BigRefundRule
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.models.sales import Dispute, Payment, Refund
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 from bot.storage.store import find_payment, record_sale, resolve_customer
 from bot.tone.watch import judge_message
 
@@ -215,7 +215,7 @@ class Applier:
                 external_id=seen.ticket_key,
                 subject=seen.subject,
                 opened_at=seen.at,
-                status="open",
+                status=TicketStatus.OPEN,
                 customer_id=customer.id if customer else None,
                 callback_url=seen.callback_url,
                 source=seen.source,

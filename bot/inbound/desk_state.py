@@ -17,7 +17,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.models.actions import ActionRecord, ActionStatus
-from bot.storage.models.tickets import Ticket
+from bot.storage.models.tickets import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,12 @@ async def apply_ticket_state(
             told.append(f"assigned to {escape(seen.assignee_name or 'a ' + desk + ' user')} in {desk}")
         else:
             told.append(f"unassigned in {desk}")
-    if seen.status == "closed" and ticket.status != "closed":
-        ticket.status, ticket.closed_at, ticket.respond_by = "closed", now, None
+    if seen.status == TicketStatus.CLOSED and ticket.status != TicketStatus.CLOSED:
+        ticket.status, ticket.closed_at, ticket.respond_by = TicketStatus.CLOSED, now, None
         await resolve_alerts(session, Subject.TICKET, ticket.id, f"the ticket was closed in {desk}", now)
         told.append(f"closed in {desk}")
-    elif seen.status == "open" and ticket.status == "closed":
-        ticket.status, ticket.closed_at = "open", None
+    elif seen.status == TicketStatus.OPEN and ticket.status == TicketStatus.CLOSED:
+        ticket.status, ticket.closed_at = TicketStatus.OPEN, None
         told.append(f"reopened in {desk}")
     if not told:
         return  # an echo of what Slack did, or nothing new

@@ -1,4 +1,5 @@
-"""Posting to Slack through the SDK, with Slack's failures translated into what the outbox needs to decide."""
+"""Posting to Slack through the SDK, with Slack's failures translated into what the outbox needs to decide; and
+telling one person privately through the `response_url` their click or command came with."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Protocol
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.core.errors import ProviderError
 from bot.observability.metrics import Metrics, SlackOutcome
@@ -142,6 +144,24 @@ class SlackPoster:
         if self.metrics is not None:
             # The SDK's method names are Slack's with the first dot as an underscore: chat_postMessage.
             self.metrics.slack_call(method.__name__.replace("_", ".", 1), outcome)
+
+
+class SlackResponseUrls:
+    """Ephemeral answers through a `response_url`: Slack's way to reach the person who clicked or typed, and no one
+    else, for 30 minutes after. The URL was checked to be Slack's when it arrived (bot.policies.urls)."""
+
+    def __init__(self, timeout_seconds: int = 5):
+        self.timeout_seconds = timeout_seconds
+
+    async def tell_privately(self, response_url: str, text: str) -> None:
+        client = AsyncWebhookClient(response_url, timeout=self.timeout_seconds)
+        try:
+            response = await client.send(text=text, response_type="ephemeral", replace_original=False)
+        except (TimeoutError, aiohttp.ClientError, SlackRequestError, OSError) as exc:
+            raise ProviderError("slack", f"no answer from Slack ({type(exc).__name__})", retryable=True) from None
+        if response.status_code != 200:
+            # Expired (after 30 minutes, or 5 uses), or the message refused: Slack answers 404 or 400, not an error.
+            raise ProviderError("slack", f"response_url answered HTTP {response.status_code}: {response.body[:100]}")
 
 
 def _metadata(outbox_id: int) -> dict[str, Any]:

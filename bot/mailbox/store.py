@@ -165,6 +165,19 @@ async def thread_ids(session: AsyncSession, ticket_key: str) -> tuple[str | None
     return latest_in, tuple(message_id for message_id, _ in rows)
 
 
+class MailThreads:
+    """What a reply sent by email needs of the threading: the ids its headers name, and its own id kept, so the
+    customer's answer joins the ticket (actions.steps.MailThreads)."""
+
+    async def thread_ids(self, session: AsyncSession, ticket_key: str) -> tuple[str | None, tuple[str, ...]]:
+        return await thread_ids(session, ticket_key)
+
+    async def remember_sent(
+        self, session: AsyncSession, message_id: str, ticket_key: str, subject: str | None, at: datetime
+    ) -> None:
+        await remember(session, message_id, ticket_key, "out", None, subject, at)
+
+
 def event_id_for(message_id: str) -> str:
     if len(message_id) <= 255:
         return message_id

@@ -29,7 +29,7 @@ from bot.storage.models.actions import ActionRecord, ActionStatus
 from bot.storage.models.customers import Customer
 from bot.storage.models.oncall import Alert, MorningDigest
 from bot.storage.models.sales import Dispute, Payment, Refund
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 
 # Disputes whose evidence is due within this long are listed with their deadline.
 DEADLINES_AHEAD = timedelta(hours=72)
@@ -175,7 +175,9 @@ async def waiting_customers(session: AsyncSession, targets: ResponseTargets, now
             select(Ticket)
             .join(last_customer, last_customer.c.ticket_id == Ticket.id)
             .outerjoin(last_staff, last_staff.c.ticket_id == Ticket.id)
-            .where(Ticket.status != "closed", last_staff.c.at.is_(None) | (last_staff.c.at < last_customer.c.at))
+            .where(
+                Ticket.status != TicketStatus.CLOSED, last_staff.c.at.is_(None) | (last_staff.c.at < last_customer.c.at)
+            )
             .order_by(Ticket.opened_at)
         )
     )

@@ -15,12 +15,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Protocol
 
 from sqlalchemy import select
 
 from bot.actions.approvals import approvals_to_expire, expire
 from bot.core.clock import Clock
-from bot.home.charts import MonthChart
 from bot.oncall.alerts import OnCall, escalate_due
 from bot.oncall.disputes import disputes_to_remind, remind
 from bot.oncall.morning_digest import make_digest_if_due, weekly_digest_due
@@ -32,6 +32,15 @@ from bot.storage.db import Database, DatabaseUnavailableError
 from bot.storage.models.oncall import Alert, AlertStatus
 
 log = logging.getLogger(__name__)
+
+
+class WeeklyChart(Protocol):
+    """The owners' 30-day chart as the week's first digest shows it (home.charts.MonthChart, handed in by the
+    runtime: the chart is the Home tab's, and on-call only points to it)."""
+
+    async def refresh(self, now: datetime) -> bool: ...
+
+    async def settled(self, now: datetime) -> str | None: ...
 
 
 class Timers:
@@ -47,7 +56,7 @@ class Timers:
         targets: ResponseTargets | None = None,
         poll_seconds: float = 5.0,
         on_actions: Callable[[], None] = lambda: None,
-        chart: MonthChart | None = None,
+        chart: WeeklyChart | None = None,
     ):
         self.db = db
         self.clock = clock

@@ -21,7 +21,7 @@ from bot.outbox.queue import Subject
 from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.oncall_waiting import ResponseTargets, Waiting, waiting
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 from bot.storage.store import ticket_messages
 
 
@@ -36,7 +36,7 @@ class WaitWatch:
 
 def waiting_for(ticket: Ticket, messages: list[TicketMessage], targets: ResponseTargets, now: datetime) -> Waiting:
     """How long the ticket's customer has waited, from its messages; a closed ticket has nobody waiting."""
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         return waiting(targets, [], ticket.opened_at, ticket.opened_at, now)
     staff = [m.sent_at for m in messages if m.sender != "customer"]
     customer = [m.sent_at for m in messages if m.sender == "customer"]
@@ -123,7 +123,9 @@ async def flag_waiting(
 async def tickets_past_target(session: AsyncSession, now: datetime) -> list[int]:
     return list(
         await session.scalars(
-            select(Ticket.id).where(Ticket.respond_by <= now, Ticket.status != "closed").order_by(Ticket.respond_by)
+            select(Ticket.id)
+            .where(Ticket.respond_by <= now, Ticket.status != TicketStatus.CLOSED)
+            .order_by(Ticket.respond_by)
         )
     )
 

@@ -37,7 +37,6 @@ from bot.storage.models.sales import Payment, SaleDigest
 
 log = logging.getLogger(__name__)
 
-CANCEL_GRACE_SECONDS = 2.0
 
 WAIT_FOR_PARENT_SECONDS = 1.0
 
@@ -109,8 +108,9 @@ class OutboxWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
 
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Let messages in flight land, then stop; anything left is picked up on the next start."""
+    async def stop(self, grace_seconds: float, cancel_grace_seconds: float) -> None:
+        """Let messages in flight land within `grace_seconds`, then cancel them and give them `cancel_grace_seconds`
+        to leave; anything left is picked up on the next start."""
         self._stopping = True
         self._wakeup.set()
         self._open.set()
@@ -121,7 +121,7 @@ class OutboxWorker:
                 lane.cancel()
             if pending:
                 # Cancelled work leaves at its next await; one that does not is left to the runtime's own bound.
-                await asyncio.wait(pending, timeout=CANCEL_GRACE_SECONDS)
+                await asyncio.wait(pending, timeout=cancel_grace_seconds)
         await self.lead.close()
 
     async def _due_channels(self) -> list[str]:

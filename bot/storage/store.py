@@ -15,7 +15,7 @@ from bot.policies.tone import Tone
 from bot.storage.models.actions import ActionRecord
 from bot.storage.models.customers import Customer, CustomerIdentity
 from bot.storage.models.sales import Dispute, Payment, Refund
-from bot.storage.models.tickets import Ticket, TicketMessage
+from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -223,7 +223,7 @@ async def risk_record(session: AsyncSession, customer_id: int, currency: str) ->
     ).all()
     waiting: dict[int, int] = {}
     for ticket_id, sender, _tone, status in rows:
-        if status == "closed":
+        if status == TicketStatus.CLOSED:
             continue
         # Messages since the team last wrote in that ticket; a reply from the team starts the count again.
         waiting[ticket_id] = waiting.get(ticket_id, 0) + 1 if sender == "customer" else 0

@@ -11,14 +11,14 @@ from bot.policies.tone import Flag, Tone, ToneVerdict
 from bot.policies.tone import classify_tone as _decide
 from bot.policies.tone_head import ToneHead
 from bot.policies.tone_text import own_text
-from bot.tone.model import model_version, score
+from bot.tone.model import head_bases, model_version, score
 
-__all__ = ["Flag", "Tone", "ToneHead", "ToneVerdict", "classify_tone", "model_version"]
+__all__ = ["Flag", "Tone", "ToneHead", "ToneVerdict", "classify_tone", "head_bases", "model_version"]
 
 
 def classify_tone(text: str, head: ToneHead | None = None) -> ToneVerdict:
     """The tone of one customer message, judged by the language model and the rules together, and by the
     team's own head (learnt from their corrections, bot.tone.retrain) when one is in use."""
-    if head is not None and head.base_version != model_version():
+    if head is not None and head.base_version not in head_bases():
         head = None  # fitted on another release's model: its weights mean nothing on this one
     return _decide(text, scores=score(own_text(text).text), head=head)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.policies.tone import ModelScores, WindowScores
 from bot.policies.tone_text import windows
@@ -52,19 +53,10 @@ def score(text: str) -> ModelScores:
 
     runner = load()
     encoding = runner.tokenizer.encode(text, add_special_tokens=False)
-    ids, offsets = encoding.ids, encoding.offsets
-    spans = windows(len(ids), MAX_TOKENS - 2, OVERLAP)
+    offsets = encoding.offsets
     results: list[WindowScores] = []
-    for first in range(0, len(spans), BATCH):
-        group = spans[first : first + BATCH]
-        width = max(end - start for start, end in group) + 2
-        input_ids = np.zeros((len(group), width), dtype=np.int64)
-        mask = np.zeros((len(group), width), dtype=np.int64)
-        for row, (start, end) in enumerate(group):
-            piece = [runner.cls_id, *ids[start:end], runner.sep_id]
-            input_ids[row, : len(piece)] = piece
-            mask[row, : len(piece)] = 1
-        tone_logits, flag_logits = runner.session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+    for group, feed in feeds(encoding.ids, runner.cls_id, runner.sep_id):
+        tone_logits, flag_logits = runner.session.run(None, feed)
         tone = np.exp(tone_logits - tone_logits.max(axis=1, keepdims=True))
         tone /= tone.sum(axis=1, keepdims=True)
         flags = 1.0 / (1.0 + np.exp(-flag_logits))
@@ -80,9 +72,38 @@ def score(text: str) -> ModelScores:
     return ModelScores(version=runner.version, windows=tuple(results))
 
 
+def feeds(ids: list[int], cls_id: int, sep_id: int) -> Iterator[tuple[list[tuple[int, int]], dict[str, Any]]]:
+    """The model's inputs for a text's token ids: its windows, a batch at a time, each with the spans it holds.
+
+    Every row starts with [CLS] and ends with [SEP], so no row is all padding: the shipped graph has no guard
+    against a softmax over nothing (scripts/tone_graph.py removed it), and such a row would come out NaN.
+    """
+    import numpy as np
+
+    spans = windows(len(ids), MAX_TOKENS - 2, OVERLAP)
+    for first in range(0, len(spans), BATCH):
+        group = spans[first : first + BATCH]
+        width = max(end - start for start, end in group) + 2
+        input_ids = np.zeros((len(group), width), dtype=np.int64)
+        mask = np.zeros((len(group), width), dtype=np.int64)
+        for row, (start, end) in enumerate(group):
+            piece = [cls_id, *ids[start:end], sep_id]
+            input_ids[row, : len(piece)] = piece
+            mask[row, : len(piece)] = 1
+        yield group, {"input_ids": input_ids, "attention_mask": mask}
+
+
 def model_version() -> str:
     """The shipped model's version (from its card; does not load the session)."""
     return _card(MODEL_DIR)["version"]
+
+
+def head_bases() -> tuple[str, ...]:
+    """The model versions a team's head may have been fitted on to sit on this one: its own, and those whose
+    scores it gives bit for bit (the card's `same_scores_as`: the same weights in a slimmer graph). A head
+    depends only on the scores, so a release that keeps them keeps every deployment's head in use."""
+    card = _card(MODEL_DIR)
+    return (card["version"], *card.get("same_scores_as", []))
 
 
 _loading = threading.Lock()

@@ -24,7 +24,7 @@ from bot.policies.tone_text import own_text
 from bot.storage.db import Database
 from bot.storage.models.tickets import TicketMessage
 from bot.storage.models.tone import ToneRetraining
-from bot.tone import model_version, score
+from bot.tone import head_bases, model_version, score
 from bot.tone.head_fit import Evaluation, Example, evaluate, fit
 
 
@@ -117,8 +117,8 @@ def _fit_and_check(found: list[Correction], base: str) -> tuple[Evaluation, dict
 
 async def latest_retraining(session: AsyncSession, base_version: str | None = None) -> ToneRetraining | None:
     """The newest retraining on the shipped model in use (by default), used or not."""
-    base = base_version or model_version()
-    query = select(ToneRetraining).where(ToneRetraining.base_version == base).order_by(ToneRetraining.id.desc())
+    bases = (base_version,) if base_version else head_bases()
+    query = select(ToneRetraining).where(ToneRetraining.base_version.in_(bases)).order_by(ToneRetraining.id.desc())
     latest: ToneRetraining | None = await session.scalar(query.limit(1))
     return latest
 
@@ -127,11 +127,12 @@ _heads: dict[int, ToneHead] = {}
 
 
 async def head_in_use(session: AsyncSession) -> ToneHead | None:
-    """The team's head that verdicts use now, if the newest retraining on the shipped model earned it."""
+    """The team's head that verdicts use now, if the newest retraining on the shipped model earned it (or on an
+    earlier release whose scores the shipped model gives bit for bit)."""
     base = model_version()
     query = (
         select(ToneRetraining.id, ToneRetraining.used, ToneRetraining.weights)
-        .where(ToneRetraining.base_version == base)
+        .where(ToneRetraining.base_version.in_(head_bases()))
         .order_by(ToneRetraining.id.desc())
         .limit(1)
     )

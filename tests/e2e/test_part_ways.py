@@ -224,7 +224,7 @@ async def test_a_refund_whose_answer_is_lost_in_a_stop_is_recorded_once_by_the_n
         stripe_api.fail_next("/v1/refunds", status=None, delay=1.5)
         await bot.submit(next(iter(slack.views.values())), user=OWNER)
         await slack.wait_for(lambda _: bool(stripe_api.refunds))
-        await bot.runtime.actions.stop(grace_seconds=0)
+        await bot.runtime.actions.stop(grace_seconds=0, cancel_grace_seconds=2.0)
     assert not slack.replies("C0SALES", card.ts) and "cmd" not in slack.responses
 
     async with running_bot(settings, pacer=unpaced(), action_lease_seconds=0.5) as bot:

@@ -26,8 +26,6 @@ KNOWN_BACK_EDGES = {
     ("cards", "tone"): "cards.render reads tone preferences and the tone watch: as above",
     ("cards", "home"): "cards.chart and cards.home draw home.month and home.snapshot figures: their types",
     ("actions", "oncall"): "actions.steps resolves alerts and marks the team replied: a typed event for oncall",
-    ("actions", "mailbox"): "actions.steps keeps an emailed reply's thread ids in mailbox.store: storage's job",
-    ("oncall", "home"): "oncall.timers gives the Monday digest the owners' chart (home.charts): hand it a chart maker",
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.core.action_kinds import Kind
 from bot.storage.models import Base, BigId, JSONType, SlackPlaced, enum_column
 
 
@@ -32,7 +33,7 @@ class ActionRecord(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind, 32))
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 16), default=ActionStatus.PENDING)
     actor_id: Mapped[str] = mapped_column(String(32))
     actor_name: Mapped[str | None] = mapped_column(String(200))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.policies.oncall_escalation import AlertKind
 from bot.storage.models import Base, SlackPlaced, enum_column
 
 
@@ -28,7 +29,7 @@ class Alert(SlackPlaced, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind, 32))
     about_type: Mapped[str] = mapped_column(String(16))
     about_id: Mapped[int]
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)

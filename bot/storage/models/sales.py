@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from bot.storage.models.customers import Customer
 
 
+class PaymentProvider(StrEnum):
+    """Who took the money, refunds it, and answers its disputes."""
+
+    STRIPE = "stripe"
+    PAYPAL = "paypal"
+
+
 class Payment(SlackPlaced, Base):
     """A sale: one per payment, however many provider events describe it."""
 
@@ -22,7 +29,7 @@ class Payment(SlackPlaced, Base):
     __table_args__ = (UniqueConstraint("provider", "provider_payment_id", name="uq_payment_provider_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[PaymentProvider] = mapped_column(enum_column(PaymentProvider, 16))
     provider_payment_id: Mapped[str] = mapped_column(String(255))
     charge_id: Mapped[str | None] = mapped_column(String(255), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -47,7 +54,7 @@ class Refund(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    provider: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[PaymentProvider] = mapped_column(enum_column(PaymentProvider, 16))
     provider_refund_id: Mapped[str] = mapped_column(String(255))
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -62,7 +69,7 @@ class Dispute(SlackPlaced, Base):
     __table_args__ = (UniqueConstraint("provider", "provider_dispute_id", name="uq_dispute_provider_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[PaymentProvider] = mapped_column(enum_column(PaymentProvider, 16))
     provider_dispute_id: Mapped[str] = mapped_column(String(255))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)

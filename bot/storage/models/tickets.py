@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.storage.models import Base, JSONType, SlackPlaced
+from bot.storage.models import Base, JSONType, SlackPlaced, enum_column
 
 if TYPE_CHECKING:
     from bot.storage.models.customers import Customer
+
+
+class TicketStatus(StrEnum):
+    """Ours, not the desk's: a desk's own words (pending, solved, spam, ...) are read as one of these."""
+
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class Ticket(SlackPlaced, Base):
@@ -21,7 +29,7 @@ class Ticket(SlackPlaced, Base):
     external_id: Mapped[str] = mapped_column(String(255), unique=True)
     subject: Mapped[str | None] = mapped_column(String(500))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    status: Mapped[str] = mapped_column(String(32), default="open")
+    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, 32), default=TicketStatus.OPEN)
     opened_at: Mapped[datetime]
     # Where the help desk wants to hear of changes made in Slack; None: an email-only ticket.
     callback_url: Mapped[str | None] = mapped_column(String(2000))
