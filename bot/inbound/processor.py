@@ -184,7 +184,8 @@ class EventProcessor:
                     applied.append(event.id)
                     if all(isinstance(meaning, SaleSeen) for meaning in meanings):
                         sales.extend(meaning for meaning in meanings if isinstance(meaning, SaleSeen))
-                        if len(sales) >= SALES_AT_ONCE:
+                        # A webhook waiting for the write lock: apply what was gathered now, so the batch can end.
+                        if len(sales) >= SALES_AT_ONCE or self.db.writers_waiting:
                             await self.applier.apply_sales(session, sales, now)
                             sales = []
                         continue
