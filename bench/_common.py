@@ -19,8 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,11 +254,14 @@ def run_main(name: str, run: Callable[[Any], Any], args: Any) -> int:
         stop_all_servers()
 
 
-def serve_env(workdir: Path, *, slack_base_url: str, slack_token: str, channels: bool = True) -> dict[str, str]:
-    """The environment for `supportbot serve`: this one without SUPPORTBOT_* settings, plus the benchmark's."""
+def serve_env(
+    workdir: Path, *, slack_base_url: str, slack_token: str, channels: bool = True, database_url: str | None = None
+) -> dict[str, str]:
+    """The environment for `supportbot serve`: this one without SUPPORTBOT_* settings, plus the benchmark's.
+    The database is SQLite in `workdir` unless `database_url` is given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
     env |= {
-        "SUPPORTBOT_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'supportbot.db'}",
+        "SUPPORTBOT_DATABASE_URL": database_url or f"sqlite+aiosqlite:///{workdir / 'supportbot.db'}",
         "SUPPORTBOT_SLACK_API_URL": slack_base_url,
         "SUPPORTBOT_SLACK_BOT_TOKEN": slack_token,
         "SUPPORTBOT_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
@@ -278,15 +282,39 @@ def serve_process(workdir: Path, env: dict[str, str]) -> ServerProcess:
     return ServerProcess("serve", lambda _port: [SUPPORTBOT, "serve"], env=env, cwd=workdir)
 
 
-def durable_process(workdir: Path) -> ServerProcess:
+def durable_process(workdir: Path, postgres_url: str | None = None) -> ServerProcess:
+    """The durable baseline, on SQLite in `workdir`, or on the PostgreSQL database at `postgres_url`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
-    script, database = str(BENCH / "_durable_server.py"), str(workdir / "durable.db")
+    script = str(BENCH / "_durable_server.py")
+    database = ["--postgres", postgres_url] if postgres_url else ["--database", str(workdir / "durable.db")]
     return ServerProcess(
         "durable",
-        lambda port: [PYTHON, script, "--port", str(port), "--database", database, "--secret", STRIPE_SECRET],
+        lambda port: [PYTHON, script, "--port", str(port), *database, "--secret", STRIPE_SECRET],
         env=env,
         cwd=workdir,
     )
+
+
+DEFAULT_POSTGRES = os.environ.get("SUPPORTBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(server_url: str, purpose: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on the server of `server_url` (an asyncpg URL to it), dropped afterwards."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"supportbot_bench_{purpose}_{uuid.uuid4().hex[:8]}"
+    admin_url = server_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 def bare_process(workdir: Path) -> ServerProcess:

@@ -23,12 +23,12 @@ import os
 import shutil
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from _apply_baseline import apply_plainly
 from _common import (
+    DEFAULT_POSTGRES,
     PRODUCTS,
     SLACK_SIGNING_SECRET,
     STRIPE_SECRET,
@@ -37,14 +37,14 @@ from _common import (
     charge_succeeded,
     log,
     plan_cpus,
+    postgres_database,
     print_figures,
     ratio,
     run_main,
     unique_run_tag,
     workdir,
 )
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from bot.app.runtime import Runtime
 from bot.config.settings import Settings
@@ -53,7 +53,6 @@ from bot.storage.models.outbox import OutboxMessage
 from bot.storage.models.sales import Payment
 
 APPLIED_TARGET = 1000.0
-DEFAULT_POSTGRES = os.environ.get("SUPPORTBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -190,18 +189,8 @@ async def run(args: argparse.Namespace) -> int:
 
 async def on_postgres(server_url: str, events: list[dict[str, Any]]) -> Applied:
     """The same events on a PostgreSQL database of its own, created and dropped here."""
-    name = f"supportbot_bench_apply_{uuid.uuid4().hex[:8]}"
-    admin_url = server_url.replace("postgresql://", "postgresql+asyncpg://", 1)
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    async with postgres_database(server_url, "apply") as url:
         return await apply_with_serve(url, events, fresh=True)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,10 @@ after the commit. Targets (issue 18): throughput at least 0.8 of the durable bas
 handler's; p99 acknowledgement under 15 ms at 200 requests/s; no answer but 200.
 
     /work/main/.venv/bin/python bench/ingest.py [--requests 3000] [--concurrency 32] [--rate 200] [--duration 10]
+                                               [--postgres [URL]]
+
+With --postgres, `serve` and the durable baseline store into PostgreSQL instead (each in a new database of its
+own on that server, dropped afterwards; default: the tests' server), with the same targets.
 
 Both servers run as subprocesses on the same core (the second one when there are two), one at a time under
 load; the load client and a fake Slack (Slack's posting limit: 1 post/s per channel, burst 3) run here, on the
@@ -26,6 +30,7 @@ from collections.abc import Callable
 
 from _common import (
     CHANNELS,
+    DEFAULT_POSTGRES,
     PRODUCTS,
     Figure,
     LoadResult,
@@ -40,6 +45,7 @@ from _common import (
     log,
     open_loop,
     plan_cpus,
+    postgres_database,
     print_figures,
     ratio,
     request_body_size,
@@ -69,6 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle-timeout", type=float, default=40.0, help="max seconds to wait for serve's backlog")
     parser.add_argument("--max-seconds", type=float, default=200.0, help="hard limit on the whole run")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the client and the servers to cores")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=DEFAULT_POSTGRES,
+        help="serve and the durable baseline on PostgreSQL, in new databases on this server (default: the tests')",
+    )
     return parser.parse_args(argv)
 
 
@@ -126,6 +138,17 @@ def describe_load(name: str, result: LoadResult) -> str:
 
 
 async def run(args: argparse.Namespace) -> int:
+    if not args.postgres:
+        return await measure(args, serve_db=None, durable_db=None)
+    async with (
+        postgres_database(args.postgres, "ingest_serve") as serve_db,
+        postgres_database(args.postgres, "ingest_durable") as durable_db,
+    ):
+        return await measure(args, serve_db=serve_db, durable_db=durable_db)
+
+
+async def measure(args: argparse.Namespace, *, serve_db: str | None, durable_db: str | None) -> int:
+    on = " on PostgreSQL" if serve_db else ""
     cpus = plan_cpus(not args.no_pin)
     machine = MachineLoad()
     batches = Batches()
@@ -133,9 +156,10 @@ async def run(args: argparse.Namespace) -> int:
     with workdir("supportbot-bench-ingest-") as tmp:
         async with FakeSlack(channels=CHANNELS, post_rate=1.0, post_burst=3) as slack:
             assert slack.base_url is not None
-            serve = serve_process(tmp, serve_env(tmp, slack_base_url=slack.base_url, slack_token=slack.token))
+            env = serve_env(tmp, slack_base_url=slack.base_url, slack_token=slack.token, database_url=serve_db)
+            serve = serve_process(tmp, env)
             bare = bare_process(tmp)
-            durable = durable_process(tmp)
+            durable = durable_process(tmp, durable_db)
             servers = (bare, durable, serve)
             try:
                 log(f"CPU placement: {cpus.describe()}")
@@ -145,7 +169,7 @@ async def run(args: argparse.Namespace) -> int:
                 idle_rss = serve.rss_kb()
                 log(
                     f"bare on :{bare.port} (pid {bare.pid}); serve on :{serve.port} (pid {serve.pid}), idle RSS "
-                    f"{idle_rss / 1024:.1f} MB; database {tmp / 'supportbot.db'}"
+                    f"{idle_rss / 1024:.1f} MB; database {serve_db or tmp / 'supportbot.db'}"
                 )
 
                 # Requests are built and signed before each phase; the collector is kept out of the measured parts.
@@ -223,7 +247,7 @@ async def run(args: argparse.Namespace) -> int:
     non_200_bare = t_bare.not_ok + latency["bare"].not_ok
     figures = [
         Figure(
-            "throughput serve against the durable baseline",
+            f"throughput serve against the durable baseline{on}",
             f"{t_serve.rate:,.0f} req/s ({args.requests} requests, concurrency {args.concurrency})",
             f"durable baseline {t_durable.rate:,.0f} req/s",
             f"{durable_ratio:.2f} of durable",
@@ -231,7 +255,7 @@ async def run(args: argparse.Namespace) -> int:
             durable_ratio >= DURABLE_RATIO_TARGET,
         ),
         Figure(
-            "throughput serve against the bare handler",
+            f"throughput serve{on} against the bare handler",
             f"{t_serve.rate:,.0f} req/s",
             f"bare handler {t_bare.rate:,.0f} req/s",
             f"{tp_ratio:.2f} of bare",
@@ -239,7 +263,7 @@ async def run(args: argparse.Namespace) -> int:
             tp_ratio >= BARE_RATIO_TARGET,
         ),
         Figure(
-            f"p99 acknowledgement serve @ {args.rate:g} req/s for {args.duration:g} s (open loop)",
+            f"p99 acknowledgement serve{on} @ {args.rate:g} req/s for {args.duration:g} s (open loop)",
             f"{l_serve['p99']:.2f} ms ({format_latencies(l_serve).strip()})",
             f"bare handler p99 {l_bare['p99']:.2f} ms; durable baseline p99 {l_durable['p99']:.2f} ms "
             f"({format_latencies(l_durable).strip()})",
@@ -248,7 +272,7 @@ async def run(args: argparse.Namespace) -> int:
             l_serve["p99"] < P99_TARGET_MS,
         ),
         Figure(
-            "non-200 answers from serve",
+            f"non-200 answers from serve{on}",
             f"{non_200_serve} of {t_serve.sent + latency['serve'].sent} measured",
             f"bare handler {non_200_bare} of {t_bare.sent + latency['bare'].sent}",
             "n/a (counts)" if non_200_bare == 0 else f"{ratio(non_200_serve, non_200_bare):.2f}",
@@ -257,7 +281,7 @@ async def run(args: argparse.Namespace) -> int:
         ),
     ]
     log(machine.report())
-    print_figures("bench/ingest.py figures", figures)
+    print_figures(f"bench/ingest.py figures{on}", figures)
     return 0 if all(f.passed for f in figures) else 1
 
 

@@ -6,10 +6,12 @@ outcome, outside any transaction (bot/buyers/worker.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buyers.join import join_buyer
@@ -51,6 +53,27 @@ async def start_lookup(session: AsyncSession, payment: Payment, order_id: str | 
     )
     await session.flush()
     return True
+
+
+async def start_lookups_for_new(
+    session: AsyncSession, payments: Sequence[tuple[int, str, str | None, str | None]], now: datetime
+) -> None:
+    """`start_lookup` for payments just created, none of which can have a search yet, in one INSERT; each is
+    (payment id, provider, payer email, order id)."""
+    rows = [
+        {
+            "payment_id": payment_id,
+            "order_id": order_id,
+            "status": BuyerLookupStatus.PENDING,
+            "attempts": 0,
+            "next_at": now,
+            "created_at": now,
+        }
+        for payment_id, provider, email, order_id in payments
+        if is_lookup_worth_starting(provider, email, order_id)
+    ]
+    if rows:
+        await session.execute(insert(cast(Table, BuyerLookup.__table__)), rows)
 
 
 async def due_lookups(session: AsyncSession, now: datetime) -> list[int]:

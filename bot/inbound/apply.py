@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.buyers.lookups import start_lookup
+from bot.buyers.lookups import start_lookup, start_lookups_for_new
 from bot.cards.replies import dispute_change_text
 from bot.core.domain import (
     CustomerRef,
@@ -21,6 +22,7 @@ from bot.core.domain import (
     TicketStateSeen,
 )
 from bot.inbound.desk_state import apply_ticket_state
+from bot.inbound.new_sales import record_new_sales
 from bot.oncall.alerts import OnCall
 from bot.oncall.disputes import page_dispute_news, settle_dispute_alerts
 from bot.oncall.refund_requests import watch_refund_request
@@ -64,6 +66,23 @@ class Applier:
                 await self._ticket_message(session, event, now)
             case TicketStateSeen():
                 await apply_ticket_state(session, event, self.channels, source_id, now)
+
+    async def apply_sales(self, session: AsyncSession, sales: Sequence[SaleSeen], now: datetime) -> None:
+        """`apply` for each of `sales` in turn, with the same outcome, in a few statements for the whole run
+        (bot/inbound/new_sales.py) rather than a few for each sale."""
+        channel = channel_for(Topic.SALE, self.channels)
+        rest = list(sales)
+        while rest:
+            recorded = await record_new_sales(session, rest, now)
+            if self.find_buyers:
+                found = [(new.payment_id, new.sale.provider, new.payer_email, new.sale.order_key) for new in recorded]
+                await start_lookups_for_new(session, found, now)
+            if channel is not None:
+                await queue.post_cards(session, Subject.SALE, [new.payment_id for new in recorded], channel, now)
+            rest = rest[len(recorded) :]
+            if rest:
+                # Not a plain new sale (see new_sales.py): applied alone, as ever, before the rest are planned.
+                await self._sale(session, rest.pop(0), now)
 
     async def _sale(self, session: AsyncSession, sale: SaleSeen, now: datetime) -> Payment:
         recorded = await record_sale(session, sale, now)

@@ -18,7 +18,7 @@ from sqlalchemy import Row, Text, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.domain import DomainEvent
+from bot.core.domain import DomainEvent, SaleSeen
 from bot.inbound.apply import Applier
 from bot.inbound.quarantine import Verdict, describe, judge_failure, quarantine
 from bot.storage.db import Database, DatabaseUnavailableError
@@ -31,6 +31,9 @@ Parser = Callable[[dict[str, Any], datetime], Sequence[DomainEvent]]
 # naming only a person's id, say): fetched before the batch's transaction, never while holding it.
 LookUp = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 BATCH = 50
+# New sales (most of a launch) are applied this many at a time, in a few statements for them all
+# (bot/inbound/new_sales.py); a failure among them sends the batch round again event by event, as any failure does.
+SALES_AT_ONCE = 25
 # On SQLite a batch holds the only write lock. Once a webhook acknowledgement waits for it, the batch ends
 # after this much time applying (the acknowledgement waits that long at most, plus one event and the commit);
 # never after fewer than one event, so that applying keeps going however fast webhooks arrive.
@@ -169,13 +172,28 @@ class EventProcessor:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            sales: list[SaleSeen] = []  # of the events taken so far, not applied yet: applied together
             for event in due:
                 if taken and self._time_is_up(self.clock.monotonic() - started):
                     break  # the rest stay pending for the next batch
                 taken += 1
                 if not isolate:
-                    if await self._apply_one(session, event, now):
-                        applied.append(event.id)
+                    meanings = self._meanings(event)
+                    if meanings is None:
+                        continue
+                    applied.append(event.id)
+                    if all(isinstance(meaning, SaleSeen) for meaning in meanings):
+                        sales.extend(meaning for meaning in meanings if isinstance(meaning, SaleSeen))
+                        # A webhook waiting for the write lock: apply what was gathered now, so the batch can end.
+                        if len(sales) >= SALES_AT_ONCE or self.db.writers_waiting:
+                            await self.applier.apply_sales(session, sales, now)
+                            sales = []
+                        continue
+                    # Anything else goes in its turn: the sales before it first, as they arrived first.
+                    await self.applier.apply_sales(session, sales, now)
+                    sales = []
+                    for meaning in meanings:
+                        await self.applier.apply(session, meaning, event.id, now)
                     continue
                 try:
                     async with session.begin_nested():
@@ -186,6 +204,7 @@ class EventProcessor:
                 except Exception as exc:
                     log.exception("event %d could not be applied (attempt %d)", event.id, event.attempts + 1)
                     failures.append((event.id, event.attempts + 1, exc))
+            await self.applier.apply_sales(session, sales, now)
             if applied:
                 await session.execute(
                     update(InboundEvent)
@@ -238,11 +257,18 @@ class EventProcessor:
 
     async def _apply_one(self, session: AsyncSession, event: Row[int, str, str, datetime, int], now: datetime) -> bool:
         """Apply one due event (id, provider, payload text, received_at, attempts); False if it must wait."""
+        meanings = self._meanings(event)
+        if meanings is None:
+            return False
+        for meaning in meanings:
+            await self.applier.apply(session, meaning, event.id, now)
+        return True
+
+    def _meanings(self, event: Row[int, str, str, datetime, int]) -> Sequence[DomainEvent] | None:
+        """What a due event tells, parsed from its payload; None if it must wait for its look-up."""
         payload = json.loads(event.payload)
         if event.provider in self.lookups:
             if event.id not in self._looked_up:
-                return False  # not looked up yet (it arrived meanwhile, or another replica failed it): next round
+                return None  # not looked up yet (it arrived meanwhile, or another replica failed it): next round
             payload = payload | {"lookup": self._looked_up[event.id]}
-        for meaning in self.parsers[event.provider](payload, event.received_at):
-            await self.applier.apply(session, meaning, event.id, now)
-        return True
+        return self.parsers[event.provider](payload, event.received_at)

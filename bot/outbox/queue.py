@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import SlackPlaced
@@ -48,6 +49,16 @@ def card_key(subject: str, subject_id: int) -> str:
 
 def post_card(session: AsyncSession, subject: Subject, subject_id: int, channel: str, now: datetime) -> None:
     _add(session, card_key(subject, subject_id), None, channel, OutboxKind.POST_CARD, subject, subject_id, {}, now)
+
+
+async def post_cards(
+    session: AsyncSession, subject: Subject, subject_ids: Sequence[int], channel: str, now: datetime
+) -> None:
+    """`post_card` for many subjects in one INSERT (a run of new sales), written at once rather than at the flush."""
+    if subject_ids:
+        kind = OutboxKind.POST_CARD
+        rows = [_row(card_key(subject, i), None, channel, kind, subject, i, {}, now) for i in subject_ids]
+        await session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
 
 
 def reply(
@@ -140,18 +151,29 @@ def _add(
     payload: dict[str, Any],
     now: datetime,
 ) -> None:
-    session.add(
-        OutboxMessage(
-            dedupe_key=key,
-            coalesce_key=coalesce_key,
-            channel=channel,
-            kind=kind,
-            subject_type=subject,
-            subject_id=subject_id,
-            payload=payload,
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            not_before=now,
-            created_at=now,
-        )
-    )
+    session.add(OutboxMessage(**_row(key, coalesce_key, channel, kind, subject, subject_id, payload, now)))
+
+
+def _row(
+    key: str,
+    coalesce_key: str | None,
+    channel: str,
+    kind: OutboxKind,
+    subject: Subject,
+    subject_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "dedupe_key": key,
+        "coalesce_key": coalesce_key,
+        "channel": channel,
+        "kind": kind,
+        "subject_type": subject,
+        "subject_id": subject_id,
+        "payload": payload,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
