@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--frozen-layers", type=int, default=FROZEN_LAYERS, help="encoder layers kept as they are (6: heads only)"
     )
+    parser.add_argument(
+        "--layers", type=int, default=LAYERS, help="encoder layers kept from the base, from the bottom (fewer: faster)"
+    )
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--output", type=Path, default=MODEL_DIR)
     parser.add_argument("--no-written", action="store_true", help="train on train.jsonl only")
@@ -78,11 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training rows: {len(rows)} ({describe(rows)})", flush=True)
     base = base_model_dir()
     tokenizer = load_tokenizer(base)
-    network = ToneNetwork(base)
+    network = ToneNetwork(base, args.layers)
     encoded = encode(tokenizer, [row["text"] for row in rows])
     targets = labels(rows)
     weights = torch.tensor([TEMPLATE_WEIGHT if row["source"] == "template" else 1.0 for row in rows])
-    epochs = args.epochs if args.frozen_layers < LAYERS else FROZEN_EPOCHS
+    epochs = args.epochs if args.frozen_layers < args.layers else FROZEN_EPOCHS
     fit(network, encoded, targets, weights, epochs, args.frozen_layers)
     network.eval()
 
@@ -160,11 +163,14 @@ def labels(rows: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class ToneNetwork(nn.Module):
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, layers: int = LAYERS) -> None:
         super().__init__()
         from transformers import BertModel
 
         self.encoder = BertModel.from_pretrained(str(base), add_pooling_layer=False)
+        # A shallower encoder (the base's lowest layers) costs proportionally less per token at inference.
+        self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+        self.encoder.config.num_hidden_layers = layers
         hidden = self.encoder.config.hidden_size
         self.dropout = nn.Dropout(0.1)
         self.tone = nn.Linear(hidden, len(TONES))
@@ -365,6 +371,7 @@ def write_artefact(
             "rows": len(rows),
             "data_sha256": data_digest.hexdigest(),
             "seed": SEED,
+            "layers": len(network.encoder.encoder.layer),
             "frozen_layers": frozen_layers,
             "epochs": epochs,
             "template_every": TEMPLATE_EVERY,
