@@ -30,6 +30,7 @@ from bot.core.clock import Clock
 from bot.core.errors import BotError, ProviderError
 from bot.outbox import queue
 from bot.outbox.queue import SUBJECT_MODELS, Subject
+from bot.outbox.records import TicketMessageReply
 from bot.policies.retry import retry_delay
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.db import Database, DatabaseUnavailableError
@@ -203,7 +204,7 @@ class ActionWorker:
             reply = await self.steps.record(session, action, done, now)
             if reply is not None and (support := channel_for(Topic.TICKET, self.channels)):
                 # The reply itself, in the ticket's thread like every other message of the ticket.
-                record = {"type": "ticket_message", "id": reply.id}
+                record = TicketMessageReply(reply.id)
                 queue.ticket_reply(session, queue.message_key(reply.id), reply.ticket_id, support, now, record)
             action.status = ActionStatus.SUCCEEDED
             action.result = done.result | {"summary": done.summary}
