@@ -10,7 +10,6 @@ never doubled.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -28,8 +27,10 @@ from bot.cards.outcomes import failed_reply_blocks, failed_text, part_ways_card,
 from bot.core.action_kinds import Kind
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ProviderError
+from bot.core.polling import Polling
 from bot.outbox import queue
 from bot.outbox.queue import SUBJECT_MODELS, Subject
+from bot.outbox.records import TicketMessageReply
 from bot.policies.retry import retry_delay
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.storage.db import Database, DatabaseUnavailableError
@@ -71,39 +72,32 @@ class ActionWorker:
         self.requesters = requesters
         self.owner = uuid.uuid4().hex[:16]
         self.lease = timedelta(seconds=lease_seconds)
-        self.poll_seconds = poll_seconds
         self.backoff_base = backoff_base
         self.call_timeout = call_timeout
         self.on_recorded = on_recorded
-        self._wakeup = asyncio.Event()
+        self.polling = Polling("actions", poll_seconds, log)
         self._running: set[asyncio.Task[None]] = set()
-        self._stopping = False
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self.polling.wake()
 
     async def run(self) -> None:
-        while not self._stopping:
-            self._wakeup.clear()
-            try:
-                for action_id in await self._claim_due(CONCURRENCY - len(self._running)):
-                    task = asyncio.create_task(self._carry_out(action_id), name=f"action:{action_id}")
-                    self._running.add(task)
-                    task.add_done_callback(self._finished_task)
-            except DatabaseUnavailableError as exc:
-                log.warning("actions: database unavailable (%s); retrying", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+        await self.polling.run(self._start_due)
+
+    async def _start_due(self) -> None:
+        for action_id in await self._claim_due(CONCURRENCY - len(self._running)):
+            task = asyncio.create_task(self._carry_out(action_id), name=f"action:{action_id}")
+            self._running.add(task)
+            task.add_done_callback(self._finished_task)
 
     def _finished_task(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
-        self._wakeup.set()
+        self.polling.wake()  # room for another action
 
     async def stop(self, grace_seconds: float, cancel_grace_seconds: float) -> None:
         """Let actions in flight finish within `grace_seconds`, then cancel them and give them
         `cancel_grace_seconds` to leave; one cut short is taken up again, with the same key, on the next start."""
-        self._stopping = True
-        self._wakeup.set()
+        self.polling.stop()
         if self._running:
             _done, pending = await asyncio.wait(set(self._running), timeout=grace_seconds)
             for task in pending:
@@ -203,7 +197,7 @@ class ActionWorker:
             reply = await self.steps.record(session, action, done, now)
             if reply is not None and (support := channel_for(Topic.TICKET, self.channels)):
                 # The reply itself, in the ticket's thread like every other message of the ticket.
-                record = {"type": "ticket_message", "id": reply.id}
+                record = TicketMessageReply(reply.id)
                 queue.ticket_reply(session, queue.message_key(reply.id), reply.ticket_id, support, now, record)
             action.status = ActionStatus.SUCCEEDED
             action.result = done.result | {"summary": done.summary}

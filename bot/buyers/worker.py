@@ -8,8 +8,6 @@ read on the injected clock, so a restart loses no search and tests can move time
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,10 +16,11 @@ from functools import partial
 from bot.buyers.lookups import Claimed, buyer_found, buyer_not_found, claim, due_lookups
 from bot.core.clock import Clock
 from bot.core.errors import ProviderError
+from bot.core.polling import Polling
 from bot.integrations.paypal_buyers import Buyer, PayPalBuyers
 from bot.policies.buyer_lookup import search_window
 from bot.policies.routing import Channels
-from bot.storage.db import Database, DatabaseUnavailableError
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +46,22 @@ class BuyerSearch:
         self.buyers = buyers
         self.channels = channels
         self.on_work = on_work  # the outbox has something to draw
-        self.poll_seconds = poll_seconds
-        self._wakeup = asyncio.Event()
-        self._stopping = False
+        self.polling = Polling("buyer search", poll_seconds, log)
         # True while attempts are being made: their claims push `next_at` ahead, so only this tells they run.
         self.busy = False
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self.polling.wake()
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wakeup.set()
+        self.polling.stop()
 
     async def run(self) -> None:
-        while not self._stopping:
-            self._wakeup.clear()
-            try:
-                if await self.tick():
-                    self.on_work()
-            except DatabaseUnavailableError as exc:
-                log.warning("buyer search: database unavailable (%s); trying again", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+        await self.polling.run(self._search)
+
+    async def _search(self) -> None:
+        if await self.tick():
+            self.on_work()
 
     async def tick(self) -> int:
         """Make every attempt now due; returns how many searches ended (found or given up)."""

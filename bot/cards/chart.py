@@ -7,10 +7,26 @@ shows an image in a Home tab, with labelled axes and the currency named.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from bot.core.money import exponent
-from bot.home.month import MonthFigures
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """What the chart draws (home.month reads it from the database), defined beside its drawing."""
+
+    currency: str
+    days: tuple[date, ...]  # oldest first, the last one is today (in the team's timezone)
+    sales: tuple[int, ...]  # minor units of the main currency, per day
+    refunds: tuple[int, ...]
+    disputes: tuple[int, ...]  # disputes opened, any currency
+
+    @property
+    def empty(self) -> bool:
+        return not (any(self.sales) or any(self.refunds) or any(self.disputes))
 
 
 def month_chart_png(figures: MonthFigures) -> bytes:

@@ -23,12 +23,12 @@ from bot.cards.blocks import (
     section,
     slack_date,
 )
+from bot.cards.home_values import AlertLine, DisputeLine, HomeSnapshot, TicketLine
 from bot.cards.text import mention
 from bot.core.money import format_money, format_totals
 from bot.core.slack_ids import ActionId
 from bot.core.wording import humanise, provider_name
 from bot.evidence import evidence_words
-from bot.home.snapshot import AlertLine, DisputeLine, HomeSnapshot, TicketLine
 from bot.policies.permissions import Role
 
 MAX_BLOCKS = 100

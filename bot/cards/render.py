@@ -25,8 +25,17 @@ from bot.oncall.alerts import plan_of
 from bot.oncall.waiting import waiting_for
 from bot.outbox.drawer import Delivery
 from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
+from bot.outbox.records import (
+    RefundReply,
+    RefundRequestReply,
+    ReplyRecord,
+    TicketMessageReply,
+    ToneFlagsReply,
+    ToneWarningReply,
+    WaitingReply,
+    parse_reply_record,
+)
 from bot.policies.oncall_escalation import AlertKind
-from bot.policies.tone import Flag
 from bot.policies.tone_trend import ticket_tone
 from bot.storage.models import SlackPlaced
 from bot.storage.models.inbound import InboundEvent
@@ -76,8 +85,8 @@ async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> 
         subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id)
         if subject is not None:
             subject.slack_channel, subject.slack_ts = item.channel, ts
-    elif item.kind == OutboxKind.REPLY and (item.payload.get("record") or {}).get("type") == "ticket_message":
-        message = await session.get(TicketMessage, item.payload["record"]["id"])
+    elif item.kind == OutboxKind.REPLY and isinstance(shown := reply_record(item), TicketMessageReply):
+        message = await session.get(TicketMessage, shown.message_id)
         if message is not None:
             message.slack_ts = ts
 
@@ -122,37 +131,43 @@ async def _thread_of(session: AsyncSession, subject: SlackPlaced) -> str | None:
 
 
 async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Card:
-    record = item.payload.get("record") or {}
-    if record.get("type") == "waiting":
-        ticket = await session.get_one(Ticket, record["id"])
-        state = waiting_for(ticket, await ticket_messages(session, ticket.id), drawing.targets, now)
-        return waiting_note(ticket, state, record.get("marker") or "")
-    if record.get("type") == "refund_request":
-        asked = await session.get_one(TicketMessage, record["id"])
-        return refund_request_note(asked, record["refundable"], record["currency"], record.get("marker") or "")
-    if record.get("type") == "refund":
-        refund = await session.get(Refund, record["id"])
-        if refund is not None:
-            return refund_reply(refund, await session.get_one(Payment, refund.payment_id))
-    if record.get("type") == "ticket_message":
-        message = await session.get(TicketMessage, record["id"])
-        if message is not None and is_abusive(message):
-            hidden = await preference(session, Choice.HIDE_ABUSIVE)
-            warned = await is_queued(session, warning_key(message.id))
-            return abusive_message_reply(message, hidden=hidden, warned=warned)
-        if message is not None:
-            return ticket_message_reply(message)
-    if record.get("type") == "tone_warning":
-        message = await session.get(TicketMessage, record["id"])
-        if message is not None:
-            ticket = await session.get_one(Ticket, message.ticket_id)
-            trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
-            return warning_card(message, ticket, trend, record.get("oncall"), record.get("marker") or "")
-    if record.get("type") == "tone_flags":
-        return flags_note(frozenset(Flag(flag) for flag in record["flags"]))
+    match reply_record(item):
+        case WaitingReply(ticket_id=ticket_id, marker=marker):
+            ticket = await session.get_one(Ticket, ticket_id)
+            state = waiting_for(ticket, await ticket_messages(session, ticket.id), drawing.targets, now)
+            return waiting_note(ticket, state, marker)
+        case RefundRequestReply(message_id=message_id, refundable=refundable, currency=currency, marker=marker):
+            asked = await session.get_one(TicketMessage, message_id)
+            return refund_request_note(asked, refundable, currency, marker)
+        case RefundReply(refund_id=refund_id):
+            refund = await session.get(Refund, refund_id)
+            if refund is not None:
+                return refund_reply(refund, await session.get_one(Payment, refund.payment_id))
+        case TicketMessageReply(message_id=message_id):
+            message = await session.get(TicketMessage, message_id)
+            if message is not None and is_abusive(message):
+                hidden = await preference(session, Choice.HIDE_ABUSIVE)
+                warned = await is_queued(session, warning_key(message.id))
+                return abusive_message_reply(message, hidden=hidden, warned=warned)
+            if message is not None:
+                return ticket_message_reply(message)
+        case ToneWarningReply(message_id=message_id, oncall=oncall, marker=marker):
+            message = await session.get(TicketMessage, message_id)
+            if message is not None:
+                ticket = await session.get_one(Ticket, message.ticket_id)
+                trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+                return warning_card(message, ticket, trend, oncall, marker)
+        case ToneFlagsReply(flags=flags):
+            return flags_note(flags)
     # Queued by our own builders (outcomes, reminders, escalations) with every outside part already escaped.
     text = Mrkdwn(item.payload.get("text") or "(no details)")
     return Card(text, item.payload.get("blocks") or [section(text)])
+
+
+def reply_record(item: OutboxMessage) -> ReplyRecord | None:
+    """What a reply item is about, if it is drawn from the records (bot.outbox.records reads the stored shape)."""
+    stored = item.payload.get("record")
+    return parse_reply_record(stored) if stored else None
 
 
 async def _alert_card(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:

@@ -90,9 +90,9 @@ async def run_demo(*, database_url: str | None, burst: int) -> int:
             )
             # Slack's posting limit is paced in real seconds; everything the story dates comes from its clock.
             runtime = Runtime(settings, clock=clock, poll_seconds=0.1, pacer=Pacer(time.monotonic))
-            runtime.timers.poll_seconds = TIMERS_IDLE_SECONDS
+            runtime.timers.polling.poll_seconds = TIMERS_IDLE_SECONDS
             if runtime.buyer_search is not None:
-                runtime.buyer_search.poll_seconds = TIMERS_IDLE_SECONDS
+                runtime.buyer_search.polling.poll_seconds = TIMERS_IDLE_SECONDS
             await runtime.start()
             runner = web.AppRunner(runtime.web_app(runtime.slack_app()), access_log=None)
             await runner.setup()

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cards.chart import MonthFigures
 from bot.storage.models.sales import Dispute, Payment, Refund
 
 DAYS = 30
-
-
-@dataclass(frozen=True)
-class MonthFigures:
-    currency: str
-    days: tuple[date, ...]  # oldest first, the last one is today (in the team's timezone)
-    sales: tuple[int, ...]  # minor units of the main currency, per day
-    refunds: tuple[int, ...]
-    disputes: tuple[int, ...]  # disputes opened, any currency
-
-    @property
-    def empty(self) -> bool:
-        return not (any(self.sales) or any(self.refunds) or any(self.disputes))
 
 
 async def month_figures(session: AsyncSession, now: datetime, zone: tzinfo, currency: str) -> MonthFigures:

@@ -1,7 +1,8 @@
 """What one person's Home tab shows, read from the database in one transaction as plain frozen values.
 
 Reading is kept apart from drawing (bot/cards/home.py) so the view can be tested from values, and so the
-publisher can tell a changed Home from an unchanged one before it calls Slack.
+publisher can tell a changed Home from an unchanged one before it calls Slack. The values' types are the
+drawing's (bot/cards/home_values.py): cards sit below home, so what they draw is defined on their side.
 """
 
 from __future__ import annotations
@@ -15,6 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.blocks import archive_link
 from bot.cards.dispute import CLOSED_STATUSES
+from bot.cards.home_values import (
+    AlertLine,
+    ApprovalLine,
+    DisputeLine,
+    Health,
+    HomeSnapshot,
+    OnCallLine,
+    RiskLine,
+    TicketLine,
+    Today,
+)
 from bot.oncall.morning_digest import refunds_between, sales_between, waiting_customers
 from bot.oncall.waiting import waiting_for
 from bot.policies.hours import BusinessHours, opened_at
@@ -38,104 +50,6 @@ LISTED = 8
 # Customers looked at for the "consider parting ways" list: those with a refund, dispute or abusive message lately.
 RISK_LOOKBACK = timedelta(days=90)
 RISK_CANDIDATES = 50
-
-
-@dataclass(frozen=True)
-class TicketLine:
-    external_id: str
-    subject: str | None
-    customer: str | None
-    waiting: str  # "waiting 2 h 10 min, within the 4 h first-response target", or "answered, nobody waiting"
-    urgent: bool
-    last_message_at: datetime | None
-    link: str | None
-
-
-@dataclass(frozen=True)
-class AlertLine:
-    alert_id: int
-    kind: str
-    raised_at: datetime
-    link: str | None
-
-
-@dataclass(frozen=True)
-class DisputeLine:
-    provider: str
-    amount_minor: int | None
-    currency: str | None
-    reason: str | None
-    status: str | None
-    due_at: datetime | None
-    link: str | None
-    evidence_state: str | None = None  # our answer from Slack: staged, submitted, accepted
-
-
-@dataclass(frozen=True)
-class OnCallLine:
-    now: str | None
-    next: str | None
-    my_next_shift: datetime | None
-    zone: str
-
-
-@dataclass(frozen=True)
-class Today:
-    since: datetime
-    sales: dict[str, Any]  # {"count": n, "totals": {currency: minor}}
-    refunds: dict[str, Any]
-    new_tickets: int
-
-
-@dataclass(frozen=True)
-class Health:
-    outbox_waiting: int
-    oldest_waiting: timedelta | None
-    last_error: str | None
-    quarantined: int = 0  # webhook events set aside as unusable (`supportbot doctor` names them)
-
-
-@dataclass(frozen=True)
-class RiskLine:
-    customer: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class ApprovalLine:
-    """A big refund waiting for a second owner."""
-
-    approval_id: int
-    amount_minor: int | None
-    currency: str | None
-    payment: str | None  # the provider's payment id
-    provider: str | None
-    customer: str | None
-    requester: str
-    requested_at: datetime
-    expires_at: datetime
-    link: str | None
-
-
-@dataclass(frozen=True)
-class HomeSnapshot:
-    user: str
-    role: Role
-    now: datetime
-    mine: tuple[TicketLine, ...] = ()
-    mine_count: int = 0
-    oncall: OnCallLine | None = None
-    alerts: tuple[AlertLine, ...] = ()
-    waiting: tuple[dict[str, Any], ...] = ()
-    waiting_count: int = 0
-    disputes: tuple[DisputeLine, ...] = ()
-    disputes_count: int = 0
-    today: Today | None = None
-    health: Health | None = None  # owners only
-    risky: tuple[RiskLine, ...] = ()  # owners only
-    chart_file_id: str | None = None  # owners only: the 30-day chart, once Slack has it
-    approvals: tuple[ApprovalLine, ...] = ()  # owners only: refunds waiting for a second owner
-    approvals_count: int = 0
 
 
 @dataclass(frozen=True)

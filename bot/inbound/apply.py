@@ -29,6 +29,7 @@ from bot.oncall.refund_requests import watch_refund_request
 from bot.oncall.waiting import WaitWatch, customer_wrote, customer_wrote_since, team_replied
 from bot.outbox import queue
 from bot.outbox.queue import Subject
+from bot.outbox.records import RefundReply, TicketMessageReply
 from bot.policies.hours import BusinessHours, is_open
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refund_requests import BigRefundRule
@@ -146,7 +147,7 @@ class Applier:
             channel=channel,
             text="",
             now=now,
-            record={"type": "refund", "id": recorded.id},
+            record=RefundReply(recorded.id),
         )
         await self._redraw_sale(session, payment, channel, now)
 
@@ -267,7 +268,7 @@ class Applier:
         if channel is not None and created:
             queue.post_card(session, Subject.TICKET, ticket.id, channel, now)
         elif channel is not None:
-            record = {"type": "ticket_message", "id": message.id}
+            record = TicketMessageReply(message.id)
             queue.ticket_reply(session, queue.message_key(message.id), ticket.id, channel, now, record)
             await queue.update_card(session, Subject.TICKET, ticket.id, channel, now)
         if message.sender != "customer":

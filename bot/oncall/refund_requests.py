@@ -11,6 +11,7 @@ from bot.core.money import format_money
 from bot.oncall.alerts import OnCall, page_about
 from bot.outbox import queue
 from bot.outbox.queue import Subject
+from bot.outbox.records import RefundRequestReply
 from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.refund_requests import BigRefundRule, is_big_refund_request
 from bot.policies.routing import Channels, Topic, channel_for
@@ -63,6 +64,6 @@ async def watch_refund_request(
             now=now,
         )
     elif (support := channel_for(Topic.TICKET, channels)) is not None and not await queue.is_queued(session, key):
-        record = {"type": "refund_request", "id": message.id, "marker": routing.marker} | details
+        record = RefundRequestReply(message.id, at_stake, rule.currency, routing.marker)
         queue.ticket_reply(session, key, ticket.id, support, now, record)
     return True

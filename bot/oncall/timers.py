@@ -9,8 +9,6 @@ this loop and every page or reminder still goes out once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +19,7 @@ from sqlalchemy import select
 
 from bot.actions.approvals import approvals_to_expire, expire
 from bot.core.clock import Clock
+from bot.core.polling import Polling
 from bot.oncall.alerts import OnCall, escalate_due
 from bot.oncall.disputes import disputes_to_remind, remind
 from bot.oncall.morning_digest import make_digest_if_due, weekly_digest_due
@@ -67,22 +66,18 @@ class Timers:
         self.on_actions = on_actions  # an expired refund approval left its refund to be recorded as not done
         self.chart = chart  # the owners' 30-day chart, also shown in the week's first morning digest
         self.watch = WaitWatch(targets or ResponseTargets(), channels, oncall)
-        self.poll_seconds = poll_seconds
-        self._wakeup = asyncio.Event()
+        # Stopped by cancelling its task (the runtime does): a pass is a few short transactions, safe to cut.
+        self.polling = Polling("timers", poll_seconds, log)
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self.polling.wake()
 
     async def run(self) -> None:
-        while True:
-            try:
-                if await self.tick():
-                    self.on_work()
-            except DatabaseUnavailableError as exc:
-                log.warning("timers: database unavailable (%s); trying again", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
-            self._wakeup.clear()
+        await self.polling.run(self._take_due)
+
+    async def _take_due(self) -> None:
+        if await self.tick():
+            self.on_work()
 
     async def tick(self) -> int:
         """Take every escalation step, send every reminder and flag every waiting customer now due, and make the

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.oncall.alerts import OnCall, alert_key, page_about, resolve_alerts
 from bot.outbox import queue
 from bot.outbox.queue import Subject
+from bot.outbox.records import WaitingReply
 from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.oncall_waiting import ResponseTargets, Waiting, waiting
 from bot.policies.routing import Channels, Topic, channel_for
@@ -114,7 +115,7 @@ async def flag_waiting(
                 session, alert_key(alert.id), parent=Subject.ALERT, parent_id=alert.id, channel=oncall.channel, now=now
             )
     elif support is not None and not await queue.is_queued(session, key):
-        record = {"type": "waiting", "id": ticket.id, "since": state.since.isoformat(), "marker": routing.marker}
+        record = WaitingReply(ticket.id, state.since, routing.marker)
         queue.ticket_reply(session, key, ticket.id, support, now, record)
     if support is not None:
         await queue.update_card(session, Subject.TICKET, ticket.id, support, now)

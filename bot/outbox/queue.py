@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.outbox.records import ReplyRecord, parse_reply_record
 from bot.storage.models import SlackPlaced
 from bot.storage.models.actions import RefundApproval
 from bot.storage.models.inbound import InboundEvent
@@ -70,18 +71,32 @@ def reply(
     channel: str,
     text: str,
     now: datetime,
-    record: dict[str, Any] | None = None,
+    record: ReplyRecord | None = None,
     blocks: list[dict[str, Any]] | None = None,
 ) -> None:
-    """A thread reply under `parent`'s card; its text is fixed now, because it tells of this moment."""
-    payload = {"text": text} | ({"record": record} if record else {}) | ({"blocks": blocks} if blocks else {})
+    """A thread reply under `parent`'s card: drawn from `record` when it is sent, or else its text is fixed now,
+    because it tells of this moment."""
+    stored = {"record": record.to_json()} if record else {}
+    payload = {"text": text} | stored | ({"blocks": blocks} if blocks else {})
     _add(session, key, None, channel, OutboxKind.REPLY, parent, parent_id, payload, now)
 
 
 def ticket_reply(
-    session: AsyncSession, key: str, ticket_id: int, channel: str, now: datetime, record: dict[str, Any]
+    session: AsyncSession,
+    key: str,
+    ticket_id: int,
+    channel: str,
+    now: datetime,
+    record: ReplyRecord | dict[str, Any],
 ) -> None:
     """A reply in a ticket's thread drawn from `record` when it is sent (a message, a warning, a note)."""
+    if isinstance(record, dict):
+        # tone.watch still hands the stored shape: checked here, so a wrong one fails where it is queued rather
+        # than drawing "(no details)" in Slack later.
+        parsed = parse_reply_record(record)
+        if parsed is None:
+            raise ValueError(f"not a reply record: {record.get('type')!r}")
+        record = parsed
     reply(session, key, parent=Subject.TICKET, parent_id=ticket_id, channel=channel, text="", now=now, record=record)
 
 

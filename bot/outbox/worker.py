@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 
 from bot.core.clock import Clock
 from bot.core.errors import ProviderError
+from bot.core.polling import Polling
 from bot.integrations.slack import SlackPoster, SlackRateLimitedError
 from bot.outbox import queue
 from bot.outbox.drawer import Delivery, Drawer
@@ -63,20 +64,18 @@ class OutboxWorker:
         self.clock = clock
         self.owner = uuid.uuid4().hex[:16]
         self.lease = timedelta(seconds=lease_seconds)
-        self.poll_seconds = poll_seconds
         self.digest_rules = digest_rules or DigestRules()
         self.pacer = pacer or Pacer(clock.monotonic)
         self.backoff_base = backoff_base
-        self._wakeup = asyncio.Event()
+        self.polling = Polling("outbox", poll_seconds, log)
         self._lanes: dict[str, asyncio.Task[None]] = {}
-        self._stopping = False
         self.lead = Leadership(db, "outbox", clock.monotonic)
         self._leading = False
         self._open = asyncio.Event()  # cleared while held()
         self._open.set()
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self.polling.wake()
 
     @contextlib.asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
@@ -94,25 +93,23 @@ class OutboxWorker:
             self.wake()
 
     async def run(self) -> None:
-        while not self._stopping:
-            self._wakeup.clear()
-            try:
-                self._leading = await self.lead.check()
-                for channel in await self._due_channels() if self._leading else []:
-                    lane = self._lanes.get(channel)
-                    if lane is None or lane.done():
-                        self._lanes[channel] = asyncio.create_task(self._drain(channel), name=f"outbox:{channel}")
-            except DatabaseUnavailableError as exc:
-                self._leading = False
-                log.warning("outbox: database unavailable (%s); retrying", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+        await self.polling.run(self._start_lanes, on_unavailable=self._lose_lead)
+
+    async def _start_lanes(self) -> None:
+        """A lane per channel with messages due, if this replica leads."""
+        self._leading = await self.lead.check()
+        for channel in await self._due_channels() if self._leading else []:
+            lane = self._lanes.get(channel)
+            if lane is None or lane.done():
+                self._lanes[channel] = asyncio.create_task(self._drain(channel), name=f"outbox:{channel}")
+
+    def _lose_lead(self) -> None:
+        self._leading = False  # unsure whether the lead is still ours: the lanes stop after their item
 
     async def stop(self, grace_seconds: float, cancel_grace_seconds: float) -> None:
         """Let messages in flight land within `grace_seconds`, then cancel them and give them `cancel_grace_seconds`
         to leave; anything left is picked up on the next start."""
-        self._stopping = True
-        self._wakeup.set()
+        self.polling.stop()
         self._open.set()
         lanes = [lane for lane in self._lanes.values() if not lane.done()]
         if lanes:
@@ -140,7 +137,7 @@ class OutboxWorker:
         try:
             while True:
                 await self._open.wait()
-                if self._stopping or not self._leading:  # a replica that lost the lead stops after this item
+                if self.polling.stopping or not self._leading:  # a replica that lost the lead stops after this item
                     return
                 item = await self._next(channel)
                 if item is None:

@@ -35,9 +35,7 @@ from bot.cards import (
     waiting,
 )
 from bot.cards.blocks import Card
-from bot.core.action_kinds import Kind
-from bot.evidence.pack import Draft
-from bot.home.snapshot import (
+from bot.cards.home_values import (
     AlertLine,
     ApprovalLine,
     DisputeLine,
@@ -48,6 +46,8 @@ from bot.home.snapshot import (
     TicketLine,
     Today,
 )
+from bot.core.action_kinds import Kind
+from bot.evidence.pack import Draft
 from bot.integrations.contracts import Licence
 from bot.policies.oncall_escalation import AlertKind, EscalationStep
 from bot.policies.oncall_waiting import Waiting

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 from bot.cards.home import home_view
-from bot.home.snapshot import Health
+from bot.cards.home_values import Health
 from tests.cards.hostile import hostile_home
 
 

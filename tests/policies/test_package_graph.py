@@ -24,7 +24,6 @@ LEAVES = {"core"}
 KNOWN_BACK_EDGES = {
     ("cards", "oncall"): "cards.render reads an alert's plan and a ticket's wait: render gathers, cards should draw",
     ("cards", "tone"): "cards.render reads tone preferences and the tone watch: as above",
-    ("cards", "home"): "cards.chart and cards.home draw home.month and home.snapshot figures: their types",
     ("actions", "oncall"): "actions.steps resolves alerts and marks the team replied: a typed event for oncall",
 }
 
