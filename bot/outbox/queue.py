@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.records import ReplyRecord, parse_reply_record
+from bot.outbox.records import ReplyRecord
 from bot.storage.models import SlackPlaced
 from bot.storage.models.actions import RefundApproval
 from bot.storage.models.inbound import InboundEvent
@@ -87,16 +87,9 @@ def ticket_reply(
     ticket_id: int,
     channel: str,
     now: datetime,
-    record: ReplyRecord | dict[str, Any],
+    record: ReplyRecord,
 ) -> None:
     """A reply in a ticket's thread drawn from `record` when it is sent (a message, a warning, a note)."""
-    if isinstance(record, dict):
-        # tone.watch still hands the stored shape: checked here, so a wrong one fails where it is queued rather
-        # than drawing "(no details)" in Slack later.
-        parsed = parse_reply_record(record)
-        if parsed is None:
-            raise ValueError(f"not a reply record: {record.get('type')!r}")
-        record = parsed
     reply(session, key, parent=Subject.TICKET, parent_id=ticket_id, channel=channel, text="", now=now, record=record)
 
 

@@ -12,6 +12,7 @@ from bot.observability import metrics
 from bot.oncall.alerts import OnCall, raise_alert
 from bot.outbox import queue
 from bot.outbox.queue import Subject
+from bot.outbox.records import ToneFlagsReply, ToneWarningReply
 from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag, Tone
@@ -66,14 +67,16 @@ async def judge_message(
     routing = route(AlertKind.ABUSE if turn.warn else AlertKind.THREAT, open_now=open_now)
     alerted = turn.alert and routing.to_oncall and oncall is not None and oncall.channel is not None
     if turn.warn:
-        record = {"type": "tone_warning", "id": message.id, "oncall": channels.oncall if alerted else None}
-        if turn.alert and not alerted:
-            record["marker"] = routing.marker
-        queue.ticket_reply(session, warning_key(message.id), ticket.id, support, now, record)
+        warning = ToneWarningReply(
+            message.id,
+            oncall=channels.oncall if alerted else None,
+            marker=routing.marker if turn.alert and not alerted else "",
+        )
+        queue.ticket_reply(session, warning_key(message.id), ticket.id, support, now, warning)
     elif turn.new_flags and earlier:
         # A threat in the message that opened the ticket is on its card already; a later one is told here.
-        record = {"type": "tone_flags", "id": message.id, "flags": sorted(turn.new_flags)}
-        queue.ticket_reply(session, f"tone-flags:{message.id}", ticket.id, support, now, record)
+        told = ToneFlagsReply(message.id, frozenset(turn.new_flags))
+        queue.ticket_reply(session, f"tone-flags:{message.id}", ticket.id, support, now, told)
     if alerted:
         assert oncall is not None
         kind = AlertKind.ABUSE if turn.warn else AlertKind.THREAT
