@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.policies import tone_authorities, tone_venues
+from bot.policies.tone import Flag, ModelScores, WindowScores, judge
 from bot.policies.tone_rules import analyse
 
 
@@ -149,3 +150,28 @@ def test_every_authority_in_the_list_is_read(name: str) -> None:
 def test_every_review_site_in_the_list_is_read(name: str) -> None:
     assert "public" in flags_of(f"I'm posting all of this on {name}.")
     assert "public" not in flags_of(f"I won't post anything on {name}.")
+
+
+def scores(public: float = 0.0, legal: float = 0.0) -> ModelScores:
+    flags = {"chargeback": 0.0, "legal": legal, "public": public, "threat": 0.0}
+    return ModelScores("test", (WindowScores((0.8, 0.2, 0.0), flags, ""),))
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "flag", "raised"),
+    [
+        # The model reacts to "post" and "Reddit"; the rules read the "won't" and say why the flag stays down.
+        ("I won't post about this on Reddit, I promise.", scores(public=0.8), Flag.PUBLIC, False),
+        ("Five stars on Trustpilot from me, thanks so much!", scores(public=0.7), Flag.PUBLIC, False),
+        ("I'm not going to report you to Trading Standards.", scores(legal=0.9), Flag.LEGAL, False),
+        # With nothing declined the model's flag stands, even where the rules found nothing.
+        ("People should know how this shop treats its buyers.", scores(public=0.8), Flag.PUBLIC, True),
+        # And a declined mention beside a real one keeps the flag: the rules raise it themselves.
+        ("I won't leave a review, I'll post the whole chat on r/scams.", scores(public=0.8), Flag.PUBLIC, True),
+    ],
+)
+def test_a_declined_mention_stops_the_models_flag(text: str, model: ModelScores, flag: Flag, raised: bool) -> None:
+    verdict = judge(analyse(text), model)
+    assert (flag in verdict.flags) is raised
+    if not raised:
+        assert any(reason.startswith("not counted") for reason in verdict.reasons)
