@@ -4,9 +4,10 @@
 
 Two classifiers are scored in the same run on every set: the baseline (rules and the word model alone,
 `bot.policies.tone.classify_tone` without model scores) and the language model (`bot.tone.classify_tone`).
-Per set: macro-F1, abusive recall, threat recall, frustrated called abusive, neutral called abusive, and each
-other flag's recall. Then the costs of the language model, each in a fresh interpreter pinned to one core:
-p99 latency at 1,200 characters, load time, resident memory added, and installed size added. Every figure is
+Per set: macro-F1, abusive recall, threat recall, frustrated called abusive, neutral called abusive, each
+other flag's recall, and (no target) its false alarms: the share of rows without the flag that raise it. Then
+the costs of the language model, each in a fresh interpreter pinned to one core: p99 latency at 1,200
+characters, load time, resident memory added, and installed size added. Every figure is
 printed against its target; the exit status is 1 when the language model misses one.
 """
 
@@ -80,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             ok = _meets(new[key], op, target)
             failed += not ok
             print(f"  {name:<30} {base[key]:9.3f} {new[key]:9.3f}  {op} {target:<5} {'PASS' if ok else 'FAIL'}")
+        for flag in OTHER_FLAGS:  # no target: a flag raised on a row not labelled with it (a false alarm)
+            key = f"{flag}_false"
+            if new[key] is not None:
+                print(f"  {flag + ' false alarms':<30} {base[key]:9.3f} {new[key]:9.3f}  (no target)")
         print(f"  confusion, model (rows truth, columns {'/'.join(TONES)}): {new['confusion']}")
         if args.show_errors and path.resolve() != HELDOUT.resolve():  # held-out errors stay unread
             for row, (tone, flags) in zip(rows, new["guesses"], strict=True):
@@ -139,6 +144,7 @@ def evaluate(rows: list[dict], predict: Callable[[str], Prediction]) -> dict:
     scores["neutral_as_abusive"] = _share(truth, guesses, lambda t: t[0] == "neutral", lambda g: g[0] == "abusive")
     for flag in [*OTHER_FLAGS, "threat"]:
         scores[f"{flag}_recall"] = _share(truth, guesses, lambda t, f=flag: f in t[1], lambda g, f=flag: f in g[1])
+        scores[f"{flag}_false"] = _share(truth, guesses, lambda t, f=flag: f not in t[1], lambda g, f=flag: f in g[1])
     scores["confusion"] = [
         [sum(t == a and g == b for (t, _), (g, _) in zip(truth, guesses, strict=True)) for b in TONES] for a in TONES
     ]

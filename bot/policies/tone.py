@@ -172,6 +172,12 @@ def judge(analysis: Analysis, scores: ModelScores, words: dict[Tone, float] | No
         window = max(windows, key=partial(_flag_score, flag.value))
         probability = window.flags.get(flag.value, 0.0)
         if probability >= threshold:
+            declined = next((hit for hit in analysis.declined if hit.kind == flag.value), None)
+            if flag not in flags and declined is not None:
+                # The model reads "post" and "review" but not "won't" or "five stars": the rules' reading of the
+                # very mention it reacts to wins, and says why.
+                reasons.append(f'not counted ({declined.why}): "{declined.phrase}"; model: {flag} ({probability:.2f})')
+                continue
             if flag not in flags:
                 reasons.append(f"model: {_DESCRIPTIONS[flag.value]} ({probability:.2f}){_where(window, windows)}")
             flags.add(flag)
@@ -245,7 +251,7 @@ def _reasons(
 ) -> tuple[str, ...]:
     reasons = [_describe(hit.kind, hit.phrase) for hit in analysis.abuse]
     reasons += [_describe(hit.kind, hit.phrase) for hit in analysis.flags]
-    reasons += [f'not counted ({hit.why}): "{hit.phrase}"' for hit in analysis.ignored]
+    reasons += [f'not counted ({hit.why}): "{hit.phrase}"' for hit in (*analysis.ignored, *analysis.declined)]
     if analysis.quoted_lines:
         reasons.append(f"quoted text ignored ({analysis.quoted_lines} lines)")
     if analysis.non_english and analysis.abuse:

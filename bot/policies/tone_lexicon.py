@@ -235,10 +235,7 @@ FLAGS = {
         r"instruct\w*) (?:a |my |our )?(?:lawyers?|attorneys?|solicitors?|legal advis[eo]r)"
         r"|(?:lawyers?|attorneys?|solicitors?) (?:involved|coming)|next step is (?:my|a) (?:lawyer|solicitor)"
         r"|legal (?:action|proceedings|steps|route)|lawsuit|sue|suing|sued|court|courts|small claims"
-        r"|tribunal|trading standards|consumer (?:protection|rights (?:agency|organi[sz]ation)|ombudsman|"
-        r"council|affairs|authority|watchdog)|ombudsman|ftc|federal trade commission|attorney general"
-        r"|regulators?|the authorities|police|data protection (?:authority|regulator|commissioner)|ico"
-        r"|better business bureau|bbb|class action|cease and desist)\b"
+        r"|class action|cease and desist|letter before action)\b"
     ),
     "public": re.compile(
         r"\b(?:(?:1|one|zero|0)[- ]?stars?|(?:bad|negative|honest|terrible|scathing|angry) reviews?"

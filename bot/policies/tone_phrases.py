@@ -1,5 +1,5 @@
-"""Phrases in a sentence: dismissals, threats and accusations aimed at the staff, and the chargeback, legal and
-public flags, each unless negated.
+"""Phrases in a sentence: dismissals, threats and accusations aimed at the staff, each unless negated (the
+flags are bot.policies.tone_flags'), and the helpers that map a match back to the customer's words.
 """
 
 from __future__ import annotations
@@ -8,61 +8,42 @@ import re
 
 from bot.policies.tone_insults import in_reported_speech
 from bot.policies.tone_lexicon import (
-    BANK_CANCEL,
-    BANK_WORDS,
     DISMISSALS,
-    FLAG_NEGATION_EXCEPTIONS,
-    FLAG_NEGATORS,
-    FLAGS,
     HEDGES,
     LYING,
     NEGATORS,
     NOT_NEGATING,
-    POSITIVE_REVIEW,
     SCAM,
     THEFT,
     THREATS,
 )
 from bot.policies.tone_tokens import Hit, Token
 
-# --- phrases: dismissals, threats, accusations, flags ---------------------------------------------------------
+# --- phrases: dismissals, threats, accusations ---------------------------------------------------------------
 
 
-def find_phrases(sentence: list[Token], abuse: list[Hit], ignored: list[Hit], flags: list[Hit]) -> None:
-    text, starts = _joined(sentence)
+def find_phrases(sentence: list[Token], abuse: list[Hit], ignored: list[Hit]) -> None:
+    text, starts = joined(sentence)
     for kind, pattern in (("profanity", DISMISSALS), ("threat", THREATS)):
         for match in pattern.finditer(text):
-            at = _token_at(starts, match.start())
-            phrase = _original(sentence, starts, match)
+            at = token_at(starts, match.start())
+            phrase = original(sentence, starts, match)
             if _phrase_negated(sentence, at):
                 ignored.append(Hit(kind, phrase, "negated"))
             else:
                 abuse.append(Hit(kind, phrase))
     for kind, pattern in (("scam", SCAM), ("theft", THEFT), ("lying", LYING)):
         for match in pattern.finditer(text):
-            at = _token_at(starts, match.start())
-            phrase = _original(sentence, starts, match)
+            at = token_at(starts, match.start())
+            phrase = original(sentence, starts, match)
             why = _accusation_ignored(sentence, at)
             if why:
                 ignored.append(Hit(kind, phrase, why))
             else:
                 abuse.append(Hit(kind, phrase))
-    for flag, pattern in FLAGS.items():
-        matches = list(pattern.finditer(text))
-        if flag == "chargeback" and BANK_WORDS.search(text):
-            matches += list(BANK_CANCEL.finditer(text))
-        for match in matches:
-            if flag == "public" and POSITIVE_REVIEW.search(text):
-                continue
-            at = _token_at(starts, match.start())
-            phrase = _original(sentence, starts, match)
-            if phrase == "Sue" or _flag_negated(sentence, at, text):
-                continue
-            flags.append(Hit(flag, phrase))
-            break
 
 
-def _joined(sentence: list[Token]) -> tuple[str, list[int]]:
+def joined(sentence: list[Token]) -> tuple[str, list[int]]:
     starts: list[int] = []
     position = 0
     for token in sentence:
@@ -71,7 +52,7 @@ def _joined(sentence: list[Token]) -> tuple[str, list[int]]:
     return " ".join(t.norm for t in sentence), starts
 
 
-def _token_at(starts: list[int], offset: int) -> int:
+def token_at(starts: list[int], offset: int) -> int:
     index = 0
     for i, start in enumerate(starts):
         if start <= offset:
@@ -79,9 +60,9 @@ def _token_at(starts: list[int], offset: int) -> int:
     return index
 
 
-def _original(sentence: list[Token], starts: list[int], match: re.Match[str]) -> str:
-    first = _token_at(starts, match.start())
-    last = _token_at(starts, max(match.start(), match.end() - 1))
+def original(sentence: list[Token], starts: list[int], match: re.Match[str]) -> str:
+    first = token_at(starts, match.start())
+    last = token_at(starts, max(match.start(), match.end() - 1))
     return " ".join(t.orig for t in sentence[first : last + 1])
 
 
@@ -110,10 +91,3 @@ def _negated_before(sentence: list[Token], at: int) -> bool:
         ):
             return True
     return False
-
-
-def _flag_negated(sentence: list[Token], at: int, text: str) -> bool:
-    if FLAG_NEGATION_EXCEPTIONS.search(text):
-        return False
-    window = [t.norm for t in sentence[max(0, at - 6) : at] if t.clause == sentence[at].clause]
-    return any(w in FLAG_NEGATORS for w in window)

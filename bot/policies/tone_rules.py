@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.policies.tone_features import model_features
+from bot.policies.tone_flags import find_flags
 from bot.policies.tone_insults import find_insults, sentences
 from bot.policies.tone_phrases import find_phrases
 from bot.policies.tone_tokens import (
@@ -32,6 +33,8 @@ class Analysis:
     features: tuple[str, ...]
     non_english: bool
     quoted_lines: int
+    # Flag mentions the customer declined, praised or reported of someone else: they raise nothing.
+    declined: tuple[Hit, ...] = ()
 
 
 def analyse(text: str) -> Analysis:
@@ -43,9 +46,11 @@ def analyse(text: str) -> Analysis:
     abuse: list[Hit] = []
     ignored: list[Hit] = []
     flags: list[Hit] = []
+    declined: list[Hit] = []
     for sentence in sentences(tokens):
         find_insults(sentence, abuse, ignored)
-        find_phrases(sentence, abuse, ignored, flags)
+        find_phrases(sentence, abuse, ignored)
+        find_flags(sentence, flags, declined)
     features = model_features(own, norms, abuse, ignored, flags, non_english, quoted_lines)
     return Analysis(
         tokens=norms,
@@ -55,4 +60,5 @@ def analyse(text: str) -> Analysis:
         features=features,
         non_english=non_english,
         quoted_lines=quoted_lines,
+        declined=tuple(declined),
     )

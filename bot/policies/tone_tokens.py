@@ -130,6 +130,9 @@ def tokenise(text: str) -> list[Token]:
             clause += 1
         if core in ("-", "–", "—") or not core:
             clause += 1
+        elif re.fullmatch(r"[rR]/\w+", core):
+            # A subreddit ("r/scams") is one word: split, its "r" would read as "are".
+            tokens.append(Token(core.lower(), core, sentence, clause, trail))
         else:
             for part in re.split(r"[/–—]+", core):
                 norm = normalise_word(part)
