@@ -21,10 +21,8 @@ from bot.cards.waiting import (
     waiting_alert_body,
     waiting_note,
 )
-from bot.oncall.alerts import plan_of
-from bot.oncall.waiting import waiting_for
 from bot.outbox.drawer import Delivery
-from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
+from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key
 from bot.outbox.records import (
     RefundReply,
     RefundRequestReply,
@@ -36,7 +34,6 @@ from bot.outbox.records import (
     parse_reply_record,
 )
 from bot.policies.oncall_escalation import AlertKind
-from bot.policies.tone_trend import ticket_tone
 from bot.storage.models import SlackPlaced
 from bot.storage.models.inbound import InboundEvent
 from bot.storage.models.oncall import Alert
@@ -44,12 +41,9 @@ from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from bot.storage.models.sales import Dispute, Payment, Refund, SaleDigest
 from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import ticket_messages
-from bot.tone.preferences import Choice, preference
-from bot.tone.watch import said_by_customer, warning_key
 
 
-async def render(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing | None = None) -> Delivery:
-    drawing = drawing or Drawing()
+async def render(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Delivery:
     # Locked while drawn, so a change being applied right now is either in the drawing or asks for a redraw.
     subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id, with_for_update=True)
     if subject is None:
@@ -134,7 +128,7 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
     match reply_record(item):
         case WaitingReply(ticket_id=ticket_id, marker=marker):
             ticket = await session.get_one(Ticket, ticket_id)
-            state = waiting_for(ticket, await ticket_messages(session, ticket.id), drawing.targets, now)
+            state = drawing.oncall.waiting(ticket, await ticket_messages(session, ticket.id), now)
             return waiting_note(ticket, state, marker)
         case RefundRequestReply(message_id=message_id, refundable=refundable, currency=currency, marker=marker):
             asked = await session.get_one(TicketMessage, message_id)
@@ -146,8 +140,8 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
         case TicketMessageReply(message_id=message_id):
             message = await session.get(TicketMessage, message_id)
             if message is not None and is_abusive(message):
-                hidden = await preference(session, Choice.HIDE_ABUSIVE)
-                warned = await is_queued(session, warning_key(message.id))
+                hidden = await drawing.tone.hides_abusive(session)
+                warned = await drawing.tone.warned(session, message.id)
                 return abusive_message_reply(message, hidden=hidden, warned=warned)
             if message is not None:
                 return ticket_message_reply(message)
@@ -155,7 +149,7 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
             message = await session.get(TicketMessage, message_id)
             if message is not None:
                 ticket = await session.get_one(Ticket, message.ticket_id)
-                trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+                trend = drawing.tone.trend(await ticket_messages(session, ticket.id, until=message))
                 return warning_card(message, ticket, trend, oncall, marker)
         case ToneFlagsReply(flags=flags):
             return flags_note(flags)
@@ -171,7 +165,7 @@ def reply_record(item: OutboxMessage) -> ReplyRecord | None:
 
 
 async def _alert_card(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
-    return alert_card(await _alert_body(session, alert, now, drawing), alert, plan_of(alert))
+    return alert_card(await _alert_body(session, alert, now, drawing), alert, drawing.oncall.plan(alert))
 
 
 async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
@@ -185,7 +179,7 @@ async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawin
         if alert.resolved_at is not None:
             # A resolved alert tells of the wait as it stood when the team answered, not of "nobody waiting".
             messages = [m for m in messages if m.sent_at < alert.resolved_at]
-        state = waiting_for(ticket, messages, drawing.targets, alert.resolved_at or now)
+        state = drawing.oncall.waiting(ticket, messages, alert.resolved_at or now)
         last = next((m for m in reversed(messages) if m.sender == "customer"), None)
         return waiting_alert_body(ticket, await customer_of(session, ticket.customer_id), state, last, now)
     message = await session.get_one(TicketMessage, details["message_id"])
@@ -193,7 +187,7 @@ async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawin
     customer = await customer_of(session, ticket.customer_id)
     if alert.kind == AlertKind.BIG_REFUND_REQUEST:
         return refund_request_alert_body(ticket, customer, message, details["refundable"], details["currency"], now)
-    trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+    trend = drawing.tone.trend(await ticket_messages(session, ticket.id, until=message))
     return abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
 
 

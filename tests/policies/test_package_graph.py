@@ -22,8 +22,6 @@ LEAVES = {"core"}
 # <- cards <- actions <- oncall <- tone <- privacy <- inbound <- home <- handlers <- app <- cli), held until the
 # change named here lands.
 KNOWN_BACK_EDGES = {
-    ("cards", "oncall"): "cards.render reads an alert's plan and a ticket's wait: render gathers, cards should draw",
-    ("cards", "tone"): "cards.render reads tone preferences and the tone watch: as above",
     ("actions", "oncall"): "actions.steps resolves alerts and marks the team replied: a typed event for oncall",
 }
 
