@@ -47,6 +47,7 @@ from bot.integrations.zendesk import ZendeskDesk
 from bot.mailbox import events as mailbox_events
 from bot.mailbox.store import MailStore, MailThreads
 from bot.observability.metrics import Metrics, bound_context
+from bot.oncall.action_paging import ActionPaging
 from bot.oncall.alerts import OnCall
 from bot.oncall.card_facts import OnCallCardFacts
 from bot.oncall.timers import Timers
@@ -185,7 +186,7 @@ class Runtime:
         self.actions = ActionWorker(
             self.db,
             self.clock,
-            Steps(self.providers, MailThreads()),
+            Steps(self.providers, MailThreads(), ActionPaging()),
             channels,
             requesters=SlackResponseUrls(),
             lease_seconds=action_lease_seconds,
