@@ -26,12 +26,12 @@ from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key
 from bot.outbox.records import (
     RefundReply,
     RefundRequestReply,
-    ReplyRecord,
     TicketMessageReply,
     ToneFlagsReply,
     ToneWarningReply,
     WaitingReply,
-    parse_reply_record,
+    parse_redraw_payload,
+    parse_reply_payload,
 )
 from bot.policies.oncall_escalation import AlertKind
 from bot.storage.models import SlackPlaced
@@ -79,7 +79,9 @@ async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> 
         subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id)
         if subject is not None:
             subject.slack_channel, subject.slack_ts = item.channel, ts
-    elif item.kind == OutboxKind.REPLY and isinstance(shown := reply_record(item), TicketMessageReply):
+    elif item.kind == OutboxKind.REPLY and isinstance(
+        shown := parse_reply_payload(item.payload).record, TicketMessageReply
+    ):
         message = await session.get(TicketMessage, shown.message_id)
         if message is not None:
             message.slack_ts = ts
@@ -99,7 +101,8 @@ async def _not_posted_yet(session: AsyncSession, item: OutboxMessage) -> Deliver
 
 
 async def _redrawn_reply(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Delivery:
-    original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == item.payload["of"]))
+    of = parse_redraw_payload(item.payload).reply_key
+    original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == of))
     if original is None:
         return Delivery(skip="no such reply")
     if original.status == OutboxStatus.PENDING:
@@ -125,7 +128,8 @@ async def _thread_of(session: AsyncSession, subject: SlackPlaced) -> str | None:
 
 
 async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Card:
-    match reply_record(item):
+    shown = parse_reply_payload(item.payload)
+    match shown.record:
         case WaitingReply(ticket_id=ticket_id, marker=marker):
             ticket = await session.get_one(Ticket, ticket_id)
             state = drawing.oncall.waiting(ticket, await ticket_messages(session, ticket.id), now)
@@ -154,14 +158,8 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
         case ToneFlagsReply(flags=flags):
             return flags_note(flags)
     # Queued by our own builders (outcomes, reminders, escalations) with every outside part already escaped.
-    text = Mrkdwn(item.payload.get("text") or "(no details)")
-    return Card(text, item.payload.get("blocks") or [section(text)])
-
-
-def reply_record(item: OutboxMessage) -> ReplyRecord | None:
-    """What a reply item is about, if it is drawn from the records (bot.outbox.records reads the stored shape)."""
-    stored = item.payload.get("record")
-    return parse_reply_record(stored) if stored else None
+    text = Mrkdwn(shown.text or "(no details)")
+    return Card(text, shown.blocks or [section(text)])
 
 
 async def _alert_card(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
