@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.paging import Paging
 from bot.core.action_kinds import Kind
 from bot.core.errors import ProviderError
 from bot.core.wording import provider_name
@@ -18,9 +19,6 @@ from bot.evidence import EvidenceState
 from bot.evidence.pack import receipt_text
 from bot.integrations.contracts import DisputeDesk, Evidence
 from bot.integrations.providers import Providers
-from bot.oncall.alerts import resolve_alerts
-from bot.outbox.queue import Subject
-from bot.policies.oncall_escalation import AlertKind
 from bot.storage.models.actions import ActionRecord
 from bot.storage.models.customers import Customer
 from bot.storage.models.sales import Dispute, Payment
@@ -84,11 +82,10 @@ async def accept_dispute(providers: Providers, action: ActionRecord, dispute: Di
     return "accepted the dispute", {"state": outcome.state, "provider_status": outcome.provider_status}
 
 
-async def record_answer(session: AsyncSession, action: ActionRecord, state: str, now: datetime) -> None:
+async def record_answer(session: AsyncSession, paging: Paging, action: ActionRecord, state: str, now: datetime) -> None:
     dispute = await session.get_one(Dispute, action.params["dispute_id"], with_for_update=True)
     if _ORDER.get(state, 0) >= _ORDER.get(dispute.evidence_state, 0):
         dispute.evidence_state, dispute.evidence_at = state, now
     if state in (EvidenceState.SUBMITTED, EvidenceState.ACCEPTED):
         # The answer is in: nobody needs paging about the deadline any more.
-        kinds = (AlertKind.DISPUTE_OPENED, AlertKind.DISPUTE_DEADLINE)
-        await resolve_alerts(session, Subject.DISPUTE, dispute.id, f"the dispute was {state}", now, kinds=kinds)
+        await paging.dispute_answered(session, dispute, state, now)

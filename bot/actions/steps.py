@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import dispute_steps
 from bot.actions.approvals import not_approved_reason
 from bot.actions.desk_steps import tell_desk
+from bot.actions.paging import Paging
 from bot.cards.outcomes import masked
 from bot.core.action_kinds import Kind
 from bot.core.errors import ProviderError
@@ -27,9 +28,6 @@ from bot.core.wording import desk_name
 from bot.evidence.pack import conversation_for
 from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdate
 from bot.integrations.providers import Providers
-from bot.oncall.alerts import resolve_alerts
-from bot.oncall.waiting import team_replied
-from bot.outbox.queue import Subject
 from bot.storage.models.actions import ActionRecord, RefundApproval
 from bot.storage.models.customers import Customer
 from bot.storage.models.sales import Dispute, Payment, Refund
@@ -73,9 +71,10 @@ class MailThreads(Protocol):
 
 
 class Steps:
-    def __init__(self, providers: Providers, threads: MailThreads):
+    def __init__(self, providers: Providers, threads: MailThreads, paging: Paging):
         self.providers = providers
         self.threads = threads
+        self.paging = paging
         self._calls: dict[str, Callable[[ActionRecord, Facts], Awaitable[Done]]] = {
             Kind.REFUND: self._refund,
             Kind.REVOKE_LICENCE: self._revoke,
@@ -123,16 +122,16 @@ class Steps:
                 # Our Message-ID, so the customer's answer to this reply joins the ticket.
                 ticket = await session.get_one(Ticket, action.ticket_id)
                 await self.threads.remember_sent(session, done.reference, ticket.external_id, ticket.subject, now)
-            return await _record_reply(session, action, done, now)
+            return await _record_reply(session, self.paging, action, done, now)
         elif action.kind == Kind.TAKE_OVER and done.result.get("desk_assignee"):
             taken = await session.get(Ticket, action.ticket_id) if action.ticket_id else None
             if taken is not None and taken.assignee_id == action.actor_id:
                 # The desk's own webhook will tell of this assignment: known as ours, it changes nothing.
                 taken.source_assignee = done.result["desk_assignee"]
         elif action.kind == Kind.CLOSE_TICKET:
-            await _close_ticket(session, action.ticket_id, now)
+            await _close_ticket(session, self.paging, action.ticket_id, now)
         elif action.kind in dispute_steps.DISPUTE_KINDS:
-            await dispute_steps.record_answer(session, action, done.result["state"], now)
+            await dispute_steps.record_answer(session, self.paging, action, done.result["state"], now)
         return None
 
     async def _refund(self, action: ActionRecord, facts: Facts) -> Done:
@@ -345,7 +344,9 @@ async def _record_refund(session: AsyncSession, action: ActionRecord, done: Done
     await session.flush()
 
 
-async def _record_reply(session: AsyncSession, action: ActionRecord, done: Done, now: datetime) -> TicketMessage | None:
+async def _record_reply(
+    session: AsyncSession, paging: Paging, action: ActionRecord, done: Done, now: datetime
+) -> TicketMessage | None:
     # A desk's reply is kept under the key its own webhook carries, so the echo of our reply is not shown again.
     key = done.result.get("message_key") or f"supportbot:{action.key}"
     echoed = await session.scalar(
@@ -354,7 +355,7 @@ async def _record_reply(session: AsyncSession, action: ActionRecord, done: Done,
     if echoed is not None:
         # The desk's webhook told of the reply before we finished recording it: it is in the thread already.
         if action.params.get("close"):
-            await _close_ticket(session, action.ticket_id, now)
+            await _close_ticket(session, paging, action.ticket_id, now)
         return None
     message = TicketMessage(
         ticket_id=action.ticket_id,
@@ -367,16 +368,16 @@ async def _record_reply(session: AsyncSession, action: ActionRecord, done: Done,
     session.add(message)
     await session.flush()
     ticket = await session.get_one(Ticket, action.ticket_id)
-    await team_replied(session, ticket, action.actor_name or action.actor_id, now)
+    await paging.team_replied(session, ticket, action.actor_name or action.actor_id, now)
     if action.params.get("close"):
-        await _close_ticket(session, action.ticket_id, now)
+        await _close_ticket(session, paging, action.ticket_id, now)
     return message
 
 
-async def _close_ticket(session: AsyncSession, ticket_id: int | None, now: datetime) -> None:
+async def _close_ticket(session: AsyncSession, paging: Paging, ticket_id: int | None, now: datetime) -> None:
     ticket = await session.get(Ticket, ticket_id) if ticket_id else None
     if ticket is not None and ticket.status != TicketStatus.CLOSED:
         ticket.status, ticket.closed_at = TicketStatus.CLOSED, now
         ticket.respond_by = None
         # Nobody is paged any more about a ticket the team has closed (after parting ways, say).
-        await resolve_alerts(session, Subject.TICKET, ticket.id, "the ticket was closed", now)
+        await paging.ticket_closed(session, ticket, now)

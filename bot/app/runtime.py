@@ -47,7 +47,9 @@ from bot.integrations.zendesk import ZendeskDesk
 from bot.mailbox import events as mailbox_events
 from bot.mailbox.store import MailStore, MailThreads
 from bot.observability.metrics import Metrics, bound_context
+from bot.oncall.action_paging import ActionPaging
 from bot.oncall.alerts import OnCall
+from bot.oncall.card_facts import OnCallCardFacts
 from bot.oncall.timers import Timers
 from bot.outbox.pacing import Pacer
 from bot.outbox.trouble import DeliveryTrouble, channel_settings
@@ -56,6 +58,7 @@ from bot.policies.routing import Channels, DigestRules
 from bot.privacy.retention import Retention
 from bot.storage.db import Database
 from bot.tone import model_version
+from bot.tone.card_facts import ToneCardFacts
 from bot.tone.nightly import NightlyRetraining
 
 log = logging.getLogger(__name__)
@@ -106,7 +109,13 @@ class Runtime:
             SlackPoster(self.slack, self.metrics),
             self.clock,
             CardDrawer(
-                Drawing(offered(self.providers), settings.risk_thresholds, settings.currency, settings.response_targets)
+                Drawing(
+                    OnCallCardFacts(settings.response_targets),
+                    ToneCardFacts(),
+                    offered(self.providers),
+                    settings.risk_thresholds,
+                    settings.currency,
+                )
             ),
             lease_seconds=lease_seconds or settings.outbox_lease_seconds,
             poll_seconds=poll_seconds,
@@ -177,7 +186,7 @@ class Runtime:
         self.actions = ActionWorker(
             self.db,
             self.clock,
-            Steps(self.providers, MailThreads()),
+            Steps(self.providers, MailThreads(), ActionPaging()),
             channels,
             requesters=SlackResponseUrls(),
             lease_seconds=action_lease_seconds,

@@ -21,22 +21,19 @@ from bot.cards.waiting import (
     waiting_alert_body,
     waiting_note,
 )
-from bot.oncall.alerts import plan_of
-from bot.oncall.waiting import waiting_for
 from bot.outbox.drawer import Delivery
-from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key, is_queued
+from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key
 from bot.outbox.records import (
     RefundReply,
     RefundRequestReply,
-    ReplyRecord,
     TicketMessageReply,
     ToneFlagsReply,
     ToneWarningReply,
     WaitingReply,
-    parse_reply_record,
+    parse_redraw_payload,
+    parse_reply_payload,
 )
 from bot.policies.oncall_escalation import AlertKind
-from bot.policies.tone_trend import ticket_tone
 from bot.storage.models import SlackPlaced
 from bot.storage.models.inbound import InboundEvent
 from bot.storage.models.oncall import Alert
@@ -44,12 +41,9 @@ from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from bot.storage.models.sales import Dispute, Payment, Refund, SaleDigest
 from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import ticket_messages
-from bot.tone.preferences import Choice, preference
-from bot.tone.watch import said_by_customer, warning_key
 
 
-async def render(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing | None = None) -> Delivery:
-    drawing = drawing or Drawing()
+async def render(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Delivery:
     # Locked while drawn, so a change being applied right now is either in the drawing or asks for a redraw.
     subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id, with_for_update=True)
     if subject is None:
@@ -85,7 +79,9 @@ async def record_posted(session: AsyncSession, item: OutboxMessage, ts: str) -> 
         subject = await session.get(SUBJECT_MODELS[item.subject_type], item.subject_id)
         if subject is not None:
             subject.slack_channel, subject.slack_ts = item.channel, ts
-    elif item.kind == OutboxKind.REPLY and isinstance(shown := reply_record(item), TicketMessageReply):
+    elif item.kind == OutboxKind.REPLY and isinstance(
+        shown := parse_reply_payload(item.payload).record, TicketMessageReply
+    ):
         message = await session.get(TicketMessage, shown.message_id)
         if message is not None:
             message.slack_ts = ts
@@ -105,7 +101,8 @@ async def _not_posted_yet(session: AsyncSession, item: OutboxMessage) -> Deliver
 
 
 async def _redrawn_reply(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Delivery:
-    original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == item.payload["of"]))
+    of = parse_redraw_payload(item.payload).reply_key
+    original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == of))
     if original is None:
         return Delivery(skip="no such reply")
     if original.status == OutboxStatus.PENDING:
@@ -131,10 +128,11 @@ async def _thread_of(session: AsyncSession, subject: SlackPlaced) -> str | None:
 
 
 async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime, drawing: Drawing) -> Card:
-    match reply_record(item):
+    shown = parse_reply_payload(item.payload)
+    match shown.record:
         case WaitingReply(ticket_id=ticket_id, marker=marker):
             ticket = await session.get_one(Ticket, ticket_id)
-            state = waiting_for(ticket, await ticket_messages(session, ticket.id), drawing.targets, now)
+            state = drawing.oncall.waiting(ticket, await ticket_messages(session, ticket.id), now)
             return waiting_note(ticket, state, marker)
         case RefundRequestReply(message_id=message_id, refundable=refundable, currency=currency, marker=marker):
             asked = await session.get_one(TicketMessage, message_id)
@@ -146,8 +144,8 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
         case TicketMessageReply(message_id=message_id):
             message = await session.get(TicketMessage, message_id)
             if message is not None and is_abusive(message):
-                hidden = await preference(session, Choice.HIDE_ABUSIVE)
-                warned = await is_queued(session, warning_key(message.id))
+                hidden = await drawing.tone.hides_abusive(session)
+                warned = await drawing.tone.warned(session, message.id)
                 return abusive_message_reply(message, hidden=hidden, warned=warned)
             if message is not None:
                 return ticket_message_reply(message)
@@ -155,23 +153,17 @@ async def _reply_card(session: AsyncSession, item: OutboxMessage, now: datetime,
             message = await session.get(TicketMessage, message_id)
             if message is not None:
                 ticket = await session.get_one(Ticket, message.ticket_id)
-                trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+                trend = drawing.tone.trend(await ticket_messages(session, ticket.id, until=message))
                 return warning_card(message, ticket, trend, oncall, marker)
         case ToneFlagsReply(flags=flags):
             return flags_note(flags)
     # Queued by our own builders (outcomes, reminders, escalations) with every outside part already escaped.
-    text = Mrkdwn(item.payload.get("text") or "(no details)")
-    return Card(text, item.payload.get("blocks") or [section(text)])
-
-
-def reply_record(item: OutboxMessage) -> ReplyRecord | None:
-    """What a reply item is about, if it is drawn from the records (bot.outbox.records reads the stored shape)."""
-    stored = item.payload.get("record")
-    return parse_reply_record(stored) if stored else None
+    text = Mrkdwn(shown.text or "(no details)")
+    return Card(text, shown.blocks or [section(text)])
 
 
 async def _alert_card(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
-    return alert_card(await _alert_body(session, alert, now, drawing), alert, plan_of(alert))
+    return alert_card(await _alert_body(session, alert, now, drawing), alert, drawing.oncall.plan(alert))
 
 
 async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
@@ -185,7 +177,7 @@ async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawin
         if alert.resolved_at is not None:
             # A resolved alert tells of the wait as it stood when the team answered, not of "nobody waiting".
             messages = [m for m in messages if m.sent_at < alert.resolved_at]
-        state = waiting_for(ticket, messages, drawing.targets, alert.resolved_at or now)
+        state = drawing.oncall.waiting(ticket, messages, alert.resolved_at or now)
         last = next((m for m in reversed(messages) if m.sender == "customer"), None)
         return waiting_alert_body(ticket, await customer_of(session, ticket.customer_id), state, last, now)
     message = await session.get_one(TicketMessage, details["message_id"])
@@ -193,7 +185,7 @@ async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawin
     customer = await customer_of(session, ticket.customer_id)
     if alert.kind == AlertKind.BIG_REFUND_REQUEST:
         return refund_request_alert_body(ticket, customer, message, details["refundable"], details["currency"], now)
-    trend = ticket_tone(said_by_customer(await ticket_messages(session, ticket.id, until=message)))
+    trend = drawing.tone.trend(await ticket_messages(session, ticket.id, until=message))
     return abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
 
 

@@ -16,6 +16,7 @@ from bot.cards.blocks import Card, actions, context
 from bot.cards.buttons import Offered, action_buttons, dispute_buttons
 from bot.cards.digest import DigestFigures, digest_card
 from bot.cards.dispute import CLOSED_STATUSES, EVIDENCE_IN_STATUSES, dispute_card
+from bot.cards.facts import OnCallFacts, ToneFacts
 from bot.cards.morning import morning_card
 from bot.cards.outcomes import done_marks
 from bot.cards.sale import sale_card
@@ -23,12 +24,9 @@ from bot.cards.text import escape
 from bot.cards.ticket import ticket_card
 from bot.core.action_kinds import Kind
 from bot.evidence import EvidenceState
-from bot.oncall.waiting import waiting_for
 from bot.outbox.queue import Subject
-from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refunds import remaining_minor
 from bot.policies.risk import RiskThresholds, assess_risk
-from bot.policies.tone_trend import ticket_tone
 from bot.storage.models import SlackPlaced
 from bot.storage.models.actions import ActionRecord, ActionStatus, RefundApproval
 from bot.storage.models.customers import Customer
@@ -36,18 +34,18 @@ from bot.storage.models.oncall import MorningDigest
 from bot.storage.models.sales import Dispute, Payment, SaleDigest
 from bot.storage.models.tickets import Ticket, TicketStatus
 from bot.storage.store import customer_history, purchase_number, risk_record, ticket_messages
-from bot.tone.preferences import Choice, preference
-from bot.tone.watch import said_by_customer
 
 
 @dataclass(frozen=True)
 class Drawing:
-    """What this installation's cards show beyond the records: its buttons and how it weighs risk."""
+    """What this installation's cards show beyond the records: what on-call and tone make of them (handed in, so
+    that cards only draw), its buttons and how it weighs risk."""
 
+    oncall: OnCallFacts
+    tone: ToneFacts
     offered: Offered = field(default_factory=Offered)
     risk: RiskThresholds = field(default_factory=RiskThresholds)
     currency: str = "USD"
-    targets: ResponseTargets = field(default_factory=ResponseTargets)
 
 
 async def subject_card(
@@ -163,10 +161,10 @@ async def _drawn(
             await customer_history(session, subject.customer_id),
             messages,
             now,
-            tone=ticket_tone(said_by_customer(messages)),
-            hide_abusive=await preference(session, Choice.HIDE_ABUSIVE),
+            tone=drawing.tone.trend(messages),
+            hide_abusive=await drawing.tone.hides_abusive(session),
             risk=await _risk_summary(session, subject.customer_id, drawing),
-            waiting=waiting_for(subject, messages, drawing.targets, now),
+            waiting=drawing.oncall.waiting(subject, messages, now),
         )
     if isinstance(subject, Dispute):
         payment = await session.get(Payment, subject.payment_id) if subject.payment_id else None

@@ -9,6 +9,7 @@ however many messages, timers and processes see it; a new stretch after a reply 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +36,7 @@ class WaitWatch:
     oncall: OnCall | None
 
 
-def waiting_for(ticket: Ticket, messages: list[TicketMessage], targets: ResponseTargets, now: datetime) -> Waiting:
+def waiting_for(ticket: Ticket, messages: Sequence[TicketMessage], targets: ResponseTargets, now: datetime) -> Waiting:
     """How long the ticket's customer has waited, from its messages; a closed ticket has nobody waiting."""
     if ticket.status == TicketStatus.CLOSED:
         return waiting(targets, [], ticket.opened_at, ticket.opened_at, now)

@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.records import ReplyRecord
+from bot.outbox.records import RedrawPayload, ReplyPayload, ReplyRecord
 from bot.storage.models import SlackPlaced
 from bot.storage.models.actions import RefundApproval
 from bot.storage.models.inbound import InboundEvent
@@ -76,8 +76,7 @@ def reply(
 ) -> None:
     """A thread reply under `parent`'s card: drawn from `record` when it is sent, or else its text is fixed now,
     because it tells of this moment."""
-    stored = {"record": record.to_json()} if record else {}
-    payload = {"text": text} | stored | ({"blocks": blocks} if blocks else {})
+    payload = ReplyPayload(text, record, blocks).to_json()
     _add(session, key, None, channel, OutboxKind.REPLY, parent, parent_id, payload, now)
 
 
@@ -109,7 +108,8 @@ def update_reply(
     """Redraw the thread reply recorded under `reply_key` from the records (e.g. a message now shown)."""
     # Never coalesced: each redraw is cheap and draws the records as they are when it is sent.
     key = f"{reply_key}:update:{uuid.uuid4().hex}"
-    _add(session, key, None, channel, OutboxKind.UPDATE_REPLY, parent, parent_id, {"of": reply_key}, now)
+    payload = RedrawPayload(reply_key).to_json()
+    _add(session, key, None, channel, OutboxKind.UPDATE_REPLY, parent, parent_id, payload, now)
 
 
 def alert(

@@ -1,9 +1,11 @@
-"""What a thread reply drawn when it is sent is about: one frozen record per kind, shared by the producers that
-queue the reply and the drawer (bot.cards.render) that draws it.
+"""What an outbox item carries, typed: shared by the queue that stores it and the drawer (bot.cards.render) that
+draws it. A thread reply carries a `ReplyPayload` (what it is about, one frozen record per kind, or else its words
+fixed when queued); a redraw of a reply or alert carries a `RedrawPayload` (which one).
 
-The records travel in the outbox item's JSON `payload["record"]`, in the shape items have always been stored
-in (`{"type": "waiting", "id": …}`): an item queued by an older version still delivers after an upgrade. Both
-directions of that shape are written here, and nowhere else.
+Each travels in the item's JSON `payload` in the shape items have always been stored in (`{"text": …, "record":
+{"type": "waiting", "id": …}}`, `{"of": …}`): an item queued by an older version still delivers after an
+upgrade. Both directions of that shape are written here, and nowhere else (the erasure of a customer's data,
+bot.privacy.forget, scrubs the stored JSON as it is, whatever its shape).
 """
 
 from __future__ import annotations
@@ -116,3 +118,37 @@ def parse_reply_record(stored: Mapping[str, Any]) -> ReplyRecord | None:
             return ToneFlagsReply(stored["id"], frozenset(Flag(flag) for flag in stored["flags"]))
         case _:
             return None
+
+
+@dataclass(frozen=True)
+class ReplyPayload:
+    """A thread reply: drawn from `record` when it is sent, or else shown with the words fixed when it was queued
+    (outcomes, reminders, escalations; every outside part already escaped): `text`, and `blocks` if drawn."""
+
+    text: str = ""
+    record: ReplyRecord | None = None
+    blocks: list[dict[str, Any]] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        stored = {"record": self.record.to_json()} if self.record else {}
+        return {"text": self.text} | stored | ({"blocks": self.blocks} if self.blocks else {})
+
+
+@dataclass(frozen=True)
+class RedrawPayload:
+    """A redraw, from the records as they are when sent, of the reply or alert queued under `reply_key`."""
+
+    reply_key: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"of": self.reply_key}
+
+
+def parse_reply_payload(stored: Mapping[str, Any]) -> ReplyPayload:
+    """A stored reply's payload; its record as `parse_reply_record` reads it (None when unknown or absent)."""
+    record = stored.get("record")
+    return ReplyPayload(stored.get("text") or "", parse_reply_record(record) if record else None, stored.get("blocks"))
+
+
+def parse_redraw_payload(stored: Mapping[str, Any]) -> RedrawPayload:
+    return RedrawPayload(stored["of"])
