@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         "--layers", type=int, default=LAYERS, help="encoder layers kept from the base, from the bottom (fewer: faster)"
     )
     parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--seed", type=int, default=SEED, help="another seed shows how much of a difference is luck")
     parser.add_argument("--output", type=Path, default=MODEL_DIR)
     parser.add_argument("--no-written", action="store_true", help="train on train.jsonl only")
     parser.add_argument(
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", type=Path, action="append", help="report on these sets (never trained on)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    seed_everything(SEED)
+    seed_everything(args.seed)
 
     rows = training_rows(written=not args.no_written, extra=args.extra)
     print(f"training rows: {len(rows)} ({describe(rows)})", flush=True)
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = labels(rows)
     weights = torch.tensor([TEMPLATE_WEIGHT if row["source"] == "template" else 1.0 for row in rows])
     epochs = args.epochs if args.frozen_layers < args.layers else FROZEN_EPOCHS
-    fit(network, encoded, targets, weights, epochs, args.frozen_layers)
+    fit(network, encoded, targets, weights, epochs, args.frozen_layers, args.seed)
     network.eval()
 
     for path in args.dev or [p for p in DEV_SETS if p.exists()]:
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         probabilities = predict(network, encode(tokenizer, [row["text"] for row in dev]))
         print(f"{path.name}: {quick_scores(dev, probabilities)}", flush=True)
 
-    write_artefact(network, tokenizer, base, args.output, rows, epochs, args.frozen_layers)
+    write_artefact(network, tokenizer, base, args.output, rows, epochs, args.frozen_layers, args.seed)
     return 0
 
 
@@ -211,7 +212,7 @@ def batch(ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     return input_ids, mask
 
 
-def fit(network, encoded, targets, weights, epochs: int, frozen_layers: int) -> None:
+def fit(network, encoded, targets, weights, epochs: int, frozen_layers: int, seed: int = SEED) -> None:
     """Train the layers above `frozen_layers` (and the heads) on the output of the frozen ones, computed once.
 
     The frozen part (embeddings and the lower layers) is run once per row, not once per step: on a shared
@@ -233,7 +234,7 @@ def fit(network, encoded, targets, weights, epochs: int, frozen_layers: int) -> 
     if trained:
         groups.append({"params": trained, "lr": ENCODER_LR})
     optimiser = torch.optim.AdamW(groups, weight_decay=0.01)
-    generator = random.Random(SEED)  # noqa: S311 - reproducible training order
+    generator = random.Random(seed)  # noqa: S311 - reproducible training order
     steps = epochs * ((len(encoded) + BATCH - 1) // BATCH)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: _schedule(step, steps))
     cache = hidden_cache(network, encoded, frozen_layers)
@@ -333,7 +334,14 @@ def quick_scores(rows: list[dict], probabilities: np.ndarray) -> str:
 
 
 def write_artefact(
-    network, tokenizer, base: Path, output: Path, rows: list[dict], epochs: int, frozen_layers: int
+    network,
+    tokenizer,
+    base: Path,
+    output: Path,
+    rows: list[dict],
+    epochs: int,
+    frozen_layers: int,
+    seed: int = SEED,
 ) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from tone_graph import slim_file  # beside this script
@@ -370,7 +378,7 @@ def write_artefact(
         "training": {
             "rows": len(rows),
             "data_sha256": data_digest.hexdigest(),
-            "seed": SEED,
+            "seed": seed,
             "layers": len(network.encoder.encoder.layer),
             "frozen_layers": frozen_layers,
             "epochs": epochs,
