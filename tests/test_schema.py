@@ -37,15 +37,16 @@ async def test_a_new_database_is_migrated_on_start_and_an_outdated_one_is_refuse
         await fresh.dispose()
 
 
-async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_small_page_cache(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
     try:
         async with db.transaction() as session:
             journal = (await session.execute(text("PRAGMA journal_mode"))).scalar()
             foreign = (await session.execute(text("PRAGMA foreign_keys"))).scalar()
+            cache = (await session.execute(text("PRAGMA cache_size"))).scalar()
     finally:
         await db.dispose()
-    assert (journal, foreign) == ("wal", 1)
+    assert (journal, foreign, cache) == ("wal", 1, -512)  # 512 KiB, not SQLite's 2 MB per pooled connection
 
 
 async def test_events_given_up_on_before_0009_become_quarantined_with_their_last_error(database_url):

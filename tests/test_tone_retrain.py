@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -304,3 +305,10 @@ async def supportbot(database_url: str, *args: str) -> tuple[int, str, str]:
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode or 0, out.decode(), err.decode()
+
+
+def test_serve_loads_numpy_only_when_a_retraining_runs_or_a_message_is_judged():
+    # A new interpreter: this one has numpy already. Its ~15 MB count against a replica's memory at start.
+    wired = "import sys, bot.app.server; print('numpy' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", wired], capture_output=True, text=True, check=True)  # noqa: S603
+    assert loaded.stdout.strip() == "False"

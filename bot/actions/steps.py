@@ -30,8 +30,9 @@ from bot.integrations.contracts import OutgoingEmail, RefundRequest, TicketUpdat
 from bot.integrations.providers import Providers
 from bot.storage.models.actions import ActionRecord, RefundApproval
 from bot.storage.models.customers import Customer
-from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.sales import Dispute, Payment
 from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
+from bot.storage.store import record_refund
 
 
 @dataclass(frozen=True)
@@ -322,26 +323,15 @@ def _ticket(facts: Facts) -> Ticket:
 
 async def _record_refund(session: AsyncSession, action: ActionRecord, done: Done, now: datetime) -> None:
     payment = await session.get_one(Payment, action.payment_id, with_for_update=True)
-    refund_id = done.result["refund_id"]
-    known = await session.scalar(
-        select(Refund.id).where(Refund.provider == payment.provider, Refund.provider_refund_id == refund_id)
+    await record_refund(
+        session,
+        payment,
+        done.result["refund_id"],
+        amount_minor=done.result.get("amount_minor"),
+        currency=done.result.get("currency"),
+        reason=action.params.get("reason"),
+        at=now,
     )
-    if known is not None:
-        return  # the provider's webhook told us first
-    amount = done.result.get("amount_minor")
-    session.add(
-        Refund(
-            payment_id=payment.id,
-            provider=payment.provider,
-            provider_refund_id=refund_id,
-            amount_minor=amount,
-            currency=done.result.get("currency"),
-            reason=action.params.get("reason"),
-            refunded_at=now,
-        )
-    )
-    payment.amount_refunded_minor += amount or 0
-    await session.flush()
 
 
 async def _record_reply(

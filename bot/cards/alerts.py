@@ -9,18 +9,20 @@ from bot.core.slack_ids import ActionId
 from bot.core.wording import humanise, provider_name
 from bot.policies.oncall_escalation import AlertKind, EscalationStep
 from bot.storage.models.customers import Customer
-from bot.storage.models.oncall import Alert, AlertStatus
+from bot.storage.models.oncall import Alert, AlertStatus, DisputeAlertDetails
 from bot.storage.models.sales import Dispute
 
 
-def dispute_alert_body(dispute: Dispute, customer: Customer | None, alert: Alert) -> Card:
+def dispute_alert_body(
+    dispute: Dispute, customer: Customer | None, kind: AlertKind, details: DisputeAlertDetails
+) -> Card:
     """What the on-call person needs to judge a dispute at night: how much, why, and how long is left."""
     amount = format_money(dispute.amount_minor, dispute.currency)
     who = (customer.email or customer.name or "a customer") if customer else "a customer"
-    if alert.kind == AlertKind.DISPUTE_OPENED:
+    if kind == AlertKind.DISPUTE_OPENED:
         mark, what = "⚖️", f"Dispute opened: {amount}"
-    elif alert.details.get("level"):
-        mark, what = "⏰", f"Dispute evidence due soon ({alert.details['level']}): {amount}"
+    elif details.level:
+        mark, what = "⏰", f"Dispute evidence due soon ({details.level}): {amount}"
     else:
         mark, what = "⚖️", f"Dispute deadline set: {amount}"
     lines = [md("{} *{}* by {}", mark, what, who)]

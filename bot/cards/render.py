@@ -22,7 +22,7 @@ from bot.cards.waiting import (
     waiting_note,
 )
 from bot.outbox.drawer import Delivery
-from bot.outbox.queue import SUBJECT_MODELS, Subject, card_key
+from bot.outbox.queue import SUBJECT_MODELS, card_key
 from bot.outbox.records import (
     RefundReply,
     RefundRequestReply,
@@ -36,7 +36,13 @@ from bot.outbox.records import (
 from bot.policies.oncall_escalation import AlertKind
 from bot.storage.models import SlackPlaced
 from bot.storage.models.inbound import InboundEvent
-from bot.storage.models.oncall import Alert
+from bot.storage.models.oncall import (
+    Alert,
+    DisputeAlertDetails,
+    RefundRequestAlertDetails,
+    ToneAlertDetails,
+    WaitingAlertDetails,
+)
 from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from bot.storage.models.sales import Dispute, Payment, Refund, SaleDigest
 from bot.storage.models.tickets import Ticket, TicketMessage
@@ -167,26 +173,30 @@ async def _alert_card(session: AsyncSession, alert: Alert, now: datetime, drawin
 
 
 async def _alert_body(session: AsyncSession, alert: Alert, now: datetime, drawing: Drawing) -> Card:
-    details = alert.details
-    if alert.about_type == Subject.DISPUTE:
-        dispute = await session.get_one(Dispute, details["dispute_id"])
-        return dispute_alert_body(dispute, await customer_of(session, dispute.customer_id), alert)
-    if alert.kind == AlertKind.CUSTOMER_WAITING:
-        ticket = await session.get_one(Ticket, details["ticket_id"])
-        messages = await ticket_messages(session, ticket.id)
-        if alert.resolved_at is not None:
-            # A resolved alert tells of the wait as it stood when the team answered, not of "nobody waiting".
-            messages = [m for m in messages if m.sent_at < alert.resolved_at]
-        state = drawing.oncall.waiting(ticket, messages, alert.resolved_at or now)
-        last = next((m for m in reversed(messages) if m.sender == "customer"), None)
-        return waiting_alert_body(ticket, await customer_of(session, ticket.customer_id), state, last, now)
-    message = await session.get_one(TicketMessage, details["message_id"])
-    ticket = await session.get_one(Ticket, message.ticket_id)
-    customer = await customer_of(session, ticket.customer_id)
-    if alert.kind == AlertKind.BIG_REFUND_REQUEST:
-        return refund_request_alert_body(ticket, customer, message, details["refundable"], details["currency"], now)
-    trend = drawing.tone.trend(await ticket_messages(session, ticket.id, until=message))
-    return abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
+    match details := alert.details:
+        case DisputeAlertDetails(dispute_id=dispute_id):
+            dispute = await session.get_one(Dispute, dispute_id)
+            return dispute_alert_body(dispute, await customer_of(session, dispute.customer_id), alert.kind, details)
+        case WaitingAlertDetails(ticket_id=ticket_id):
+            ticket = await session.get_one(Ticket, ticket_id)
+            messages = await ticket_messages(session, ticket.id)
+            if alert.resolved_at is not None:
+                # A resolved alert tells of the wait as it stood when the team answered, not of "nobody waiting".
+                messages = [m for m in messages if m.sent_at < alert.resolved_at]
+            state = drawing.oncall.waiting(ticket, messages, alert.resolved_at or now)
+            last = next((m for m in reversed(messages) if m.sender == "customer"), None)
+            return waiting_alert_body(ticket, await customer_of(session, ticket.customer_id), state, last, now)
+        case RefundRequestAlertDetails(message_id=message_id, refundable=refundable, currency=currency):
+            message = await session.get_one(TicketMessage, message_id)
+            ticket = await session.get_one(Ticket, message.ticket_id)
+            customer = await customer_of(session, ticket.customer_id)
+            return refund_request_alert_body(ticket, customer, message, refundable, currency, now)
+        case ToneAlertDetails(message_id=message_id):
+            message = await session.get_one(TicketMessage, message_id)
+            ticket = await session.get_one(Ticket, message.ticket_id)
+            customer = await customer_of(session, ticket.customer_id)
+            trend = drawing.tone.trend(await ticket_messages(session, ticket.id, until=message))
+            return abuse_alert_body(message, ticket, customer, trend, flags_only=alert.kind == AlertKind.THREAT)
 
 
 @dataclass(frozen=True)

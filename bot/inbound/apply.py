@@ -34,9 +34,9 @@ from bot.policies.hours import BusinessHours, is_open
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.refund_requests import BigRefundRule
 from bot.policies.routing import Channels, Topic, channel_for
-from bot.storage.models.sales import Dispute, Payment, Refund
+from bot.storage.models.sales import Dispute, Payment
 from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
-from bot.storage.store import find_payment, record_sale, resolve_customer
+from bot.storage.store import find_payment, record_refund, record_sale, resolve_customer
 from bot.tone.watch import judge_message
 
 log = logging.getLogger(__name__)
@@ -107,35 +107,22 @@ class Applier:
             await queue.update_card(session, Subject.SALE, payment.id, channel, now)
 
     async def _refund(self, session: AsyncSession, refund: RefundSeen, now: datetime) -> None:
-        existing = await session.scalar(
-            select(Refund).where(Refund.provider == refund.provider, Refund.provider_refund_id == refund.refund_key)
-        )
-        if existing is not None:
-            return
         payment = await find_payment(session, refund.provider, refund.payment_key, refund.charge_id)
         if payment is None:
             # Refund news can overtake the sale's; the sale is announced from what the refund tells of it.
             payment = await self._sale(session, refund.sale or _unseen_sale(refund), now)
-        amount = refund.amount_minor
-        if amount is None and refund.total_refunded_minor is not None:
-            # The running total tells this refund's size only if it is news: an older total delivered late
-            # (Stripe does not deliver in order) would make it zero or negative, so its size stays unknown.
-            difference = refund.total_refunded_minor - payment.amount_refunded_minor
-            amount = difference if difference > 0 else None
-        recorded = Refund(
-            payment_id=payment.id,
-            provider=refund.provider,
-            provider_refund_id=refund.refund_key,
-            amount_minor=amount,
-            currency=refund.currency or payment.currency,
+        recorded = await record_refund(
+            session,
+            payment,
+            refund.refund_key,
+            amount_minor=refund.amount_minor,
+            currency=refund.currency,
             reason=refund.reason,
-            refunded_at=refund.at,
+            at=refund.at,
+            provider_total_minor=refund.total_refunded_minor,
         )
-        session.add(recorded)
-        payment.amount_refunded_minor = max(
-            payment.amount_refunded_minor + (amount or 0), refund.total_refunded_minor or 0
-        )
-        await session.flush()
+        if recorded is None:
+            return
         channel = channel_for(Topic.SALE, self.channels)
         if channel is None:
             return

@@ -23,7 +23,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall_escalation import EscalationPolicy, EscalationStep, escalation_plan
 from bot.policies.oncall_rotation import Rotation
-from bot.storage.models.oncall import Alert, AlertStatus
+from bot.storage.models.oncall import Alert, AlertDetails, AlertStatus
 from bot.storage.models.outbox import OutboxMessage
 
 
@@ -55,7 +55,7 @@ async def raise_alert(
     *,
     about: Subject,
     about_id: int,
-    details: dict,
+    details: AlertDetails,
     now: datetime,
 ) -> Alert | None:
     """Page whoever is on call about something urgent; None without an on-call channel. Raised once per key."""
@@ -91,7 +91,7 @@ async def page_about(
     *,
     about: Subject,
     about_id: int,
-    details: dict,
+    details: AlertDetails,
     also: str,
     now: datetime,
 ) -> Alert | None:

@@ -17,6 +17,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Subject
 from bot.policies.oncall_deadlines import ReminderLevel, deadline_reminders, reminder_due
 from bot.policies.oncall_escalation import AlertKind, Urgency, route
+from bot.storage.models.oncall import DisputeAlertDetails
 from bot.storage.models.sales import Dispute
 
 _LOUDNESS = {ReminderLevel.HEADS_UP: "⏳", ReminderLevel.SOON: "⏰", ReminderLevel.FINAL: "🚨"}
@@ -40,7 +41,7 @@ async def page_dispute_news(
         return
     due = dispute.evidence_due_at.isoformat() if dispute.evidence_due_at else "none"
     key = f"{kind}:{dispute.id}" if opened else f"{kind}:{dispute.id}:{due}"
-    details = {"dispute_id": dispute.id}
+    details = DisputeAlertDetails(dispute.id)
     await raise_alert(session, oncall, key, kind, about=Subject.DISPUTE, about_id=dispute.id, details=details, now=now)
 
 
@@ -96,7 +97,7 @@ async def remind(
             AlertKind.DISPUTE_DEADLINE,
             about=Subject.DISPUTE,
             about_id=dispute.id,
-            details={"dispute_id": dispute.id, "level": reminder.level},
+            details=DisputeAlertDetails(dispute.id, reminder.level),
             now=now,
         )
     return True

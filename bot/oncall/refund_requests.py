@@ -16,6 +16,7 @@ from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.refund_requests import BigRefundRule, is_big_refund_request
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag
+from bot.storage.models.oncall import RefundRequestAlertDetails
 from bot.storage.models.sales import Payment
 from bot.storage.models.tickets import Ticket, TicketMessage
 
@@ -50,7 +51,7 @@ async def watch_refund_request(
         return False
     key = f"{AlertKind.BIG_REFUND_REQUEST}:{ticket.id}"
     routing = route(AlertKind.BIG_REFUND_REQUEST, open_now=open_now)
-    details = {"message_id": message.id, "refundable": at_stake, "currency": rule.currency}
+    details = RefundRequestAlertDetails(message.id, at_stake, rule.currency)
     if routing.to_oncall and oncall is not None and oncall.channel is not None:
         await page_about(
             session,

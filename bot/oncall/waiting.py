@@ -23,6 +23,7 @@ from bot.outbox.records import WaitingReply
 from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.oncall_waiting import ResponseTargets, Waiting, waiting
 from bot.policies.routing import Channels, Topic, channel_for
+from bot.storage.models.oncall import WaitingAlertDetails
 from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 from bot.storage.store import ticket_messages
 
@@ -106,7 +107,7 @@ async def flag_waiting(
             AlertKind.CUSTOMER_WAITING,
             about=Subject.TICKET,
             about_id=ticket.id,
-            details={"ticket_id": ticket.id, "since": state.since.isoformat()},
+            details=WaitingAlertDetails(ticket.id, state.since),
             also=f"⏰ Also, the customer is waiting: {state.describe()}.",
             now=now,
         )

@@ -27,6 +27,7 @@ _READ_ONLY = "supportbot_read_only"
 _CONFLICT_STATES = frozenset({"40P01", "40001"})
 _T = TypeVar("_T")
 _MIGRATION_LOCK = 0x5B_0E_16_A7  # an advisory lock key of our own (any bigint; advisory locks are per database)
+SQLITE_CACHE_KIB = 512  # each SQLite connection's page cache (see _configure_sqlite)
 
 
 class Database:
@@ -251,6 +252,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Each pooled connection keeps a page cache of its own, 2 MB by default, filled once the database
+        # outgrows it: with five connections that was 10 MB of serve's resident memory after a long rush. The
+        # operating system caches the file for all of them; a few hundred KB each keep the tables' and indexes'
+        # upper pages, which the inserts and lookups walk.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

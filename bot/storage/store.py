@@ -146,6 +146,48 @@ async def record_sale(session: AsyncSession, sale: SaleSeen, now: datetime) -> S
     return SaleRecorded(payment, created=False, changed=_visible(payment) != before)
 
 
+async def record_refund(
+    session: AsyncSession,
+    payment: Payment,
+    refund_key: str,
+    *,
+    amount_minor: int | None,
+    currency: str | None,
+    reason: str | None,
+    at: datetime,
+    provider_total_minor: int | None = None,
+) -> Refund | None:
+    """The one writer of refunds and of a payment's refunded total; None when this refund is known already.
+
+    The provider's webhook and the bot's own refund action each tell of a refund, in either order: whichever
+    comes first records it, the other finds it by the provider's refund id.
+    """
+    known = await session.scalar(
+        select(Refund.id).where(Refund.provider == payment.provider, Refund.provider_refund_id == refund_key)
+    )
+    if known is not None:
+        return None
+    amount = amount_minor
+    if amount is None and provider_total_minor is not None:
+        # The running total tells this refund's size only if it is news: an older total delivered late (Stripe
+        # does not deliver in order) would make it zero or negative, so its size stays unknown.
+        difference = provider_total_minor - payment.amount_refunded_minor
+        amount = difference if difference > 0 else None
+    recorded = Refund(
+        payment_id=payment.id,
+        provider=payment.provider,
+        provider_refund_id=refund_key,
+        amount_minor=amount,
+        currency=currency or payment.currency,
+        reason=reason,
+        refunded_at=at,
+    )
+    session.add(recorded)
+    payment.amount_refunded_minor = max(payment.amount_refunded_minor + (amount or 0), provider_total_minor or 0)
+    await session.flush()
+    return recorded
+
+
 def _visible(payment: Payment) -> tuple[object, ...]:
     return (payment.customer_id, payment.amount_minor, payment.currency, payment.product, payment.payer_email)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,11 @@ from bot.storage.db import Database
 from bot.storage.models.tickets import TicketMessage
 from bot.storage.models.tone import ToneRetraining
 from bot.tone import head_bases, model_version, score
-from bot.tone.head_fit import Evaluation, Example, evaluate, fit
+
+if TYPE_CHECKING:
+    # Fitting is numpy's work: imported when a retraining runs, not when the bot starts (about 15 MB of a
+    # replica's memory that a shop without tickets never needs).
+    from bot.tone.head_fit import Evaluation, Example
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ async def newest_correction_at(session: AsyncSession, until: datetime) -> dateti
 
 
 def examples(found: list[Correction]) -> list[Example]:
+    from bot.tone.head_fit import Example
+
     """What the shipped model and the rules make of each corrected message (CPU: run it off the event loop)."""
     words = load_model()
     made = []
@@ -107,6 +114,8 @@ async def retrain(db: Database, now: datetime, trigger: str) -> Retrained:
 
 
 def _fit_and_check(found: list[Correction], base: str) -> tuple[Evaluation, dict[str, object] | None]:
+    from bot.tone.head_fit import evaluate, fit
+
     made = examples(found)
     evaluation = evaluate(made)
     if not evaluation.folds:

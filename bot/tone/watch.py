@@ -17,6 +17,7 @@ from bot.policies.oncall_escalation import AlertKind, route
 from bot.policies.routing import Channels, Topic, channel_for
 from bot.policies.tone import Flag, Tone
 from bot.policies.tone_trend import Said, tone_turn
+from bot.storage.models.oncall import ToneAlertDetails
 from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import ticket_messages
 from bot.tone import classify_tone, model_version
@@ -87,6 +88,6 @@ async def judge_message(
             kind,
             about=Subject.TICKET,
             about_id=ticket.id,
-            details={"message_id": message.id},
+            details=ToneAlertDetails(message.id),
             now=now,
         )

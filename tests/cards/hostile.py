@@ -49,6 +49,7 @@ from bot.cards.home_values import (
 from bot.core.action_kinds import Kind
 from bot.evidence.pack import Draft
 from bot.integrations.contracts import Licence
+from bot.policies.oncall_deadlines import ReminderLevel
 from bot.policies.oncall_escalation import AlertKind, EscalationStep
 from bot.policies.oncall_waiting import Waiting
 from bot.policies.permissions import Role
@@ -58,7 +59,7 @@ from bot.policies.tone_trend import TicketTone
 from bot.storage.models.actions import ActionRecord, ActionStatus, ApprovalStatus, AuditRecord, RefundApproval
 from bot.storage.models.customers import Customer
 from bot.storage.models.inbound import InboundEvent
-from bot.storage.models.oncall import Alert, AlertStatus, MorningDigest
+from bot.storage.models.oncall import Alert, AlertStatus, DisputeAlertDetails, MorningDigest
 from bot.storage.models.sales import Dispute, Payment, Refund, SaleDigest
 from bot.storage.models.tickets import Ticket, TicketMessage
 from bot.storage.store import CustomerHistory
@@ -233,14 +234,14 @@ def draw_all(text: str) -> dict[str, Any]:
     risk = Risk(RiskLevel.HIGH, (Signal("abusive", text, True),), 0, True)
     plan = [EscalationStep(NOW, (OURS_USER,), "on-call"), EscalationStep(NOW + timedelta(minutes=15), (text,), text)]
 
-    def alert(kind: str, status: str = AlertStatus.OPEN, **details: Any) -> Alert:
+    def alert(kind: str, status: str = AlertStatus.OPEN) -> Alert:
         return Alert(
             id=10,
             key=text,
             kind=kind,
             about_type="dispute",
             about_id=3,
-            details=details,
+            details=DisputeAlertDetails(3),
             status=status,
             step=1,
             raised_at=NOW,
@@ -335,12 +336,15 @@ def draw_all(text: str) -> dict[str, Any]:
         "evidence_due_at": NOW,
     }
     builders: dict[str, Callable[[], Any]] = {
-        "alerts.dispute_alert_body": lambda: alerts.dispute_alert_body(
-            the_dispute, customer, alert(AlertKind.DISPUTE_DEADLINE, level=text)
-        ),
+        # The reminder's level is one of ours (a ReminderLevel), not outside text: every level is drawn.
+        "alerts.dispute_alert_body": lambda: [
+            alerts.dispute_alert_body(the_dispute, customer, kind, DisputeAlertDetails(3, level))
+            for kind in (AlertKind.DISPUTE_OPENED, AlertKind.DISPUTE_DEADLINE)
+            for level in (None, *ReminderLevel)
+        ],
         "alerts.alert_card": lambda: [
             alerts.alert_card(
-                alerts.dispute_alert_body(the_dispute, customer, alert(AlertKind.DISPUTE_OPENED)),
+                alerts.dispute_alert_body(the_dispute, customer, AlertKind.DISPUTE_OPENED, DisputeAlertDetails(3)),
                 alert(AlertKind.DISPUTE_OPENED, status),
                 plan,
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from datetime import timedelta
 
 import pypdf
@@ -52,3 +54,10 @@ def test_a_long_conversation_flows_over_pages_and_an_empty_one_says_so():
     pages, text = text_of(conversation_pdf(conversation(long)))
     assert pages > 3 and "Message 0." in text and "Message 39." in text
     assert "No messages are on record." in text_of(conversation_pdf(conversation([])))[1]
+
+
+def test_serve_loads_reportlab_only_when_evidence_is_drawn_up():
+    # A new interpreter: this one may have imported ReportLab already. Its 6.5 MB count against serve's memory.
+    wired = "import sys, bot.app.server; print(sorted(m for m in ('reportlab', 'PIL') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", wired], capture_output=True, text=True, check=True)  # noqa: S603
+    assert loaded.stdout.strip() == "[]"
