@@ -11,6 +11,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.fakes.faults import Faults, HttpFault
+
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _SECRET_HEADERS = frozenset({"authorization", "x-kit-api-key"})
 
@@ -26,16 +28,6 @@ class RecordedCall:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
-
-
-@dataclass
-class _Fault:
-    path_prefix: str
-    remaining: int
-    status: int
-    delay: float
-    retry_after: int
-    method: str | None
 
 
 class LoopbackServer:
@@ -81,7 +73,7 @@ class FakeHttpServer(LoopbackServer):
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
         self.rate_limited = 0
-        self._faults: list[_Fault] = []
+        self._faults: Faults[HttpFault] = Faults()
 
     def fail_next(
         self,
@@ -95,7 +87,7 @@ class FakeHttpServer(LoopbackServer):
     ) -> None:
         """Answer the next `times` requests under `path_prefix` (and of `method`, if given) with `status` after
         `delay` seconds; a 429 carries `Retry-After: retry_after`."""
-        self._faults.append(_Fault(path_prefix, times, status, delay, retry_after, method))
+        self._faults.add(HttpFault(status, delay, retry_after), times, path_prefix=path_prefix, method=method)
 
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._record, self._inject_faults, self._check_credentials])
@@ -128,12 +120,13 @@ class FakeHttpServer(LoopbackServer):
 
     @web.middleware
     async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = next((f for f in self._faults if f.remaining and _matches(f, request)), None)
+        fault = self._faults.take(request.path, request.method)
         if fault is None:
             return await handler(request)
-        fault.remaining -= 1
         if fault.delay:
             await asyncio.sleep(fault.delay)
+        if fault.status is None:
+            return await handler(request)
         if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
             self.rate_limited += 1
             return self._error(429, "Too many requests", **{"Retry-After": str(fault.retry_after)})
@@ -142,7 +135,3 @@ class FakeHttpServer(LoopbackServer):
     @web.middleware
     async def _check_credentials(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
         return self._authenticate(request, await request.read()) or await handler(request)
-
-
-def _matches(fault: _Fault, request: web.Request) -> bool:
-    return request.path.startswith(fault.path_prefix) and fault.method in (None, request.method)

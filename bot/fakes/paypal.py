@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from bot.fakes.faults import Faults, HttpFault
 from bot.fakes.http import LoopbackServer
 from bot.fakes.paypal_orders import FakeOrders
 
@@ -61,14 +62,6 @@ class RecordedRefund:
     currency: str
     request_id: str | None
     note: str | None
-
-
-@dataclass
-class _Fault:
-    path_prefix: str
-    remaining: int
-    status: int | None  # None: answer as usual, only late
-    delay: float
 
 
 @dataclass
@@ -117,7 +110,7 @@ class FakePayPal(LoopbackServer):
         self.rate_limited = 0
         self._tokens: set[str] = set()
         self._signing_key = secrets.token_bytes(32)
-        self._faults: list[_Fault] = []
+        self._faults: Faults[HttpFault] = Faults()
         self._captures: dict[str, _Capture] = {}
         self._disputes: dict[str, dict] = {}
         self._refunds_by_request_id: dict[str, dict] = {}
@@ -152,11 +145,11 @@ class FakePayPal(LoopbackServer):
 
     def fail_next(self, path_prefix: str, times: int = 1, *, status: int = 500, delay: float = 0.0) -> None:
         """Answer the next `times` requests under `path_prefix` with `status` after `delay` seconds."""
-        self._faults.append(_Fault(path_prefix, times, status, delay))
+        self._faults.add(HttpFault(status, delay), times, path_prefix=path_prefix)
 
     def delay_next(self, path_prefix: str, times: int, delay: float) -> None:
         """Answer the next `times` requests under `path_prefix` as usual, but only after `delay` seconds."""
-        self._faults.append(_Fault(path_prefix, times, None, delay))
+        self._faults.add(HttpFault(None, delay), times, path_prefix=path_prefix)
 
     @property
     def verifications(self) -> int:
@@ -202,10 +195,9 @@ class FakePayPal(LoopbackServer):
 
     @web.middleware
     async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = next((f for f in self._faults if request.path.startswith(f.path_prefix) and f.remaining), None)
+        fault = self._faults.take(request.path)
         if fault is None:
             return await handler(request)
-        fault.remaining -= 1
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.status is None:

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.money import format_money
+from bot.fakes.faults import Faults, HttpFault
 from bot.fakes.http import LoopbackServer
 
 REFUNDS_PATH = "/v1/refunds"
@@ -44,14 +45,6 @@ class RecordedRequest:
     @property
     def idempotency_key(self) -> str | None:
         return next((value for name, value in self.headers.items() if name.lower() == "idempotency-key"), None)
-
-
-@dataclass
-class _Fault:
-    path_prefix: str
-    remaining: int
-    status: int | None
-    delay: float
 
 
 @dataclass
@@ -128,7 +121,7 @@ class FakeStripe(LoopbackServer):
         self.calls: list[RecordedRequest] = []
         self.refunds: list[dict[str, Any]] = []
         self.rate_limited = 0
-        self._faults: list[_Fault] = []
+        self._faults: Faults[HttpFault] = Faults()
         self._payments: dict[str, _Payment] = {}
         self._customers: dict[str, dict[str, Any]] = {}
         self._saved: dict[str, _Saved] = {}
@@ -190,7 +183,7 @@ class FakeStripe(LoopbackServer):
         With `status=None` the request is carried out and only its answer is late: a refund that happened
         although the client gave up waiting.
         """
-        self._faults.append(_Fault(path_prefix, times, status, delay))
+        self._faults.add(HttpFault(status, delay), times, path_prefix=path_prefix)
 
     # -- middlewares, outermost first ------------------------------------------------------------------------
 
@@ -205,10 +198,9 @@ class FakeStripe(LoopbackServer):
 
     @web.middleware
     async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = next((f for f in self._faults if request.path.startswith(f.path_prefix) and f.remaining), None)
+        fault = self._faults.take(request.path)
         if fault is None:
             return await handler(request)
-        fault.remaining -= 1
         if fault.status is None:
             response = await handler(request)
             await asyncio.sleep(fault.delay)
