@@ -61,7 +61,39 @@ class LoopbackServer:
         await self.close()
 
 
-class FakeHttpServer(LoopbackServer):
+class FaultyServer(LoopbackServer):
+    """A loopback fake whose next requests a test can fail or delay: `_inject_faults`, a middleware, answers the
+    faults queued in `_faults` in the vendor's words (`_fault_answer`); `rate_limited` counts the 429s answered.
+    """
+
+    def __init__(self) -> None:
+        self.rate_limited = 0
+        self._faults: Faults[HttpFault] = Faults()
+
+    def _fault_answer(self, status: int, retry_after: int) -> web.Response:
+        """The vendor's answer with this error status (a 429 may say when to come back)."""
+        raise NotImplementedError
+
+    async def _late(self, request: web.Request, handler: _Handler, delay: float) -> web.StreamResponse:
+        """An answer as usual, only late: the request waits, then is carried out."""
+        await asyncio.sleep(delay)
+        return await handler(request)
+
+    @web.middleware
+    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        fault = self._faults.take(request.path, request.method)
+        if fault is None:
+            return await handler(request)
+        if fault.status is None:
+            return await self._late(request, handler, fault.delay)
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
+            self.rate_limited += 1
+        return self._fault_answer(fault.status, fault.retry_after)
+
+
+class FakeHttpServer(FaultyServer):
     """An aiohttp app on a free port that records every request and answers injected faults first.
 
     Subclasses add routes in `_routes`, a credentials check in `_authenticate` and their vendor's error body in
@@ -71,9 +103,8 @@ class FakeHttpServer(LoopbackServer):
     error_content_type = "application/json"
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[RecordedCall] = []
-        self.rate_limited = 0
-        self._faults: Faults[HttpFault] = Faults()
 
     def fail_next(
         self,
@@ -107,6 +138,11 @@ class FakeHttpServer(LoopbackServer):
     def _error_body(self, status: int, message: str) -> Any:
         return {"error": HTTPStatus(status).phrase.lower().replace(" ", "_"), "message": message}
 
+    def _fault_answer(self, status: int, retry_after: int) -> web.Response:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            return self._error(status, "Too many requests", **{"Retry-After": str(retry_after)})
+        return self._error(status, f"{HTTPStatus(status).phrase}.")
+
     def _error(self, status: int, message: str, **headers: str) -> web.Response:
         body = self._error_body(status, message)
         return web.json_response(body, status=status, content_type=self.error_content_type, headers=headers or None)
@@ -117,20 +153,6 @@ class FakeHttpServer(LoopbackServer):
         headers = {name: value for name, value in request.headers.items() if name.lower() not in _SECRET_HEADERS}
         self.calls.append(RecordedCall(request.method, request.path, dict(request.query), headers, body))
         return await handler(request)
-
-    @web.middleware
-    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = self._faults.take(request.path, request.method)
-        if fault is None:
-            return await handler(request)
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.status is None:
-            return await handler(request)
-        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
-            self.rate_limited += 1
-            return self._error(429, "Too many requests", **{"Retry-After": str(fault.retry_after)})
-        return self._error(fault.status, f"{HTTPStatus(fault.status).phrase}.")
 
     @web.middleware
     async def _check_credentials(self, request: web.Request, handler: _Handler) -> web.StreamResponse:

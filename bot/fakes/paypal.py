@@ -10,7 +10,6 @@ so only `FakePayPal.sign_webhook` produces deliveries that its verification endp
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import copy
@@ -31,8 +30,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.fakes.faults import Faults, HttpFault
-from bot.fakes.http import LoopbackServer
+from bot.fakes.faults import HttpFault
+from bot.fakes.http import FaultyServer
 from bot.fakes.paypal_orders import FakeOrders
 
 TOKEN_PATH = "/v1/oauth2/token"
@@ -89,7 +88,7 @@ class _ApiError(Exception):
             ]
 
 
-class FakePayPal(LoopbackServer):
+class FakePayPal(FaultyServer):
     """PayPal's token, webhook verification, refund and dispute endpoints, with state a test sets up.
 
     `calls` records every request (headers without Authorization), `refunds` every refund made (a replayed
@@ -103,14 +102,13 @@ class FakePayPal(LoopbackServer):
         *,
         now: Callable[[], datetime] | None = None,
     ):
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
         self.calls: list[RecordedCall] = []
         self.refunds: list[RecordedRefund] = []
-        self.rate_limited = 0
         self._tokens: set[str] = set()
         self._signing_key = secrets.token_bytes(32)
-        self._faults: Faults[HttpFault] = Faults()
         self._captures: dict[str, _Capture] = {}
         self._disputes: dict[str, dict] = {}
         self._refunds_by_request_id: dict[str, dict] = {}
@@ -193,21 +191,12 @@ class FakePayPal(LoopbackServer):
         self.calls.append(RecordedCall(request.method, request.path, headers, body))
         return await handler(request)
 
-    @web.middleware
-    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = self._faults.take(request.path)
-        if fault is None:
-            return await handler(request)
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.status is None:
-            return await handler(request)
-        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
-            self.rate_limited += 1
+    def _fault_answer(self, status: int, retry_after: int) -> web.Response:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
             error = _ApiError(429, "RATE_LIMIT_REACHED", "Too many requests. Blocked due to rate limiting.")
         else:
-            phrase = HTTPStatus(fault.status).phrase
-            error = _ApiError(fault.status, phrase.upper().replace(" ", "_"), f"{phrase}.")
+            phrase = HTTPStatus(status).phrase
+            error = _ApiError(status, phrase.upper().replace(" ", "_"), f"{phrase}.")
         return web.json_response(error.body, status=error.status)
 
     @web.middleware
