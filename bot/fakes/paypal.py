@@ -270,13 +270,7 @@ class FakePayPal(FaultyServer):
     async def _refund(self, request: web.Request) -> web.Response:
         capture = self._captures.get(request.match_info["capture_id"])
         if capture is None:
-            raise _ApiError(
-                404,
-                "RESOURCE_NOT_FOUND",
-                "The specified resource does not exist.",
-                issue="INVALID_RESOURCE_ID",
-                description=("Specified resource ID does not exist. Please check the resource ID and try again."),
-            )
+            raise _not_found("Specified resource ID does not exist. Please check the resource ID and try again.")
         request_id = request.headers.get("PayPal-Request-Id")
         refund = self._refunds_by_request_id.get(request_id) if request_id else None
         if refund is None:
@@ -321,16 +315,7 @@ class FakePayPal(FaultyServer):
         return refund
 
     async def _dispute(self, request: web.Request) -> web.Response:
-        dispute = self._disputes.get(request.match_info["dispute_id"])
-        if dispute is None:
-            raise _ApiError(
-                404,
-                "RESOURCE_NOT_FOUND",
-                "The specified resource does not exist.",
-                issue="INVALID_RESOURCE_ID",
-                description="Requested resource ID was not found.",
-            )
-        return web.json_response(self.dispute_desk.shown(dispute))
+        return web.json_response(self.dispute_desk.shown(self.dispute_desk.find(request)))
 
 
 @asynccontextmanager
@@ -389,6 +374,16 @@ def _refund_amount(capture: _Capture, amount: object) -> Decimal:
             "The refund amount must be less than or equal to the capture amount that has not yet been refunded.",
         )
     return value
+
+
+def _not_found(description: str) -> _ApiError:
+    return _ApiError(
+        404,
+        "RESOURCE_NOT_FOUND",
+        "The specified resource does not exist.",
+        issue="INVALID_RESOURCE_ID",
+        description=description,
+    )
 
 
 def _unprocessable(issue: str, description: str) -> _ApiError:
