@@ -1,5 +1,5 @@
 """What the fake Help Scout and fake FreeScout share: conversations in their common shape, changed as the desk
-would change them, and rendered as signed `convo.*` webhooks.
+would change them, rendered as signed `convo.*` webhooks, and the API calls both desks answer alike.
 
 Timestamps advance a minute per change from the conversation's own, so nothing here reads the wall clock.
 """
@@ -16,6 +16,8 @@ from aiohttp import web
 from bot.fakes.http import FakeHttpServer
 from bot.integrations.desk_events.conversations import sign
 
+STATUSES = ("active", "pending", "closed", "spam")  # a conversation's, in both desks
+
 
 class FakeConversationDesk(FakeHttpServer):
     # What differs between the desks' shapes and headers; set by each subclass.
@@ -24,6 +26,8 @@ class FakeConversationDesk(FakeHttpServer):
     customer_field = ""  # "primaryCustomer" | "customer"
     first, last = "first", "last"  # the name fields of a person
     reply_type = ""  # the thread type of an agent's reply: "reply" | "message"
+    thread_count = ""  # the conversation's count of threads: "threads" | "threadsCount"
+    mailbox_id = 0
     php_json = False  # FreeScout's body is PHP's json_encode: "\/" and "\uXXXX" escapes
 
     def __init__(self, webhook_secret: str) -> None:
@@ -88,6 +92,42 @@ class FakeConversationDesk(FakeHttpServer):
             self.signature_header: sign(self.webhook_secret, raw),
         }
         return raw, headers
+
+    # -- the API calls both desks answer alike -------------------------------------------------------------------
+
+    async def _list_users(self, request: web.Request) -> web.Response:
+        email = request.query.get("email", "").lower()
+        users = [u for u in self.users.values() if not email or u["email"].lower() == email]
+        return web.json_response({"_embedded": {"users": users}, "page": {"size": 50, "totalElements": len(users)}})
+
+    async def _mailboxes(self, request: web.Request) -> web.Response:
+        return web.json_response({"_embedded": {"mailboxes": [{"id": self.mailbox_id, "name": "Support"}]}})
+
+    async def _get(self, request: web.Request) -> web.Response:
+        body = copy.deepcopy(self._conversation(request))
+        if request.query.get("embed") != "threads":
+            body.pop("_embedded", None)
+        return web.json_response(body)
+
+    def _add_thread(self, conversation: dict[str, Any], kind: str, body: dict[str, Any]) -> web.Response:
+        """A thread an agent writes through the API: checked as the desk checks it, answered with its id."""
+        if not body.get("text"):
+            return self._invalid("text", "may not be empty")
+        if body.get("user") not in self.users:
+            return self._invalid("user", "User not found")
+        thread = self._thread(conversation, kind, body["text"], self._person(body["user"]))
+        conversation[self.thread_count] = len(conversation["_embedded"]["threads"])
+        if kind == self.reply_type:
+            conversation["userUpdatedAt"] = thread["createdAt"]
+        return web.Response(status=201, headers={"Resource-ID": str(thread["id"])})
+
+    def _conversation(self, request: web.Request) -> dict[str, Any]:
+        try:
+            return self.conversations[int(request.match_info["id"])]
+        except (KeyError, ValueError):
+            raise web.HTTPNotFound(
+                text=json.dumps(self._error_body(404, "Not Found")), content_type="application/json"
+            ) from None
 
     def _person(self, user_id: int) -> dict[str, Any]:
         user = self.users[user_id]

@@ -4,15 +4,11 @@ conversation). Conversations start from a documented sample and change as FreeSc
 
 from __future__ import annotations
 
-import copy
-import json
 from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.conversation_desk import FakeConversationDesk
-
-_STATUSES = ("active", "pending", "closed", "spam")
+from bot.fakes.conversation_desk import STATUSES, FakeConversationDesk
 
 
 class FakeFreeScout(FakeConversationDesk):
@@ -22,6 +18,8 @@ class FakeFreeScout(FakeConversationDesk):
     first, last = "firstName", "lastName"
     reply_type = "message"
     php_json = True
+    thread_count = "threadsCount"
+    mailbox_id = 15
 
     def __init__(self, api_key: str = "fs-api-key-1", webhook_secret: str = "fs-hook-1"):  # noqa: S107
         super().__init__(webhook_secret)
@@ -32,7 +30,7 @@ class FakeFreeScout(FakeConversationDesk):
         app.router.add_get("/api/mailboxes", self._mailboxes)
         app.router.add_get("/api/conversations/{id}", self._get)
         app.router.add_put("/api/conversations/{id}", self._update)
-        app.router.add_post("/api/conversations/{id}/threads", self._add_thread)
+        app.router.add_post("/api/conversations/{id}/threads", self._new_thread)
 
     def _authenticate(self, request: web.Request, raw_body: bytes) -> web.Response | None:
         if request.headers.get("X-FreeScout-API-Key") != self.api_key:
@@ -41,20 +39,6 @@ class FakeFreeScout(FakeConversationDesk):
 
     def _error_body(self, status: int, message: str) -> Any:
         return {"message": message, "_embedded": {"errors": []}}
-
-    async def _list_users(self, request: web.Request) -> web.Response:
-        email = request.query.get("email", "").lower()
-        users = [u for u in self.users.values() if not email or u["email"].lower() == email]
-        return web.json_response({"_embedded": {"users": users}, "page": {"size": 50, "totalElements": len(users)}})
-
-    async def _mailboxes(self, request: web.Request) -> web.Response:
-        return web.json_response({"_embedded": {"mailboxes": [{"id": 15, "name": "Support"}]}})
-
-    async def _get(self, request: web.Request) -> web.Response:
-        body = copy.deepcopy(self._conversation(request))
-        if request.query.get("embed") != "threads":
-            body.pop("_embedded", None)
-        return web.json_response(body)
 
     async def _update(self, request: web.Request) -> web.Response:
         conversation = self._conversation(request)
@@ -66,30 +50,14 @@ class FakeFreeScout(FakeConversationDesk):
                 return self._invalid("assignTo", "User not found")
             self.assign(conversation["id"], change["assignTo"])
         if "status" in change:
-            if change["status"] not in _STATUSES:
+            if change["status"] not in STATUSES:
                 return self._invalid("status", "Invalid status")
             self.set_status(conversation["id"], change["status"])
         return web.Response(status=204)
 
-    async def _add_thread(self, request: web.Request) -> web.Response:
+    async def _new_thread(self, request: web.Request) -> web.Response:
         conversation = self._conversation(request)
         body = await request.json()
         if body.get("type") not in ("customer", "message", "note", "phone"):
             return self._invalid("type", "Invalid thread type")
-        if not body.get("text"):
-            return self._invalid("text", "may not be empty")
-        if body.get("user") not in self.users:
-            return self._invalid("user", "User not found")
-        thread = self._thread(conversation, body["type"], body["text"], self._person(body["user"]))
-        conversation["threadsCount"] = len(conversation["_embedded"]["threads"])
-        if body["type"] == "message":
-            conversation["userUpdatedAt"] = thread["createdAt"]
-        return web.Response(status=201, headers={"Resource-ID": str(thread["id"])})
-
-    def _conversation(self, request: web.Request) -> dict[str, Any]:
-        try:
-            return self.conversations[int(request.match_info["id"])]
-        except (KeyError, ValueError):
-            raise web.HTTPNotFound(
-                text=json.dumps(self._error_body(404, "Not Found")), content_type="application/json"
-            ) from None
+        return self._add_thread(conversation, body["type"], body)

@@ -4,34 +4,28 @@ starts at `start` and advances a minute per change, so nothing here reads the wa
 
 from __future__ import annotations
 
-import base64
 import json
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from aiohttp import web
 
-from bot.fakes.http import FakeHttpServer
+from bot.fakes.ticket_desk import FakeTicketDesk
 from bot.integrations.desk_events.freshdesk import TOKEN_HEADER
 
 _STATUS_NAMES = {2: "Open", 3: "Pending", 4: "Resolved", 5: "Closed"}
 
 
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
+class FakeFreshdesk(FakeTicketDesk):
+    not_found_body: ClassVar[dict[str, str]] = {"code": "not_found"}
 
-
-class FakeFreshdesk(FakeHttpServer):
     def __init__(self, start: datetime, api_key: str = "fd-key-1", webhook_token: str = "fd-hook-1"):  # noqa: S107
-        super().__init__()
+        super().__init__(start, first_id=43_000_000_001)
         self.api_key = api_key
         self.webhook_token = webhook_token
         self.agents: dict[int, dict[str, Any]] = {}
         self.contacts: dict[int, dict[str, Any]] = {}
-        self.tickets: dict[int, dict[str, Any]] = {}
         self.conversations: dict[int, list[dict[str, Any]]] = {}
-        self._now = start
-        self._next_id = 43_000_000_001
         self.add_agent("owner@shop.example", "Shop Owner")
 
     def add_agent(self, email: str, name: str) -> int:
@@ -89,10 +83,10 @@ class FakeFreshdesk(FakeHttpServer):
         return self._conversation(ticket_id, html, user_id=agent_id, incoming=False, private=private)["id"]
 
     def assign(self, ticket_id: int, agent_id: int | None) -> None:
-        self.tickets[ticket_id] |= {"responder_id": agent_id, "updated_at": self._tick()}
+        self._changed(ticket_id, responder_id=agent_id)
 
     def set_status(self, ticket_id: int, status: int) -> None:
-        self.tickets[ticket_id] |= {"status": status, "updated_at": self._tick()}
+        self._changed(ticket_id, status=status)
 
     def webhook(self, ticket_id: int, token: str | None = None) -> tuple[bytes, dict[str, str]]:
         """The rule's "Simple" JSON with a few placeholders filled in, and our token header."""
@@ -124,8 +118,7 @@ class FakeFreshdesk(FakeHttpServer):
         app.router.add_post("/api/v2/tickets/{id}/notes", self._note)
 
     def _authenticate(self, request: web.Request, raw_body: bytes) -> web.Response | None:
-        expected = base64.b64encode(f"{self.api_key}:X".encode()).decode()
-        if request.headers.get("Authorization") != f"Basic {expected}":
+        if not self._has_basic_auth(request, f"{self.api_key}:X"):
             return self._error(401, "You have to be logged in to perform this action.")
         return None
 
@@ -212,23 +205,9 @@ class FakeFreshdesk(FakeHttpServer):
         self.tickets[ticket_id]["updated_at"] = at
         return made
 
-    def _ticket(self, request: web.Request) -> dict[str, Any]:
-        ticket = self.tickets.get(int(request.match_info["id"]))
-        if ticket is None:
-            raise web.HTTPNotFound(text=json.dumps({"code": "not_found"}), content_type="application/json")
-        return ticket
-
     def _invalid(self, field: str, message: str) -> web.Response:
         body = {
             "description": "Validation failed",
             "errors": [{"field": field, "message": message, "code": "invalid_value"}],
         }
         return web.json_response(body, status=400)
-
-    def _new_id(self) -> int:
-        self._next_id += 1
-        return self._next_id
-
-    def _tick(self) -> str:
-        self._now += timedelta(minutes=1)
-        return _iso(self._now)

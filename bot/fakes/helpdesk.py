@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.errors import WebhookRejectedError
+from bot.fakes.faults import Faults, HttpFault
 from bot.fakes.http import LoopbackServer
 from bot.integrations.tickets_webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
@@ -49,13 +50,6 @@ class ReceivedUpdate:
     headers: dict[str, str]
 
 
-@dataclass
-class _Fault:
-    remaining: int
-    status: int
-    delay: float
-
-
 class FakeHelpDesk(LoopbackServer):
     """The receiving end of `SignedCallbackWriteBack`; `callback_url` is what a ticket would carry."""
 
@@ -68,7 +62,7 @@ class FakeHelpDesk(LoopbackServer):
         self.plain_answers = False  # True: answer 204 with no body, as a help desk with no reference would
         self._now = now or (lambda: datetime.now(UTC))
         self._applied: dict[str, ReceivedUpdate] = {}
-        self._faults: list[_Fault] = []
+        self._faults: Faults[HttpFault] = Faults()
 
     @property
     def callback_url(self) -> str:
@@ -81,14 +75,13 @@ class FakeHelpDesk(LoopbackServer):
 
     def fail_next(self, times: int = 1, *, status: int = 500, delay: float = 0.0) -> None:
         """Answer the next `times` requests with `status` after `delay` seconds, applying nothing."""
-        self._faults.append(_Fault(times, status, delay))
+        self._faults.add(HttpFault(status, delay), times)
 
     async def _receive(self, request: web.Request) -> web.Response:
         raw = await request.read()
         self.requests.append(RecordedRequest(dict(request.headers), raw))
-        fault = next((f for f in self._faults if f.remaining), None)
-        if fault is not None:
-            fault.remaining -= 1
+        fault = self._faults.take()
+        if fault is not None and fault.status is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             return _error(fault.status, HTTPStatus(fault.status).phrase)

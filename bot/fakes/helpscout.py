@@ -7,14 +7,12 @@ Help Scout would change them (bot/fakes/conversation_desk.py).
 
 from __future__ import annotations
 
-import copy
-import json
 import secrets
 from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.conversation_desk import FakeConversationDesk
+from bot.fakes.conversation_desk import STATUSES, FakeConversationDesk
 
 
 class FakeHelpScout(FakeConversationDesk):
@@ -23,6 +21,8 @@ class FakeHelpScout(FakeConversationDesk):
     customer_field = "primaryCustomer"
     first, last = "first", "last"
     reply_type = "reply"
+    thread_count = "threads"
+    mailbox_id = 85
 
     def __init__(self, app_id: str = "hs-app-1", app_secret: str = "hs-secret-1", webhook_secret: str = "hs-hook-1"):  # noqa: S107
         super().__init__(webhook_secret)
@@ -62,20 +62,6 @@ class FakeHelpScout(FakeConversationDesk):
         self._tokens.add(token)
         return web.json_response({"token_type": "bearer", "access_token": token, "expires_in": 172800})
 
-    async def _list_users(self, request: web.Request) -> web.Response:
-        email = request.query.get("email", "").lower()
-        users = [u for u in self.users.values() if not email or u["email"].lower() == email]
-        return web.json_response({"_embedded": {"users": users}, "page": {"size": 50, "totalElements": len(users)}})
-
-    async def _mailboxes(self, request: web.Request) -> web.Response:
-        return web.json_response({"_embedded": {"mailboxes": [{"id": 85, "name": "Support"}]}})
-
-    async def _get(self, request: web.Request) -> web.Response:
-        body = copy.deepcopy(self._conversation(request))
-        if request.query.get("embed") != "threads":
-            body.pop("_embedded", None)
-        return web.json_response(body)
-
     async def _patch(self, request: web.Request) -> web.Response:
         conversation = self._conversation(request)
         change = await request.json()
@@ -86,7 +72,7 @@ class FakeHelpScout(FakeConversationDesk):
                 return self._invalid("value", "User not found")
             self.assign(conversation["id"], change["value"])
         elif change.get("path") == "/status":
-            if change.get("value") not in ("active", "pending", "closed", "spam"):
+            if change.get("value") not in STATUSES:
                 return self._invalid("value", "Invalid status")
             self.set_status(conversation["id"], change["value"])
         else:
@@ -102,22 +88,3 @@ class FakeHelpScout(FakeConversationDesk):
 
     async def _note(self, request: web.Request) -> web.Response:
         return self._add_thread(self._conversation(request), "note", await request.json())
-
-    def _add_thread(self, conversation: dict[str, Any], kind: str, body: dict[str, Any]) -> web.Response:
-        if not body.get("text"):
-            return self._invalid("text", "may not be empty")
-        if body.get("user") not in self.users:
-            return self._invalid("user", "User not found")
-        thread = self._thread(conversation, kind, body["text"], self._person(body["user"]))
-        conversation["threads"] = len(conversation["_embedded"]["threads"])
-        if kind == "reply":
-            conversation["userUpdatedAt"] = thread["createdAt"]
-        return web.Response(status=201, headers={"Resource-ID": str(thread["id"])})
-
-    def _conversation(self, request: web.Request) -> dict[str, Any]:
-        try:
-            return self.conversations[int(request.match_info["id"])]
-        except (KeyError, ValueError):
-            raise web.HTTPNotFound(
-                text=json.dumps(self._error_body(404, "Not Found")), content_type="application/json"
-            ) from None

@@ -11,6 +11,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.fakes.faults import Faults, HttpFault
+
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _SECRET_HEADERS = frozenset({"authorization", "x-kit-api-key"})
 
@@ -26,16 +28,6 @@ class RecordedCall:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
-
-
-@dataclass
-class _Fault:
-    path_prefix: str
-    remaining: int
-    status: int
-    delay: float
-    retry_after: int
-    method: str | None
 
 
 class LoopbackServer:
@@ -69,7 +61,39 @@ class LoopbackServer:
         await self.close()
 
 
-class FakeHttpServer(LoopbackServer):
+class FaultyServer(LoopbackServer):
+    """A loopback fake whose next requests a test can fail or delay: `_inject_faults`, a middleware, answers the
+    faults queued in `_faults` in the vendor's words (`_fault_answer`); `rate_limited` counts the 429s answered.
+    """
+
+    def __init__(self) -> None:
+        self.rate_limited = 0
+        self._faults: Faults[HttpFault] = Faults()
+
+    def _fault_answer(self, status: int, retry_after: int) -> web.Response:
+        """The vendor's answer with this error status (a 429 may say when to come back)."""
+        raise NotImplementedError
+
+    async def _late(self, request: web.Request, handler: _Handler, delay: float) -> web.StreamResponse:
+        """An answer as usual, only late: the request waits, then is carried out."""
+        await asyncio.sleep(delay)
+        return await handler(request)
+
+    @web.middleware
+    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        fault = self._faults.take(request.path, request.method)
+        if fault is None:
+            return await handler(request)
+        if fault.status is None:
+            return await self._late(request, handler, fault.delay)
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
+            self.rate_limited += 1
+        return self._fault_answer(fault.status, fault.retry_after)
+
+
+class FakeHttpServer(FaultyServer):
     """An aiohttp app on a free port that records every request and answers injected faults first.
 
     Subclasses add routes in `_routes`, a credentials check in `_authenticate` and their vendor's error body in
@@ -79,9 +103,8 @@ class FakeHttpServer(LoopbackServer):
     error_content_type = "application/json"
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[RecordedCall] = []
-        self.rate_limited = 0
-        self._faults: list[_Fault] = []
 
     def fail_next(
         self,
@@ -95,7 +118,7 @@ class FakeHttpServer(LoopbackServer):
     ) -> None:
         """Answer the next `times` requests under `path_prefix` (and of `method`, if given) with `status` after
         `delay` seconds; a 429 carries `Retry-After: retry_after`."""
-        self._faults.append(_Fault(path_prefix, times, status, delay, retry_after, method))
+        self._faults.add(HttpFault(status, delay, retry_after), times, path_prefix=path_prefix, method=method)
 
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._record, self._inject_faults, self._check_credentials])
@@ -115,6 +138,11 @@ class FakeHttpServer(LoopbackServer):
     def _error_body(self, status: int, message: str) -> Any:
         return {"error": HTTPStatus(status).phrase.lower().replace(" ", "_"), "message": message}
 
+    def _fault_answer(self, status: int, retry_after: int) -> web.Response:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            return self._error(status, "Too many requests", **{"Retry-After": str(retry_after)})
+        return self._error(status, f"{HTTPStatus(status).phrase}.")
+
     def _error(self, status: int, message: str, **headers: str) -> web.Response:
         body = self._error_body(status, message)
         return web.json_response(body, status=status, content_type=self.error_content_type, headers=headers or None)
@@ -127,22 +155,5 @@ class FakeHttpServer(LoopbackServer):
         return await handler(request)
 
     @web.middleware
-    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = next((f for f in self._faults if f.remaining and _matches(f, request)), None)
-        if fault is None:
-            return await handler(request)
-        fault.remaining -= 1
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
-            self.rate_limited += 1
-            return self._error(429, "Too many requests", **{"Retry-After": str(fault.retry_after)})
-        return self._error(fault.status, f"{HTTPStatus(fault.status).phrase}.")
-
-    @web.middleware
     async def _check_credentials(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
         return self._authenticate(request, await request.read()) or await handler(request)
-
-
-def _matches(fault: _Fault, request: web.Request) -> bool:
-    return request.path.startswith(fault.path_prefix) and fault.method in (None, request.method)

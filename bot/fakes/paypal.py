@@ -10,7 +10,6 @@ so only `FakePayPal.sign_webhook` produces deliveries that its verification endp
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import copy
@@ -31,7 +30,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.fakes.http import LoopbackServer
+from bot.fakes.faults import HttpFault
+from bot.fakes.http import FaultyServer
 from bot.fakes.paypal_orders import FakeOrders
 
 TOKEN_PATH = "/v1/oauth2/token"
@@ -64,14 +64,6 @@ class RecordedRefund:
 
 
 @dataclass
-class _Fault:
-    path_prefix: str
-    remaining: int
-    status: int | None  # None: answer as usual, only late
-    delay: float
-
-
-@dataclass
 class _Capture:
     id: str
     amount: Decimal
@@ -96,7 +88,7 @@ class _ApiError(Exception):
             ]
 
 
-class FakePayPal(LoopbackServer):
+class FakePayPal(FaultyServer):
     """PayPal's token, webhook verification, refund and dispute endpoints, with state a test sets up.
 
     `calls` records every request (headers without Authorization), `refunds` every refund made (a replayed
@@ -110,14 +102,13 @@ class FakePayPal(LoopbackServer):
         *,
         now: Callable[[], datetime] | None = None,
     ):
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
         self.calls: list[RecordedCall] = []
         self.refunds: list[RecordedRefund] = []
-        self.rate_limited = 0
         self._tokens: set[str] = set()
         self._signing_key = secrets.token_bytes(32)
-        self._faults: list[_Fault] = []
         self._captures: dict[str, _Capture] = {}
         self._disputes: dict[str, dict] = {}
         self._refunds_by_request_id: dict[str, dict] = {}
@@ -152,11 +143,11 @@ class FakePayPal(LoopbackServer):
 
     def fail_next(self, path_prefix: str, times: int = 1, *, status: int = 500, delay: float = 0.0) -> None:
         """Answer the next `times` requests under `path_prefix` with `status` after `delay` seconds."""
-        self._faults.append(_Fault(path_prefix, times, status, delay))
+        self._faults.add(HttpFault(status, delay), times, path_prefix=path_prefix)
 
     def delay_next(self, path_prefix: str, times: int, delay: float) -> None:
         """Answer the next `times` requests under `path_prefix` as usual, but only after `delay` seconds."""
-        self._faults.append(_Fault(path_prefix, times, None, delay))
+        self._faults.add(HttpFault(None, delay), times, path_prefix=path_prefix)
 
     @property
     def verifications(self) -> int:
@@ -200,22 +191,12 @@ class FakePayPal(LoopbackServer):
         self.calls.append(RecordedCall(request.method, request.path, headers, body))
         return await handler(request)
 
-    @web.middleware
-    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = next((f for f in self._faults if request.path.startswith(f.path_prefix) and f.remaining), None)
-        if fault is None:
-            return await handler(request)
-        fault.remaining -= 1
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.status is None:
-            return await handler(request)
-        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
-            self.rate_limited += 1
+    def _fault_answer(self, status: int, retry_after: int) -> web.Response:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
             error = _ApiError(429, "RATE_LIMIT_REACHED", "Too many requests. Blocked due to rate limiting.")
         else:
-            phrase = HTTPStatus(fault.status).phrase
-            error = _ApiError(fault.status, phrase.upper().replace(" ", "_"), f"{phrase}.")
+            phrase = HTTPStatus(status).phrase
+            error = _ApiError(status, phrase.upper().replace(" ", "_"), f"{phrase}.")
         return web.json_response(error.body, status=error.status)
 
     @web.middleware
@@ -289,13 +270,7 @@ class FakePayPal(LoopbackServer):
     async def _refund(self, request: web.Request) -> web.Response:
         capture = self._captures.get(request.match_info["capture_id"])
         if capture is None:
-            raise _ApiError(
-                404,
-                "RESOURCE_NOT_FOUND",
-                "The specified resource does not exist.",
-                issue="INVALID_RESOURCE_ID",
-                description=("Specified resource ID does not exist. Please check the resource ID and try again."),
-            )
+            raise _not_found("Specified resource ID does not exist. Please check the resource ID and try again.")
         request_id = request.headers.get("PayPal-Request-Id")
         refund = self._refunds_by_request_id.get(request_id) if request_id else None
         if refund is None:
@@ -340,16 +315,7 @@ class FakePayPal(LoopbackServer):
         return refund
 
     async def _dispute(self, request: web.Request) -> web.Response:
-        dispute = self._disputes.get(request.match_info["dispute_id"])
-        if dispute is None:
-            raise _ApiError(
-                404,
-                "RESOURCE_NOT_FOUND",
-                "The specified resource does not exist.",
-                issue="INVALID_RESOURCE_ID",
-                description="Requested resource ID was not found.",
-            )
-        return web.json_response(self.dispute_desk.shown(dispute))
+        return web.json_response(self.dispute_desk.shown(self.dispute_desk.find(request)))
 
 
 @asynccontextmanager
@@ -408,6 +374,16 @@ def _refund_amount(capture: _Capture, amount: object) -> Decimal:
             "The refund amount must be less than or equal to the capture amount that has not yet been refunded.",
         )
     return value
+
+
+def _not_found(description: str) -> _ApiError:
+    return _ApiError(
+        404,
+        "RESOURCE_NOT_FOUND",
+        "The specified resource does not exist.",
+        issue="INVALID_RESOURCE_ID",
+        description=description,
+    )
 
 
 def _unprocessable(issue: str, description: str) -> _ApiError:

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.fakes.paypal import LINK_BASE, _ApiError, _json_object, _unprocessable
+from bot.fakes.paypal import LINK_BASE, _ApiError, _json_object, _not_found, _unprocessable
 
 FILE_LIMIT = 10 * 1024 * 1024
 NOTES_LIMIT = 2000
@@ -96,7 +96,7 @@ class PayPalDisputeDesk:
         return dispute | {"links": links}
 
     async def _provide_evidence(self, request: web.Request) -> web.Response:
-        dispute = self._find(request)
+        dispute = self.find(request)
         self._check_permission()
         request_id = request.headers.get("PayPal-Request-Id")
         if request_id and request_id in self._answers:
@@ -125,7 +125,7 @@ class PayPalDisputeDesk:
         return self._answer(dispute, request_id)
 
     async def _accept_claim(self, request: web.Request) -> web.Response:
-        dispute = self._find(request)
+        dispute = self.find(request)
         self._check_permission()
         request_id = request.headers.get("PayPal-Request-Id")
         if request_id and request_id in self._answers:
@@ -157,16 +157,11 @@ class PayPalDisputeDesk:
             self._answers[request_id] = answer
         return web.json_response(answer)
 
-    def _find(self, request: web.Request) -> dict:
+    def find(self, request: web.Request) -> dict:
+        """The dispute the request's path names, else PayPal's 404."""
         dispute = self._disputes.get(request.match_info["dispute_id"])
         if dispute is None:
-            raise _ApiError(
-                404,
-                "RESOURCE_NOT_FOUND",
-                "The specified resource does not exist.",
-                issue="INVALID_RESOURCE_ID",
-                description="Requested resource ID was not found.",
-            )
+            raise _not_found("Requested resource ID was not found.")
         return dispute
 
     def _check_permission(self) -> None:

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from bot.fakes.faults import Faults
+
 HOST = "127.0.0.1"
 
 
@@ -40,9 +42,8 @@ class ReceivedEmail:
     tls: bool  # whether the session was encrypted
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Fault:
-    remaining: int
     reply: str
     delay: float
 
@@ -65,7 +66,7 @@ class FakeSmtp:
         self.messages: list[ReceivedEmail] = []
         self.failed_logins = 0
         self._refusals: dict[str, str] = {}
-        self._faults: list[_Fault] = []
+        self._faults: Faults[_Fault] = Faults()
         self._server_context: ssl.SSLContext | None
         self._cert_pem, self._server_context = _throwaway_tls() if tls != "none" else (b"", None)
         self._server: asyncio.Server | None = None
@@ -128,7 +129,7 @@ class FakeSmtp:
 
     def fail_next(self, times: int = 1, *, reply: str = "451 4.3.0 Try again later", delay: float = 0.0) -> None:
         """Answer the end of the next `times` messages with `reply` after `delay` seconds, keeping none."""
-        self._faults.append(_Fault(times, reply, delay))
+        self._faults.add(_Fault(reply, delay), times)
 
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
@@ -190,9 +191,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        fault = next((f for f in self._fake._faults if f.remaining), None)
+        fault = self._fake._faults.take()
         if fault is not None:
-            fault.remaining -= 1
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             return fault.reply

@@ -24,7 +24,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.money import format_money
-from bot.fakes.http import LoopbackServer
+from bot.fakes.faults import HttpFault
+from bot.fakes.http import FaultyServer
 
 REFUNDS_PATH = "/v1/refunds"
 REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
@@ -44,14 +45,6 @@ class RecordedRequest:
     @property
     def idempotency_key(self) -> str | None:
         return next((value for name, value in self.headers.items() if name.lower() == "idempotency-key"), None)
-
-
-@dataclass
-class _Fault:
-    path_prefix: str
-    remaining: int
-    status: int | None
-    delay: float
 
 
 @dataclass
@@ -99,7 +92,7 @@ class _ApiError(Exception):
         return web.json_response(self.body, status=self.status)
 
 
-class FakeStripe(LoopbackServer):
+class FakeStripe(FaultyServer):
     """Stripe's refund, payment intent, customer and account endpoints, with state a test sets up.
 
     `calls` records every request, `refunds` every refund made (a replayed idempotent request adds none) and
@@ -115,6 +108,7 @@ class FakeStripe(LoopbackServer):
     ):
         """`now` dates what it creates (a refund's `created`); with a `seed`, the ids it makes are the same on
         every run (the demo prints them), otherwise random as Stripe's."""
+        super().__init__()
         self.api_key = api_key
         self._now = now
         self._ids: random.Random | secrets.SystemRandom = random.Random(seed) if seed is not None else _SYSTEM
@@ -127,8 +121,6 @@ class FakeStripe(LoopbackServer):
         }
         self.calls: list[RecordedRequest] = []
         self.refunds: list[dict[str, Any]] = []
-        self.rate_limited = 0
-        self._faults: list[_Fault] = []
         self._payments: dict[str, _Payment] = {}
         self._customers: dict[str, dict[str, Any]] = {}
         self._saved: dict[str, _Saved] = {}
@@ -190,7 +182,7 @@ class FakeStripe(LoopbackServer):
         With `status=None` the request is carried out and only its answer is late: a refund that happened
         although the client gave up waiting.
         """
-        self._faults.append(_Fault(path_prefix, times, status, delay))
+        self._faults.add(HttpFault(status, delay), times, path_prefix=path_prefix)
 
     # -- middlewares, outermost first ------------------------------------------------------------------------
 
@@ -203,26 +195,21 @@ class FakeStripe(LoopbackServer):
         self.calls.append(RecordedRequest(request.method, request.path, headers, dict(params)))
         return await handler(request)
 
-    @web.middleware
-    async def _inject_faults(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        fault = next((f for f in self._faults if request.path.startswith(f.path_prefix) and f.remaining), None)
-        if fault is None:
-            return await handler(request)
-        fault.remaining -= 1
-        if fault.status is None:
-            response = await handler(request)
-            await asyncio.sleep(fault.delay)
-            return response
-        await asyncio.sleep(fault.delay)
-        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
-            self.rate_limited += 1
+    async def _late(self, request: web.Request, handler: _Handler, delay: float) -> web.StreamResponse:
+        # Carried out first, then answered late: a refund that happened although the client gave up waiting.
+        response = await handler(request)
+        await asyncio.sleep(delay)
+        return response
+
+    def _fault_answer(self, status: int, retry_after: int) -> web.Response:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
             message = (
                 "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits."
             )
             return _ApiError(429, message, code="rate_limit").response()
-        if fault.status >= 500:
-            return _ApiError(fault.status, "An unknown error occurred", error_type="api_error").response()
-        return _ApiError(fault.status, f"{HTTPStatus(fault.status).phrase}.").response()
+        if status >= 500:
+            return _ApiError(status, "An unknown error occurred", error_type="api_error").response()
+        return _ApiError(status, f"{HTTPStatus(status).phrase}.").response()
 
     @web.middleware
     async def _authenticate(self, request: web.Request, handler: _Handler) -> web.StreamResponse:

@@ -4,22 +4,19 @@ body). Its clock starts at `start` and advances a minute per change, so nothing 
 
 from __future__ import annotations
 
-import base64
 import json
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from aiohttp import web
 
-from bot.fakes.http import FakeHttpServer
+from bot.fakes.ticket_desk import FakeTicketDesk, iso
 from bot.integrations.desk_events import zendesk as events
 
 
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
+class FakeZendesk(FakeTicketDesk):
+    not_found_body: ClassVar[dict[str, str]] = {"error": "RecordNotFound", "description": "Not found"}
 
-
-class FakeZendesk(FakeHttpServer):
     def __init__(
         self,
         start: datetime,
@@ -27,14 +24,11 @@ class FakeZendesk(FakeHttpServer):
         api_token: str = "zd-token-1",  # noqa: S107
         webhook_secret: str = "zd-hook-1",  # noqa: S107
     ):
-        super().__init__()
+        super().__init__(start, first_id=8_447_000_000_001)
         self.email = email
         self.api_token = api_token
         self.webhook_secret = webhook_secret
         self.users: dict[int, dict[str, Any]] = {}
-        self.tickets: dict[int, dict[str, Any]] = {}
-        self._now = start
-        self._next_id = 8_447_000_000_001
         self._events = 0
         self.add_user(email, "Support Bot", role="admin")
 
@@ -88,10 +82,10 @@ class FakeZendesk(FakeHttpServer):
         return comment_id
 
     def assign(self, ticket_id: int, user_id: int | None) -> None:
-        self.tickets[ticket_id] |= {"assignee_id": user_id, "updated_at": self._tick()}
+        self._changed(ticket_id, assignee_id=user_id)
 
     def set_status(self, ticket_id: int, status: str) -> None:
-        self.tickets[ticket_id] |= {"status": status, "updated_at": self._tick()}
+        self._changed(ticket_id, status=status)
 
     def event(self, ticket_id: int, event_type: str, comment_id: int | None = None) -> dict[str, Any]:
         """The payload Zendesk sends now for `event_type` (`ticket.comment_added` names its comment)."""
@@ -153,7 +147,7 @@ class FakeZendesk(FakeHttpServer):
 
     def webhook(self, payload: dict[str, Any], signed_at: datetime) -> tuple[bytes, dict[str, str]]:
         raw = json.dumps(payload).encode()
-        timestamp = _iso(signed_at.replace(microsecond=0))
+        timestamp = iso(signed_at.replace(microsecond=0))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Zendesk Webhook",
@@ -173,8 +167,7 @@ class FakeZendesk(FakeHttpServer):
         app.router.add_put("/api/v2/tickets/{id}.json", self._update)
 
     def _authenticate(self, request: web.Request, raw_body: bytes) -> web.Response | None:
-        expected = base64.b64encode(f"{self.email}/token:{self.api_token}".encode()).decode()
-        if request.headers.get("Authorization") != f"Basic {expected}":
+        if not self._has_basic_auth(request, f"{self.email}/token:{self.api_token}"):
             return self._error(401, "Couldn't authenticate you")
         return None
 
@@ -194,7 +187,7 @@ class FakeZendesk(FakeHttpServer):
     async def _user(self, request: web.Request) -> web.Response:
         user = self.users.get(int(request.match_info["id"]))
         if user is None:
-            return web.json_response({"error": "RecordNotFound", "description": "Not found"}, status=404)
+            return web.json_response(self.not_found_body, status=404)
         return web.json_response({"user": user})
 
     async def _comments(self, request: web.Request) -> web.Response:
@@ -223,15 +216,6 @@ class FakeZendesk(FakeHttpServer):
         public = {k: v for k, v in ticket.items() if k != "comments"}
         return web.json_response({"ticket": public, "audit": {"id": self._new_id(), "events": audit_events}})
 
-    def _ticket(self, request: web.Request) -> dict[str, Any]:
-        ticket = self.tickets.get(int(request.match_info["id"]))
-        if ticket is None:
-            raise web.HTTPNotFound(
-                text=json.dumps({"error": "RecordNotFound", "description": "Not found"}),
-                content_type="application/json",
-            )
-        return ticket
-
     def _invalid(self, field: str, message: str) -> web.Response:
         body = {
             "error": "RecordInvalid",
@@ -239,11 +223,3 @@ class FakeZendesk(FakeHttpServer):
             "details": {field: [{"description": f"{field} {message}"}]},
         }
         return web.json_response(body, status=422)
-
-    def _new_id(self) -> int:
-        self._next_id += 1
-        return self._next_id
-
-    def _tick(self) -> str:
-        self._now += timedelta(minutes=1)
-        return _iso(self._now)
