@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app.runtime import Runtime
 from bot.config.settings import Settings
@@ -211,7 +211,11 @@ class BotUnderTest:
         """What keeps the bot from settling, for the failure message: a retry held by a fixed clock, or slowness."""
         now = self.runtime.clock.now()
         async with self.runtime.db.transaction(read_only=True) as session:
-            events = await session.scalar(select(func.count()).where(InboundEvent.status == InboundStatus.PENDING))
+            pending = await session.scalars(select(InboundEvent).where(InboundEvent.status == InboundStatus.PENDING))
+            events = [
+                f"{e.provider} {e.event_type} tries={e.attempts} not_before={e.not_before} error={e.error!r}"
+                for e in pending
+            ]
             items = await session.scalars(
                 select(OutboxMessage).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
             )
@@ -219,7 +223,7 @@ class BotUnderTest:
                 f"{m.kind} {m.channel} {m.status} tries={m.attempts} not_before={m.not_before} error={m.last_error!r}"
                 for m in items
             ]
-        return f"clock {now.isoformat()}, {events} events pending, outbox {outbox or 'empty'}"
+        return f"clock {now.isoformat()}, events pending {events or 'none'}, outbox {outbox or 'empty'}"
 
 
 @contextlib.asynccontextmanager

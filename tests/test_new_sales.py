@@ -4,6 +4,7 @@ twice, sales naming nobody, PayPal buyers to look for. On SQLite and PostgreSQL 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from bot.storage.models.inbound import InboundEvent, InboundStatus
 from bot.storage.models.outbox import OutboxMessage
 from bot.storage.models.sales import BuyerLookup, Payment
 from tests.builders import stripe_charge, stripe_event
+from tests.waiting import eventually
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SALES = "C0SALES"
@@ -221,3 +223,38 @@ async def test_a_sale_the_database_refuses_is_quarantined_alone_and_the_rest_of_
         InboundStatus.APPLIED
     ] * 2
     assert paid == {"pi_0", "pi_1", "pi_3", "pi_4"}
+
+
+async def test_a_batch_that_took_long_holds_applying_up_for_a_moment_only(db: Database) -> None:
+    # Under load the processor idles after each batch for a share of the time it took. A batch whose clock moved
+    # on by minutes (a stall, or a test's clock set forward while it ran) must not idle for minutes after it.
+    clock = FakeClock()
+    log = InboundLog(db, clock)
+
+    def under_load_while_the_clock_moves_on() -> bool:
+        clock.advance(600)
+        return True
+
+    work = EventProcessor(
+        db,
+        APPLIER,
+        {"stripe": stripe_webhooks.parse_event},
+        clock,
+        under_load=under_load_while_the_clock_moves_on,
+        poll_seconds=0.05,
+    )
+    running = asyncio.create_task(work.run())
+    try:
+        for pi in ("pi_first", "pi_second"):
+            one = stripe_event("charge.succeeded", stripe_charge(pi=pi, email=f"{pi}@example.com"))
+            await log.record("stripe", one["id"], one["type"], one, handled=True)
+            work.wake()
+
+            async def applied(pi: str = pi) -> bool:
+                async with db.transaction(read_only=True) as session:
+                    return pi in set(await session.scalars(select(Payment.provider_payment_id)))
+
+            await eventually(applied, 5.0, f"{pi} was not applied")
+    finally:
+        await work.stop()
+        await asyncio.wait_for(running, 5.0)

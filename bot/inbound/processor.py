@@ -43,6 +43,9 @@ BATCH_BUDGET_SECONDS = 0.05
 # While webhooks pour in, idle after each batch for this share of the time it took, so applying takes at
 # most 1 / (1 + ratio) of the process's core and acknowledgements the rest.
 YIELD_RATIO = 3.0
+# ... but never longer than this: a batch that took long for another reason (a stalled disk, a thread pool
+# that was full, a clock moved on meanwhile) must not stop applying for three times as long.
+MAX_YIELD_SECONDS = 0.25
 
 
 class EventProcessor:
@@ -94,7 +97,7 @@ class EventProcessor:
                 if self.under_load():
                     # Leave the event loop free part of the time: acknowledging webhooks promptly matters more
                     # than applying them sooner, and what is stored is applied anyway once the rush is over.
-                    await asyncio.sleep((self.clock.monotonic() - started) * YIELD_RATIO)
+                    await asyncio.sleep(min((self.clock.monotonic() - started) * YIELD_RATIO, MAX_YIELD_SECONDS))
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
