@@ -224,8 +224,15 @@ async def digest_figures(session: AsyncSession, digest_id: int) -> DigestFigures
             )
         }
     )
-    # Newest by when they were paid: with several replicas applying at once, ids do not follow arrival.
-    newest = select(Payment).where(in_digest).order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(10)
+    # Newest by when they were paid, then, within the second `paid_at` resolves, by arrival: with several
+    # replicas applying at once, ids follow when a sale was applied, not when it arrived. A payment no event told
+    # of has no arrival and is the oldest of its second.
+    newest = (
+        select(Payment)
+        .where(in_digest)
+        .order_by(Payment.paid_at.desc(), Payment.first_event_id.desc().nulls_last(), Payment.id.desc())
+        .limit(10)
+    )
     figures.latest = list(await session.scalars(newest))
     return figures
 

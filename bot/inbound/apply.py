@@ -58,9 +58,9 @@ class Applier:
     async def apply(self, session: AsyncSession, event: DomainEvent, source_id: int, now: datetime) -> None:
         match event:
             case SaleSeen():
-                await self._sale(session, event, now)
+                await self._sale(session, event, source_id, now)
             case RefundSeen():
-                await self._refund(session, event, now)
+                await self._refund(session, event, source_id, now)
             case DisputeSeen():
                 await self._dispute(session, event, source_id, now)
             case TicketMessageSeen():
@@ -68,9 +68,9 @@ class Applier:
             case TicketStateSeen():
                 await apply_ticket_state(session, event, self.channels, source_id, now)
 
-    async def apply_sales(self, session: AsyncSession, sales: Sequence[SaleSeen], now: datetime) -> None:
-        """`apply` for each of `sales` in turn, with the same outcome, in a few statements for the whole run
-        (bot/inbound/new_sales.py) rather than a few for each sale."""
+    async def apply_sales(self, session: AsyncSession, sales: Sequence[tuple[int, SaleSeen]], now: datetime) -> None:
+        """`apply` for each of `sales` (with the id of the inbound event telling of it) in turn, with the same
+        outcome, in a few statements for the whole run (bot/inbound/new_sales.py) rather than a few for each sale."""
         channel = channel_for(Topic.SALE, self.channels)
         rest = list(sales)
         while rest:
@@ -83,10 +83,11 @@ class Applier:
             rest = rest[len(recorded) :]
             if rest:
                 # Not a plain new sale (see new_sales.py): applied alone, as ever, before the rest are planned.
-                await self._sale(session, rest.pop(0), now)
+                source_id, sale = rest.pop(0)
+                await self._sale(session, sale, source_id, now)
 
-    async def _sale(self, session: AsyncSession, sale: SaleSeen, now: datetime) -> Payment:
-        recorded = await record_sale(session, sale, now)
+    async def _sale(self, session: AsyncSession, sale: SaleSeen, source_id: int, now: datetime) -> Payment:
+        recorded = await record_sale(session, sale, now, event_id=source_id)
         payment = recorded.payment
         if self.find_buyers:
             await start_lookup(session, payment, sale.order_key, now)
@@ -106,11 +107,11 @@ class Applier:
         else:
             await queue.update_card(session, Subject.SALE, payment.id, channel, now)
 
-    async def _refund(self, session: AsyncSession, refund: RefundSeen, now: datetime) -> None:
+    async def _refund(self, session: AsyncSession, refund: RefundSeen, source_id: int, now: datetime) -> None:
         payment = await find_payment(session, refund.provider, refund.payment_key, refund.charge_id)
         if payment is None:
             # Refund news can overtake the sale's; the sale is announced from what the refund tells of it.
-            payment = await self._sale(session, refund.sale or _unseen_sale(refund), now)
+            payment = await self._sale(session, refund.sale or _unseen_sale(refund), source_id, now)
         recorded = await record_refund(
             session,
             payment,

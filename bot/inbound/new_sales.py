@@ -66,16 +66,16 @@ class _Plan:
     payments: set[tuple[str, str, str]]  # ("key" or "charge", provider, value) of payments stored or planned
     new_customers: list[_Customer] = field(default_factory=list)
     identities: list[tuple[_Customer, str, str]] = field(default_factory=list)
-    sales: list[tuple[SaleSeen, _Customer | None]] = field(default_factory=list)
+    sales: list[tuple[SaleSeen, int, _Customer | None]] = field(default_factory=list)
 
-    def add(self, sale: SaleSeen) -> None:
-        """Plan `sale`, or raise _NotPlain leaving the plan as it was."""
+    def add(self, sale: SaleSeen, event_id: int) -> None:
+        """Plan `sale`, told of by inbound event `event_id`, or raise _NotPlain leaving the plan as it was."""
         keys = _payment_keys(sale)
         if any(key in self.payments for key in keys):
             raise _NotPlain  # a payment to complete, not to create
         customer = self._resolve(sale.customer)
         self.payments.update(keys)
-        self.sales.append((sale, customer))
+        self.sales.append((sale, event_id, customer))
 
     def _resolve(self, ref: CustomerRef) -> _Customer | None:
         """As `resolve_customer` does, in memory; raises _NotPlain (changing nothing) where it would merge two
@@ -112,17 +112,20 @@ def _payment_keys(sale: SaleSeen) -> list[tuple[str, str, str]]:
     return keys + ([("charge", sale.provider, sale.charge_id)] if sale.charge_id else [])
 
 
-async def record_new_sales(session: AsyncSession, sales: Sequence[SaleSeen], now: datetime) -> list[NewSale]:
-    """Record the plain sales at the head of `sales`, up to the first that is not; returns those recorded, in order.
+async def record_new_sales(
+    session: AsyncSession, sales: Sequence[tuple[int, SaleSeen]], now: datetime
+) -> list[NewSale]:
+    """Record the plain sales at the head of `sales` (each with the id of the inbound event telling of it), up to
+    the first that is not; returns those recorded, in order.
 
     Fewer than all (maybe none) are recorded when one is not plain: the caller applies that one through
     `record_sale` and calls again with the rest.
     """
     await session.flush()  # what the ORM holds for earlier events, so that the reads below see it
-    plan = await _read(session, sales)
-    for sale in sales:
+    plan = await _read(session, [sale for _, sale in sales])
+    for event_id, sale in sales:
         try:
-            plan.add(sale)
+            plan.add(sale, event_id)
         except _NotPlain:
             break
     return await _write(session, plan, now)
@@ -191,15 +194,15 @@ async def _write(session: AsyncSession, plan: _Plan, now: datetime) -> list[NewS
         )
     if not plan.sales:
         return []
-    rows = [_payment_row(sale, customer) for sale, customer in plan.sales]
+    rows = [_payment_row(sale, event_id, customer) for sale, event_id, customer in plan.sales]
     ids = {(provider, key): payment_id for payment_id, provider, key in await session.execute(_INSERT_PAYMENTS, rows)}
     return [
         NewSale(sale, ids[sale.provider, sale.payment_key], normalise_email(sale.customer.email))
-        for sale, _ in plan.sales
+        for sale, _, _ in plan.sales
     ]
 
 
-def _payment_row(sale: SaleSeen, customer: _Customer | None) -> dict[str, Any]:
+def _payment_row(sale: SaleSeen, event_id: int, customer: _Customer | None) -> dict[str, Any]:
     # The columns `record_sale` fills for a new payment, the same way.
     return {
         "provider": sale.provider,
@@ -215,4 +218,5 @@ def _payment_row(sale: SaleSeen, customer: _Customer | None) -> dict[str, Any]:
         "provider_url": sale.provider_url,
         "livemode": sale.livemode,
         "paid_at": sale.at,
+        "first_event_id": event_id,
     }

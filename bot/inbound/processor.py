@@ -175,7 +175,8 @@ class EventProcessor:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            sales: list[SaleSeen] = []  # of the events taken so far, not applied yet: applied together
+            # Of the events taken so far, not applied yet, with their events' ids: applied together.
+            sales: list[tuple[int, SaleSeen]] = []
             for event in due:
                 if taken and self._time_is_up(self.clock.monotonic() - started):
                     break  # the rest stay pending for the next batch
@@ -186,7 +187,7 @@ class EventProcessor:
                         continue
                     applied.append(event.id)
                     if all(isinstance(meaning, SaleSeen) for meaning in meanings):
-                        sales.extend(meaning for meaning in meanings if isinstance(meaning, SaleSeen))
+                        sales.extend((event.id, meaning) for meaning in meanings if isinstance(meaning, SaleSeen))
                         # A webhook waiting for the write lock: apply what was gathered now, so the batch can end.
                         if len(sales) >= SALES_AT_ONCE or self.db.writers_waiting:
                             await self.applier.apply_sales(session, sales, now)

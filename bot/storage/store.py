@@ -111,8 +111,13 @@ class SaleRecorded:
     changed: bool
 
 
-async def record_sale(session: AsyncSession, sale: SaleSeen, now: datetime) -> SaleRecorded:
-    """One payment record however many events describe it; later events fill in what earlier ones lacked."""
+async def record_sale(
+    session: AsyncSession, sale: SaleSeen, now: datetime, *, event_id: int | None = None
+) -> SaleRecorded:
+    """One payment record however many events describe it; later events fill in what earlier ones lacked.
+
+    `event_id` is the inbound event telling of the sale: kept on a payment it creates, as its place in arrival.
+    """
     customer = await resolve_customer(session, sale.customer, now)
     payment = await find_payment(session, sale.provider, sale.payment_key, sale.charge_id)
     if payment is None:
@@ -130,6 +135,7 @@ async def record_sale(session: AsyncSession, sale: SaleSeen, now: datetime) -> S
             provider_url=sale.provider_url,
             livemode=sale.livemode,
             paid_at=sale.at,
+            first_event_id=event_id,
         )
         session.add(payment)
         await session.flush()

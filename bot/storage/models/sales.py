@@ -42,6 +42,11 @@ class Payment(SlackPlaced, Base):
     provider_url: Mapped[str | None] = mapped_column(String(500))
     livemode: Mapped[bool] = mapped_column(default=True)
     paid_at: Mapped[datetime]
+    # The inbound event that first told of the payment: its id follows arrival (the acknowledgement inserts it),
+    # which orders sales paid in the same second (`paid_at` has a provider's one-second resolution) where the
+    # payment's own id cannot: with several replicas applying, ids follow when a sale was applied. No foreign key:
+    # it is an order, not a link. None for a payment no event told of.
+    first_event_id: Mapped[int | None] = mapped_column(BigInteger)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("sale_digests.id"), index=True)
 
     customer: Mapped[Customer | None] = relationship()
