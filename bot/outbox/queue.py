@@ -49,7 +49,9 @@ def card_key(subject: str, subject_id: int) -> str:
 
 
 def post_card(session: AsyncSession, subject: Subject, subject_id: int, channel: str, now: datetime) -> None:
-    _add(session, card_key(subject, subject_id), None, channel, OutboxKind.POST_CARD, subject, subject_id, {}, now)
+    _add(
+        session, _row(card_key(subject, subject_id), None, channel, OutboxKind.POST_CARD, subject, subject_id, {}, now)
+    )
 
 
 async def post_cards(
@@ -77,7 +79,7 @@ def reply(
     """A thread reply under `parent`'s card: drawn from `record` when it is sent, or else its text is fixed now,
     because it tells of this moment."""
     payload = ReplyPayload(text, record, blocks).to_json()
-    _add(session, key, None, channel, OutboxKind.REPLY, parent, parent_id, payload, now)
+    _add(session, _row(key, None, channel, OutboxKind.REPLY, parent, parent_id, payload, now))
 
 
 def ticket_reply(
@@ -109,7 +111,7 @@ def update_reply(
     # Never coalesced: each redraw is cheap and draws the records as they are when it is sent.
     key = f"{reply_key}:update:{uuid.uuid4().hex}"
     payload = RedrawPayload(reply_key).to_json()
-    _add(session, key, None, channel, OutboxKind.UPDATE_REPLY, parent, parent_id, payload, now)
+    _add(session, _row(key, None, channel, OutboxKind.UPDATE_REPLY, parent, parent_id, payload, now))
 
 
 def alert(
@@ -122,7 +124,7 @@ def alert(
     now: datetime,
 ) -> None:
     """A message of its own in `channel` (on-call), drawn from the records of `about` when it is sent."""
-    _add(session, key, None, channel, OutboxKind.ALERT, about, about_id, {}, now)
+    _add(session, _row(key, None, channel, OutboxKind.ALERT, about, about_id, {}, now))
 
 
 async def update_card(session: AsyncSession, subject: Subject, subject_id: int, channel: str, now: datetime) -> None:
@@ -145,21 +147,11 @@ async def update_card(session: AsyncSession, subject: Subject, subject_id: int, 
     )
     if waiting is None:
         key = f"{coalesce_key}:{uuid.uuid4().hex}"
-        _add(session, key, coalesce_key, channel, OutboxKind.UPDATE_CARD, subject, subject_id, {}, now)
+        _add(session, _row(key, coalesce_key, channel, OutboxKind.UPDATE_CARD, subject, subject_id, {}, now))
 
 
-def _add(
-    session: AsyncSession,
-    key: str,
-    coalesce_key: str | None,
-    channel: str,
-    kind: OutboxKind,
-    subject: Subject,
-    subject_id: int,
-    payload: dict[str, Any],
-    now: datetime,
-) -> None:
-    session.add(OutboxMessage(**_row(key, coalesce_key, channel, kind, subject, subject_id, payload, now)))
+def _add(session: AsyncSession, row: dict[str, Any]) -> None:
+    session.add(OutboxMessage(**row))
 
 
 def _row(
