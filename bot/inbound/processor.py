@@ -46,6 +46,9 @@ YIELD_RATIO = 3.0
 # ... but never longer than this: a batch that took long for another reason (a stalled disk, a thread pool
 # that was full, a clock moved on meanwhile) must not stop applying for three times as long.
 MAX_YIELD_SECONDS = 0.25
+# ... and never shorter than this: events arriving one by one would otherwise be applied one transaction (and
+# one commit, holding SQLite's write lock) each; waiting a moment gathers them into fewer, larger batches.
+MIN_YIELD_SECONDS = 0.02
 
 
 class EventProcessor:
@@ -97,7 +100,8 @@ class EventProcessor:
                 if self.under_load():
                     # Leave the event loop free part of the time: acknowledging webhooks promptly matters more
                     # than applying them sooner, and what is stored is applied anyway once the rush is over.
-                    await asyncio.sleep(min((self.clock.monotonic() - started) * YIELD_RATIO, MAX_YIELD_SECONDS))
+                    idle = (self.clock.monotonic() - started) * YIELD_RATIO
+                    await asyncio.sleep(min(max(idle, MIN_YIELD_SECONDS), MAX_YIELD_SECONDS))
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
