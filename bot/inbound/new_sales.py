@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, and_, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.domain import CustomerRef, SaleSeen
 from bot.storage.models.customers import Customer, CustomerIdentity
 from bot.storage.models.sales import Payment
-from bot.storage.store import normalise_email
+from bot.storage.store import new_payment_row, normalise_email
 
 # The tables themselves: Core statements, with no unit of work to pay for.
 _CUSTOMERS = cast(Table, Customer.__table__)
@@ -194,29 +194,11 @@ async def _write(session: AsyncSession, plan: _Plan, now: datetime) -> list[NewS
         )
     if not plan.sales:
         return []
-    rows = [_payment_row(sale, event_id, customer) for sale, event_id, customer in plan.sales]
+    rows = [
+        new_payment_row(sale, customer.id if customer else None, event_id) for sale, event_id, customer in plan.sales
+    ]
     ids = {(provider, key): payment_id for payment_id, provider, key in await session.execute(_INSERT_PAYMENTS, rows)}
     return [
         NewSale(sale, ids[sale.provider, sale.payment_key], normalise_email(sale.customer.email))
         for sale, _, _ in plan.sales
     ]
-
-
-def _payment_row(sale: SaleSeen, event_id: int, customer: _Customer | None) -> dict[str, Any]:
-    # The columns `record_sale` fills for a new payment, the same way.
-    return {
-        "provider": sale.provider,
-        "provider_payment_id": sale.payment_key,
-        "charge_id": sale.charge_id,
-        "customer_id": customer.id if customer else None,
-        "amount_minor": sale.amount_minor,
-        "currency": sale.currency,
-        "amount_refunded_minor": 0,
-        "product": sale.product,
-        "payer_email": normalise_email(sale.customer.email),
-        "payer_name": sale.customer.name,
-        "provider_url": sale.provider_url,
-        "livemode": sale.livemode,
-        "paid_at": sale.at,
-        "first_event_id": event_id,
-    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,6 +112,27 @@ class SaleRecorded:
     changed: bool
 
 
+def new_payment_row(sale: SaleSeen, customer_id: int | None, event_id: int | None) -> dict[str, Any]:
+    """A new payment's columns as a sale first tells them: for one payment here, and for many at once in
+    bot/inbound/new_sales.py."""
+    return {
+        "provider": sale.provider,
+        "provider_payment_id": sale.payment_key,
+        "charge_id": sale.charge_id,
+        "customer_id": customer_id,
+        "amount_minor": sale.amount_minor,
+        "currency": sale.currency,
+        "amount_refunded_minor": 0,
+        "product": sale.product,
+        "payer_email": normalise_email(sale.customer.email),
+        "payer_name": sale.customer.name,
+        "provider_url": sale.provider_url,
+        "livemode": sale.livemode,
+        "paid_at": sale.at,
+        "first_event_id": event_id,
+    }
+
+
 async def record_sale(
     session: AsyncSession, sale: SaleSeen, now: datetime, *, event_id: int | None = None
 ) -> SaleRecorded:
@@ -121,22 +143,7 @@ async def record_sale(
     customer = await resolve_customer(session, sale.customer, now)
     payment = await find_payment(session, sale.provider, sale.payment_key, sale.charge_id)
     if payment is None:
-        payment = Payment(
-            provider=sale.provider,
-            provider_payment_id=sale.payment_key,
-            charge_id=sale.charge_id,
-            customer_id=customer.id if customer else None,
-            amount_minor=sale.amount_minor,
-            currency=sale.currency,
-            amount_refunded_minor=0,
-            product=sale.product,
-            payer_email=normalise_email(sale.customer.email),
-            payer_name=sale.customer.name,
-            provider_url=sale.provider_url,
-            livemode=sale.livemode,
-            paid_at=sale.at,
-            first_event_id=event_id,
-        )
+        payment = Payment(**new_payment_row(sale, customer.id if customer else None, event_id))
         session.add(payment)
         await session.flush()
         return SaleRecorded(payment, created=True, changed=True)
