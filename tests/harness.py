@@ -166,7 +166,9 @@ class BotUnderTest:
         return await self.post("/webhooks/tickets", *tickets_signed(event, **({"timestamp": self.now()} | sign)))
 
     async def paypal(self, event: dict[str, Any], fake: FakePayPal) -> tuple[int, dict[str, Any]]:
-        headers = fake.sign_webhook(event, PAYPAL_WEBHOOK_ID) | {"Content-Type": "application/json"}
+        headers = fake.sign_webhook(event, PAYPAL_WEBHOOK_ID, self.runtime.clock.now()) | {
+            "Content-Type": "application/json"
+        }
         return await self.post("/webhooks/paypal", json.dumps(event).encode(), headers)
 
     async def slash(self, slack: FakeSlack, command: str, text: str, *, user: str, reply_to: str = "cmd") -> int:

@@ -12,12 +12,13 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
 
+from bot.core.clock import SystemClock
 from bot.core.errors import WebhookRejectedError
 from bot.fakes.faults import Faults, HttpFault
 from bot.fakes.http import LoopbackServer
@@ -60,7 +61,7 @@ class FakeHelpDesk(LoopbackServer):
         self.closed_tickets: set[str] = set()
         self.replays = 0
         self.plain_answers = False  # True: answer 204 with no body, as a help desk with no reference would
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or SystemClock().now
         self._applied: dict[str, ReceivedUpdate] = {}
         self._faults: Faults[HttpFault] = Faults()
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -40,7 +40,7 @@ class _KeygenLicence:
     product_id: str
     status: str  # Keygen's upper-case word
     name: str | None
-    created: str = field(default_factory=lambda: _iso(datetime.now(UTC)))
+    created: str = field(default_factory=lambda: _iso(SystemClock().now()))
 
 
 class FakeKeygen(FakeHttpServer):

@@ -17,12 +17,12 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
 
+from bot.core.clock import SystemClock
 from bot.fakes.http import FakeHttpServer
 
 PROBLEM_JSON = "application/problem+json"
@@ -246,4 +246,4 @@ def _only_fields(resource: dict[str, Any], request: web.Request) -> dict[str, An
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return SystemClock().now().strftime("%Y-%m-%dT%H:%M:%S+00:00")

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from bot.core.clock import SystemClock
 from bot.fakes.faults import HttpFault
 from bot.fakes.http import FaultyServer
 from bot.fakes.paypal_orders import FakeOrders
@@ -112,8 +113,9 @@ class FakePayPal(FaultyServer):
         self._captures: dict[str, _Capture] = {}
         self._disputes: dict[str, dict] = {}
         self._refunds_by_request_id: dict[str, dict] = {}
-        # Orders and the transaction search; its index lags on `now`, the clock of the bot under test.
-        self.orders = FakeOrders(now or (lambda: datetime.now(UTC)), lambda: self.base_url)
+        # PayPal's own clock: the bot's under test, so refunds and the transaction search's lag agree with it.
+        self._now = now or SystemClock().now
+        self.orders = FakeOrders(self._now, lambda: self.base_url)
         # Evidence and accept-claim live in their own module, which builds on this one's errors (so imported here).
         from bot.fakes.paypal_disputes import PayPalDisputeDesk
 
@@ -158,10 +160,10 @@ class FakePayPal(FaultyServer):
         """Make every issued access token invalid, as when one expires before its `expires_in`."""
         self._tokens.clear()
 
-    def sign_webhook(self, event: dict, webhook_id: str, at: datetime | None = None) -> dict[str, str]:
-        """The PAYPAL-* headers PayPal would send with `event` to the webhook `webhook_id` (at `at`, or now)."""
+    def sign_webhook(self, event: dict, webhook_id: str, at: datetime) -> dict[str, str]:
+        """The PAYPAL-* headers PayPal would send with `event` to the webhook `webhook_id` at `at`."""
         transmission_id = str(uuid.uuid4())
-        transmission_time = (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        transmission_time = at.strftime("%Y-%m-%dT%H:%M:%SZ")
         return {
             "PAYPAL-AUTH-ALGO": AUTH_ALGO,
             "PAYPAL-CERT-URL": CERT_URL,
@@ -228,7 +230,7 @@ class FakePayPal(FaultyServer):
                 "token_type": "Bearer",
                 "app_id": "APP-80W284485P519543T",
                 "expires_in": 32400,
-                "nonce": f"{_iso(datetime.now(UTC))}{secrets.token_urlsafe(32)}",
+                "nonce": f"{_iso(self._now())}{secrets.token_urlsafe(32)}",
             }
         )
 
@@ -285,7 +287,7 @@ class FakePayPal(FaultyServer):
         amount = _refund_amount(capture, body.get("amount"))
         capture.refunded += amount
         refund_id = _paypal_id()
-        now = _iso(datetime.now(UTC))
+        now = _iso(self._now())
         money = _money(amount, capture.currency)
         refund: dict[str, Any] = {
             "id": refund_id,
@@ -412,10 +414,9 @@ def sale_event(
     invoice_number: str | None = None,
     custom: str | None = None,
     event_id: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> dict:
     """A v1 PAYMENT.SALE.COMPLETED delivery (resource_type "sale")."""
-    at = at or datetime.now(UTC)
     payment = parent_payment or f"PAYID-{_paypal_id(24)}"
     resource: dict[str, Any] = {
         "id": sale_id,
@@ -451,10 +452,9 @@ def capture_completed_event(
     custom_id: str | None = None,
     invoice_id: str | None = None,
     event_id: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> dict:
     """A v2 PAYMENT.CAPTURE.COMPLETED delivery (resource_type "capture", resource a v2 capture)."""
-    at = at or datetime.now(UTC)
     order_id = order_id or _paypal_id()
     fee = _fee(value, currency)
     resource: dict[str, Any] = {
@@ -503,10 +503,9 @@ def capture_refunded_event(
     custom_id: str | None = None,
     invoice_id: str | None = None,
     event_id: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> dict:
     """A v2 PAYMENT.CAPTURE.REFUNDED delivery: the resource is the refund; its "up" link names the capture."""
-    at = at or datetime.now(UTC)
     refund_id = refund_id or _paypal_id()
     resource: dict[str, Any] = {
         "id": refund_id,
@@ -547,10 +546,9 @@ def dispute_resource(
     buyer_email: str | None = None,
     invoice_number: str | None = None,
     custom: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> dict:
     """A v1 dispute as GET /v1/customer/disputes/{id} and CUSTOMER.DISPUTE.* deliveries show it."""
-    at = at or datetime.now(UTC)
     money = {"currency_code": currency, "value": value}
     buyer: dict[str, str] = {"name": buyer_name}
     if buyer_email:
@@ -592,11 +590,10 @@ def dispute_event(
     dispute_id: str,
     *,
     event_id: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
     **resource_fields: Any,
 ) -> dict:
     """A CUSTOMER.DISPUTE.<kind> delivery; `resource_fields` go to `dispute_resource`, status by kind."""
-    at = at or datetime.now(UTC)
     default_status = {"CREATED": "OPEN", "UPDATED": "WAITING_FOR_SELLER_RESPONSE", "RESOLVED": "RESOLVED"}
     resource_fields.setdefault("status", default_status[kind])
     resource = dispute_resource(dispute_id, at=at, **resource_fields)

@@ -152,7 +152,7 @@ async def test_a_stripe_dispute_is_staged_from_slack_then_submitted_to_the_bank(
 async def paypal_dispute_card(bot: BotUnderTest, slack: FakeSlack, paypal: FakePayPal, dispute_id: str):
     t0 = (bot.runtime.clock.now() - timedelta(minutes=10)).replace(microsecond=0)
     capture = "CAPEV000000000001"
-    await bot.paypal(capture_completed_event(capture, "30.00", "USD", "ann@example.com"), paypal)
+    await bot.paypal(capture_completed_event(capture, "30.00", "USD", "ann@example.com", at=START), paypal)
     await open_ticket(bot, slack, f"T-{dispute_id}")
     common = {"transaction_id": capture, "value": "30.00", "buyer_email": "ann@example.com"}
     paypal.add_dispute(dispute_resource(dispute_id, at=t0, status="WAITING_FOR_SELLER_RESPONSE", **common))
@@ -201,7 +201,7 @@ async def test_disputes_are_accepted_from_slack_at_stripe_and_paypal(
         await slack.wait_for(lambda s: "accepted the dispute" in thread(s, stripe_card)[-1])
 
         pp_capture = "CAPACC00000000001"
-        await bot.paypal(capture_completed_event(pp_capture, "30.00", "USD", "pat@example.com"), paypal)
+        await bot.paypal(capture_completed_event(pp_capture, "30.00", "USD", "pat@example.com", at=START), paypal)
         at = bot.runtime.clock.now().replace(microsecond=0)
         common = {"transaction_id": pp_capture, "value": "30.00", "buyer_email": "pat@example.com"}
         paypal.add_dispute(dispute_resource("PP-D-ACC", at=at, status="WAITING_FOR_SELLER_RESPONSE", **common))

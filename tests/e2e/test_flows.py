@@ -24,6 +24,7 @@ from bot.storage.models.inbound import InboundEvent
 from bot.storage.models.sales import Dispute, Payment, Refund
 from bot.storage.models.tickets import Ticket, TicketMessage
 from tests.builders import stripe_charge, stripe_dispute, stripe_event, stripe_payment_intent, ticket_event
+from tests.clocks import START
 from tests.harness import BotUnderTest, bot_settings, running_bot, unpaced
 
 SALES, SUPPORT, DISPUTES = "C0SALES", "C0SUPPORT", "C0DISPUTES"
@@ -294,13 +295,15 @@ async def test_stripe_dispute_for_a_known_sale_shows_it_and_marks_the_sale(bot: 
 async def test_paypal_capture_without_email_then_refund_linked_only_by_up(
     bot: BotUnderTest, slack: FakeSlack, paypal: FakePayPal
 ) -> None:
-    await post_paypal(bot, capture_completed_event("CAP0000000000000A", "25.50", "USD", custom_id="Ebook"), paypal)
+    await post_paypal(
+        bot, capture_completed_event("CAP0000000000000A", "25.50", "USD", custom_id="Ebook", at=START), paypal
+    )
     card = only_card(slack, SALES)
     assert "$25.50" in shown(card) and "Ebook" in shown(card)
     assert "unknown customer" in shown(card)
     assert "View in PayPal" in shown(card)
 
-    refund = capture_refunded_event("CAP0000000000000A", "25.50", "USD")
+    refund = capture_refunded_event("CAP0000000000000A", "25.50", "USD", at=START)
     assert "capture_id" not in refund["resource"]
     assert any(link["rel"] == "up" and "CAP0000000000000A" in link["href"] for link in refund["resource"]["links"])
     await post_paypal(bot, refund, paypal)
@@ -371,7 +374,9 @@ async def test_paypal_v1_sale_and_sale_refund(
 
 async def test_paypal_dispute_created_updated_resolved(bot: BotUnderTest, slack: FakeSlack, paypal: FakePayPal) -> None:
     t0 = (bot.runtime.clock.now() - timedelta(minutes=10)).replace(microsecond=0)
-    await post_paypal(bot, capture_completed_event("CAP0000000000000D", "30.00", "USD", "pat@example.com"), paypal)
+    await post_paypal(
+        bot, capture_completed_event("CAP0000000000000D", "30.00", "USD", "pat@example.com", at=START), paypal
+    )
     sale = only_card(slack, SALES)
 
     common = {"transaction_id": "CAP0000000000000D", "value": "30.00", "buyer_email": "pat@example.com"}
@@ -474,7 +479,9 @@ async def test_ticket_card_counts_purchases_across_providers_by_email(
     bot: BotUnderTest, slack: FakeSlack, paypal: FakePayPal
 ) -> None:
     await post_stripe(bot, stripe_event("charge.succeeded", stripe_charge(pi="pi_ann", email="Ann@Example.COM")))
-    await post_paypal(bot, capture_completed_event("CAP0000000000000X", "10.00", "EUR", "ANN@example.com"), paypal)
+    await post_paypal(
+        bot, capture_completed_event("CAP0000000000000X", "10.00", "EUR", "ANN@example.com", at=START), paypal
+    )
     assert len(slack.channel_messages(SALES)) == 2
     assert "2nd purchase" in shown(slack.channel_messages(SALES)[1])
 

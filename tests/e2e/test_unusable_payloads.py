@@ -24,6 +24,7 @@ from tests.builders import (
     stripe_event,
     ticket_event,
 )
+from tests.clocks import START
 from tests.harness import BotUnderTest, bot_settings, running_bot, shown, unpaced
 
 SALES, SUPPORT = "C0SALES", "C0SUPPORT"
@@ -78,7 +79,7 @@ async def test_a_stripe_amount_no_column_holds_is_refused_at_the_door(bot: BotUn
 async def test_a_paypal_amount_of_a_thousand_digits_is_refused_at_the_door(
     bot: BotUnderTest, paypal: FakePayPal
 ) -> None:
-    event = capture_completed_event("CAP-HUGE", "1.00", "USD")
+    event = capture_completed_event("CAP-HUGE", "1.00", "USD", at=START)
     event["resource"]["amount"]["value"] = "9" * 1000
     status, answer = await bot.paypal(event, paypal)
     assert status == 400 and "resource.amount" in answer["error"], answer

@@ -36,6 +36,7 @@ from tests.builders import (
     ticket_event,
     tickets_signed,
 )
+from tests.clocks import START
 from tests.harness import PAYPAL_WEBHOOK_ID, BotUnderTest, bot_settings, running_bot
 
 ONE_MIB = 1024 * 1024
@@ -73,7 +74,7 @@ def a_ticket(event_id: str | None = None) -> dict[str, Any]:
 
 
 def paypal_sale(event_id: str | None = None) -> dict[str, Any]:
-    return capture_completed_event("CAPTURE0000000001", "10.00", "USD", event_id=event_id)
+    return capture_completed_event("CAPTURE0000000001", "10.00", "USD", event_id=event_id, at=START)
 
 
 def verify_calls(fake: FakePayPal) -> list[Any]:
@@ -251,7 +252,7 @@ async def test_tickets_and_paypal_malformed_json_answers_400(bot: BotUnderTest, 
     status, answer = await bot.post("/webhooks/tickets", malformed, headers)
     assert status == 400 and "malformed JSON" in answer["error"]
 
-    paypal_headers = paypal.sign_webhook(paypal_sale(), PAYPAL_WEBHOOK_ID)
+    paypal_headers = paypal.sign_webhook(paypal_sale(), PAYPAL_WEBHOOK_ID, at=START)
     status, answer = await bot.post("/webhooks/paypal", b'{"id": "WH-1", ', paypal_headers)
     assert status == 400 and "malformed JSON" in answer["error"]
     assert verify_calls(paypal) == []  # nothing to ask PayPal about
@@ -273,7 +274,7 @@ async def test_a_json_array_instead_of_an_object_answers_400(bot: BotUnderTest, 
 
     event = paypal_sale()
     status, answer = await bot.post(
-        "/webhooks/paypal", json.dumps([event]).encode(), paypal.sign_webhook(event, PAYPAL_WEBHOOK_ID)
+        "/webhooks/paypal", json.dumps([event]).encode(), paypal.sign_webhook(event, PAYPAL_WEBHOOK_ID, at=START)
     )
     assert status == 400 and "JSON object" in answer["error"]
     assert await stored(bot) == []
@@ -325,7 +326,7 @@ async def test_unknown_event_types_are_acknowledged_recorded_as_ignored_and_not_
 
 async def test_paypal_verification_goes_through_the_verify_api(bot: BotUnderTest, paypal: FakePayPal) -> None:
     event = paypal_sale()
-    headers = paypal.sign_webhook(event, PAYPAL_WEBHOOK_ID)
+    headers = paypal.sign_webhook(event, PAYPAL_WEBHOOK_ID, at=START)
     assert (await bot.paypal(event, paypal))[0] == 200
 
     [call] = verify_calls(paypal)
@@ -339,7 +340,7 @@ async def test_paypal_verification_goes_through_the_verify_api(bot: BotUnderTest
 
 async def test_paypal_tampered_body_is_rejected(bot: BotUnderTest, paypal: FakePayPal) -> None:
     event = paypal_sale()
-    headers = paypal.sign_webhook(event, PAYPAL_WEBHOOK_ID) | {"Content-Type": "application/json"}
+    headers = paypal.sign_webhook(event, PAYPAL_WEBHOOK_ID, at=START) | {"Content-Type": "application/json"}
     tampered = json.loads(json.dumps(event))
     tampered["resource"]["amount"]["value"] = "1000.00"
     status, answer = await bot.post("/webhooks/paypal", json.dumps(tampered).encode(), headers)
@@ -355,7 +356,7 @@ async def test_paypal_missing_or_foreign_signature_is_rejected(bot: BotUnderTest
     assert status == 400
     assert verify_calls(paypal) == []  # no headers: nothing to ask PayPal
 
-    foreign = paypal.sign_webhook(event, "WH-SOMEONE-ELSE")
+    foreign = paypal.sign_webhook(event, "WH-SOMEONE-ELSE", at=START)
     status, answer = await bot.post("/webhooks/paypal", body, foreign)
     assert status == 400 and "PayPal did not confirm" in answer["error"]
     assert await stored(bot) == []

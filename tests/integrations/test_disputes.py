@@ -17,6 +17,7 @@ from bot.integrations.contracts import Evidence, EvidenceOutcome
 from bot.integrations.disputes import PayPalDisputes, StripeDisputes
 from bot.integrations.paypal import PayPalClient
 from bot.integrations.stripe_client import stripe_base_addresses
+from tests.clocks import START
 
 PDF = b"%PDF-1.4\n% a small evidence file\n%%EOF\n"
 EVIDENCE = Evidence(
@@ -49,7 +50,7 @@ async def stripe_desk(stripe_api: FakeStripe) -> AsyncIterator[StripeDisputes]:
 @pytest.fixture
 async def paypal() -> AsyncIterator[FakePayPal]:
     async with fake_paypal_api() as fake:
-        fake.add_dispute(dispute_resource("PP-D-INT1", status="WAITING_FOR_SELLER_RESPONSE"))
+        fake.add_dispute(dispute_resource("PP-D-INT1", status="WAITING_FOR_SELLER_RESPONSE", at=START))
         yield fake
 
 

@@ -74,10 +74,10 @@ STRIPE = [
     stripe_refund_event,
 ]
 PAYPAL = [
-    lambda: capture_completed_event("CAP1", "10.00", "USD", "ann@example.com"),
-    lambda: capture_refunded_event("CAP1", "4.00", "USD", refund_id="REF1", note_to_payer="Sorry"),
-    lambda: sale_event("SALE1", "15.00", "EUR"),
-    lambda: dispute_event("CREATED", "PP-D-1"),
+    lambda: capture_completed_event("CAP1", "10.00", "USD", "ann@example.com", at=RECEIVED),
+    lambda: capture_refunded_event("CAP1", "4.00", "USD", refund_id="REF1", note_to_payer="Sorry", at=RECEIVED),
+    lambda: sale_event("SALE1", "15.00", "EUR", at=RECEIVED),
+    lambda: dispute_event("CREATED", "PP-D-1", at=RECEIVED),
 ]
 TICKETS = [
     lambda: ticket_event("ticket.created", ticket_id="T-1", message_id="M-1", body="Hello", timezone="Europe/Berlin"),

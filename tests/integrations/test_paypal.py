@@ -24,6 +24,7 @@ from bot.fakes.paypal import (
     sale_event,
 )
 from bot.integrations.paypal import PayPalClient, PayPalRefund
+from tests.clocks import START
 
 WEBHOOK_ID = "8PT597110X687430LKGECATA"
 AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -70,7 +71,7 @@ EVENTS: dict[str, Callable[[], dict]] = {
 @pytest.mark.parametrize("build", EVENTS.values(), ids=EVENTS.keys())
 async def test_an_event_signed_for_our_webhook_verifies(fake: FakePayPal, client: PayPalClient, build) -> None:
     event = build()
-    headers = fake.sign_webhook(event, WEBHOOK_ID)
+    headers = fake.sign_webhook(event, WEBHOOK_ID, at=START)
     # What the endpoint has in hand: header names in any case, and the body parsed from the wire.
     delivered_headers = {name.title(): value for name, value in headers.items()}
     delivered_event = json.loads(json.dumps(event, indent=2))
@@ -85,7 +86,7 @@ async def test_an_event_signed_for_our_webhook_verifies(fake: FakePayPal, client
 
 async def test_a_tampered_event_fails(fake: FakePayPal, client: PayPalClient) -> None:
     event = capture_completed_event("5VK462069F664902F", "10.00", "USD", at=AT)
-    headers = fake.sign_webhook(event, WEBHOOK_ID)
+    headers = fake.sign_webhook(event, WEBHOOK_ID, at=START)
     event["resource"]["amount"]["value"] = "1000.00"
 
     assert await client.verify_webhook(headers, event) is False
@@ -93,7 +94,7 @@ async def test_a_tampered_event_fails(fake: FakePayPal, client: PayPalClient) ->
 
 async def test_an_event_signed_for_another_webhook_fails(fake: FakePayPal, client: PayPalClient) -> None:
     event = capture_completed_event("5VK462069F664902F", "10.00", "USD", at=AT)
-    headers = fake.sign_webhook(event, "SOMEONE-ELSES-WEBHOOK")
+    headers = fake.sign_webhook(event, "SOMEONE-ELSES-WEBHOOK", at=START)
 
     assert await client.verify_webhook(headers, event) is False
 
@@ -112,7 +113,7 @@ async def test_a_missing_header_fails_without_asking_paypal(
     fake: FakePayPal, client: PayPalClient, header: str
 ) -> None:
     event = dispute_event("CREATED", "PP-D-27803", at=AT)
-    headers = fake.sign_webhook(event, WEBHOOK_ID)
+    headers = fake.sign_webhook(event, WEBHOOK_ID, at=START)
     del headers[header]
 
     assert await client.verify_webhook(headers, event) is False
@@ -127,7 +128,7 @@ async def test_paypal_failing_or_rate_limiting_is_retryable(
     fake.fail_next(VERIFY_PATH, status=status)
 
     with pytest.raises(ProviderError) as caught:
-        await client.verify_webhook(fake.sign_webhook(event, WEBHOOK_ID), event)
+        await client.verify_webhook(fake.sign_webhook(event, WEBHOOK_ID, at=START), event)
 
     assert caught.value.retryable is True
     assert caught.value.status == status
@@ -141,7 +142,7 @@ async def test_paypal_answering_too_slowly_is_retryable(fake: FakePayPal) -> Non
     started = time.monotonic()
 
     with pytest.raises(ProviderError) as caught:
-        await client.verify_webhook(fake.sign_webhook(event, WEBHOOK_ID), event)
+        await client.verify_webhook(fake.sign_webhook(event, WEBHOOK_ID, at=START), event)
 
     assert caught.value.retryable is True
     assert "in time" in caught.value.reason
@@ -178,7 +179,7 @@ async def test_wrong_credentials_are_not_retryable(fake: FakePayPal) -> None:
     event = capture_completed_event("5VK462069F664902F", "10.00", "USD", at=AT)
 
     with pytest.raises(ProviderError) as caught:
-        await client.verify_webhook(fake.sign_webhook(event, WEBHOOK_ID), event)
+        await client.verify_webhook(fake.sign_webhook(event, WEBHOOK_ID, at=START), event)
 
     assert caught.value.retryable is False
     assert caught.value.status == 401

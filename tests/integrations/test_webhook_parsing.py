@@ -252,13 +252,15 @@ def test_paypal_capture_completed() -> None:
 
 
 def test_paypal_payer_identity_and_name() -> None:
-    event = capture_completed_event("CAP1", "10.00", "USD")
+    event = capture_completed_event("CAP1", "10.00", "USD", at=RECEIVED)
     event["resource"]["payer"] = {"payer_id": "PAYER1", "name": {"given_name": "John", "surname": "Doe"}}
     assert paypal_one(event).customer == CustomerRef(name="John Doe", provider="paypal", external_id="PAYER1")
 
 
 def test_paypal_v1_sale_completed() -> None:
-    sale = paypal_one(sale_event("SALE1", "15.00", "EUR", payer_email="sam@example.org", invoice_number="INV-7"))
+    sale = paypal_one(
+        sale_event("SALE1", "15.00", "EUR", payer_email="sam@example.org", invoice_number="INV-7", at=RECEIVED)
+    )
     assert (sale.payment_key, sale.amount_minor, sale.currency) == ("SALE1", 1500, "EUR")
     assert sale.customer.email == "sam@example.org"
     assert sale.product == "INV-7"
@@ -278,7 +280,7 @@ def test_paypal_v1_sale_completed() -> None:
     ],
 )
 def test_paypal_sale_amounts(amount: Any, minor: int | None, currency: str | None) -> None:
-    event = capture_completed_event("CAP1", "1.00", "USD")
+    event = capture_completed_event("CAP1", "1.00", "USD", at=RECEIVED)
     event["resource"]["amount"] = amount
     sale = paypal_one(event)
     assert (sale.amount_minor, sale.currency) == (minor, currency)
@@ -300,7 +302,7 @@ def test_paypal_capture_refunded_names_its_capture_only_in_the_up_link() -> None
 
 
 def test_paypal_refund_prefers_a_named_sale_or_capture() -> None:
-    event = capture_refunded_event("CAP1", "4.00", "USD")
+    event = capture_refunded_event("CAP1", "4.00", "USD", at=RECEIVED)
     event["resource"]["capture_id"] = "CAP-NAMED"
     assert paypal_one(event).payment_key == "CAP-NAMED"
     event["resource"]["links"] = []
@@ -330,7 +332,7 @@ def test_paypal_v1_sale_refunded(total: str, minor: int) -> None:
 
 
 def test_paypal_refund_without_amount() -> None:
-    event = capture_refunded_event("CAP1", "4.00", "USD")
+    event = capture_refunded_event("CAP1", "4.00", "USD", at=RECEIVED)
     del event["resource"]["amount"]
     refund = paypal_one(event)
     assert refund.amount_minor is None and refund.currency is None
@@ -380,7 +382,7 @@ def test_paypal_dispute_with_little_in_it() -> None:
 
 @pytest.mark.parametrize("create_time", [None, "", "yesterday", "2026-11-24T12:00:00"])
 def test_paypal_time_falls_back_when_missing_unreadable_or_without_zone(create_time: str | None) -> None:
-    event = capture_completed_event("CAP1", "1.00", "USD")
+    event = capture_completed_event("CAP1", "1.00", "USD", at=RECEIVED)
     event["resource"]["create_time"] = create_time
     event["create_time"] = create_time
     assert paypal_one(event).at == RECEIVED
@@ -390,7 +392,7 @@ def test_paypal_time_falls_back_when_missing_unreadable_or_without_zone(create_t
     "event_type", ["PAYMENT.CAPTURE.DENIED", "BILLING.SUBSCRIPTION.CREATED", "CHECKOUT.ORDER.APPROVED"]
 )
 def test_paypal_types_we_do_not_act_on_mean_nothing(event_type: str) -> None:
-    event = capture_completed_event("CAP1", "1.00", "USD") | {"event_type": event_type}
+    event = capture_completed_event("CAP1", "1.00", "USD", at=RECEIVED) | {"event_type": event_type}
     assert paypal_webhooks.parse_event(event, RECEIVED, sandbox=False) == []
 
 
