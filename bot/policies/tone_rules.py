@@ -14,6 +14,7 @@ from bot.policies.tone_features import model_features
 from bot.policies.tone_flags import find_flags
 from bot.policies.tone_insults import find_insults, sentences
 from bot.policies.tone_phrases import find_phrases
+from bot.policies.tone_threats import find_veiled_threats
 from bot.policies.tone_tokens import (
     Hit,
     collapse_spaced_letters,
@@ -47,10 +48,12 @@ def analyse(text: str) -> Analysis:
     ignored: list[Hit] = []
     flags: list[Hit] = []
     declined: list[Hit] = []
-    for sentence in sentences(tokens):
+    split = sentences(tokens)
+    for sentence in split:
         find_insults(sentence, abuse, ignored)
         find_phrases(sentence, abuse, ignored)
         find_flags(sentence, flags, declined)
+    find_veiled_threats(split, abuse, ignored)
     features = model_features(own, norms, abuse, ignored, flags, non_english, quoted_lines)
     return Analysis(
         tokens=norms,
