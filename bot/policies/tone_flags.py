@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 
 from bot.policies import tone_authorities, tone_venues
-from bot.policies.tone_lexicon import BANK_CANCEL, BANK_WORDS, FLAG_NEGATION_EXCEPTIONS, FLAG_NEGATORS, FLAGS
+from bot.policies.tone_lexicon import (
+    BANK_CANCEL,
+    BANK_WORDS,
+    FLAG_NEGATION_EXCEPTIONS,
+    FLAG_NEGATORS,
+    FLAGS,
+    INSULTS,
+)
 from bot.policies.tone_phrases import joined, original, token_at
 from bot.policies.tone_tokens import Hit, Token, normalise_word
 
@@ -32,6 +39,14 @@ _VENUE = (
     r"|(?!(?:the|a|an|this|that|your|their) )[a-z0-9'-]+ (?:subreddit|forum|forums|discord|server|group|groups"
     r"|community|channel|club|board|newsletter))"
 )
+# Name-calling between the verb and the name is still its object: "reported you cheats to X", "you lot".
+_NAME_CALLING = "|".join(
+    re.escape(word)
+    for word in sorted(
+        INSULTS
+        | set("lot guys people bunch so-called sharks cowboys jokers chancers pirates robbers bandits rats".split())
+    )
+)
 # Words that may stand between the verb and the name: objects, articles, "a complaint with", "about this on".
 _FILL = (
     r"(?:you|your|yourselves|this|that|it|them|these|those|the|a|an|my|our|all|of|about|against|over|on|onto"
@@ -42,7 +57,7 @@ _FILL = (
     r"|press|paper|bank|card|those|copy|copies|lawyer|calmly|accurately|chat|log|conversation|saga|thread"
     r"|transcript|photos|post|video|article|write-up|warning|\d+k|it's|its|it'll|then|registered|à|la|le|les"
     r"|no|na|ao|bei|der|die|den|an|bij|de|do|da|en|el|al|ante|alla|di|della|del|w|mich|ich|je|vais|um|uma|una"
-    r"|un|une|já|foi|feita"
+    r"|un|une|já|foi|feita|out|" + _NAME_CALLING + r"|thieving|dodgy"
     r"|detailed|long|scathing|bad|negative|one-star|<num>|star|stars|review|name|names|publicly|big|own|i'll"
     r"|will|be|going|gonna|am|i'm|i've|have|has|been|written|proper|nice|little|quick|public|post|'s)"
 )
@@ -57,9 +72,11 @@ _LEGAL_VERB = (
     r"|approach|approaching|approached|ask|asking|asked|speak|speaking|spoke|spoken|talk|talking|talked"
     r"|consult|consulted|consulting|tipped|flag|flagged|flagging|raise|raised|raising|opened|opening|sue"
     r"|suing|written|send|sending|sent|fill|filled|filling|check|checking|checked|threaten|threatening"
-    r"|threatened|letter|letters|been to|(?:visit|call|letter|knock|hear|hearing) from"
+    r"|threatened|shopped|ratted|grassed|dobbed|letter|letters|been to|(?:visit|call|letter|knock|hear|hearing) from"
     r"|see you|matter for|job for|case for|next stop|next step|last resort|in touch with|in contact with"
     r"|or else|otherwise|or|register(?:ed|ing)? (?:a |my |the )?(?:complaint|claim|case|report|it|this)"
+    # "I have made complaint to", "put the case with": the non-native and the formal say it with a noun.
+    r"|(?:made|make|making|put|putting) (?:a |an |my |the )?(?:formal |official )?(?:complaint|claim|case|report)"
     # The same in the languages customers write to us in (flags are raised in every language).
     r"|signaler|signalé|écrire|écrit|saisir|saisi|plainte|denunciar|denuncia|denuncio|reclamación|reclamacion"
     r"|queja|reclamação|reclamacao|queixa|beschwerde|melde|gemeldet|wende|klage|klacht|anmälan|skarga"

@@ -53,6 +53,12 @@ def declined_of(text: str) -> set[str]:
         "I'll see you in small claims.",
         "I've started a money claim online against you.",
         "If I don't hear back by Monday I'm writing to the ombudsman.",
+        # chat style: no subject, name-calling between the verb and the name
+        "Reported you cheats to the consumer ombudsman first thing.",
+        "Flagged you clowns with Action Fraud last night.",
+        "Shopped you lot to Trading Standards. Enjoy.",
+        "ratted u thieving lot out to the police",
+        "I have made complaint to the ombudsman, reference in attachment.",
     ],
 )
 def test_an_authority_brought_in_or_threatened_raises_legal(text: str) -> None:
@@ -71,6 +77,7 @@ def test_an_authority_brought_in_or_threatened_raises_legal(text: str) -> None:
         "The police station near me sells the same lamp.",
         "Is your company registered with the ICO?",
         "I read that the CNIL fined another shop last year.",
+        "I'll tell you what Citizens Advice said: keep every receipt.",
     ],
 )
 def test_an_authority_merely_named_or_declined_does_not(text: str) -> None:
