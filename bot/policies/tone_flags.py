@@ -10,6 +10,7 @@ declined hits: they raise nothing, and they stop the language model raising the 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from bot.policies import tone_authorities, tone_venues
@@ -19,6 +20,7 @@ from bot.policies.tone_lexicon import (
     FLAG_NEGATION_EXCEPTIONS,
     FLAG_NEGATORS,
     FLAGS,
+    FOREIGN_CHARGEBACK,
     INSULTS,
 )
 from bot.policies.tone_phrases import joined, original, token_at
@@ -33,6 +35,7 @@ def _alternation(names: tuple[str, ...]) -> str:
 
 
 _AUTHORITY = rf"(?:{_alternation(tone_authorities.all_names())})"
+AUTHORITY = re.compile(rf"\b{_AUTHORITY}\b")
 _VENUE = (
     rf"(?:r/[a-z0-9_]+|{_alternation(tone_venues.all_names())}"
     # "the parenting group", "my uni discord": one word of any kind before a kind of community.
@@ -179,7 +182,7 @@ _OTHERS = frozenset(
 def find_flags(sentence: list[Token], flags: list[Hit], declined: list[Hit]) -> None:
     """Add the sentence's flags to `flags`, one hit per flag at most; declined mentions to `declined`."""
     text, starts = joined(sentence)
-    matches = list(FLAGS["chargeback"].finditer(text))
+    matches = list(FLAGS["chargeback"].finditer(text)) + list(FOREIGN_CHARGEBACK.finditer(text))
     if BANK_WORDS.search(text):
         matches += list(BANK_CANCEL.finditer(text))
     for match in matches:
@@ -232,6 +235,8 @@ def _declined(kind: str, sentence: list[Token], at: int, text: str, match: re.Ma
         return "praise"
     if kind == "public" and _someone_else(sentence, at):
         return "someone else's"
+    if kind == "public" and _advice_to_the_shop(sentence, at):
+        return "advice to the shop"
     return ""
 
 
@@ -257,6 +262,22 @@ def _negated(sentence: list[Token], at: int, text: str, strict: bool) -> bool:
             continue
         return True
     return False
+
+
+# "Might be worth warning your other customers", "you should post a notice": the shop is to go public, not the
+# customer; "I might warn others" has the customer as its subject and stays a flag.
+_ADVICE = frozenset("worth should ought please suggest recommend advise maybe perhaps".split())
+
+
+def _advice_to_the_shop(sentence: list[Token], at: int) -> bool:
+    clause = sentence[at].clause
+    window = [t.norm for t in sentence[max(0, at - 4) : at] if t.clause == clause]
+    if any(word in _SUBJECTS for word in window):
+        return False
+    return any(word in _ADVICE for word in window) or any(
+        f"{a} {b}" in ("could you", "can you", "would you", "you might", "you may", "you could")
+        for a, b in itertools.pairwise(window)
+    )
 
 
 def _someone_else(sentence: list[Token], at: int) -> bool:

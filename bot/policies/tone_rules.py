@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.policies.tone_features import model_features
+from bot.policies.tone_flag_context import settle_flags_in_context
 from bot.policies.tone_flags import find_flags
 from bot.policies.tone_insults import find_insults, sentences
 from bot.policies.tone_phrases import find_phrases
@@ -49,11 +50,14 @@ def analyse(text: str) -> Analysis:
     flags: list[Hit] = []
     declined: list[Hit] = []
     split = sentences(tokens)
-    for sentence in split:
+    found_in: list[int] = []
+    for index, sentence in enumerate(split):
         find_insults(sentence, abuse, ignored)
         find_phrases(sentence, abuse, ignored)
         find_flags(sentence, flags, declined)
+        found_in += [index] * (len(flags) - len(found_in))
     find_veiled_threats(split, abuse, ignored)
+    settle_flags_in_context(split, flags, declined, found_in)
     features = model_features(own, norms, abuse, ignored, flags, non_english, quoted_lines)
     return Analysis(
         tokens=norms,

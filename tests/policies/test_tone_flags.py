@@ -182,3 +182,36 @@ def test_a_declined_mention_stops_the_models_flag(text: str, model: ModelScores,
     assert (flag in verdict.flags) is raised
     if not raised:
         assert any(reason.startswith("not counted") for reason in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Senza risposta entro lunedì, chiedo alla banca lo storno dell'addebito.",
+        "Contesterò l'addebito con la carta se non mi rispondete.",
+        "Ich habe meine Bank gebeten, die Zahlung zurückzubuchen.",
+        "Ohne Antwort bis Montag widerrufe ich die Lastschrift.",
+        "Sans réponse je ferai opposition auprès de ma banque.",
+        "Je vais contester le prélèvement, j'en ai assez.",
+        "Si no contestáis, pediré a mi banco que anule el cargo.",
+        "Ya abrí una disputa en PayPal.",
+        "Als ik vrijdag niets hoor, laat ik de betaling terugboeken.",
+        "Vou pedir o estorno ao meu banco.",
+    ],
+)
+def test_a_chargeback_asked_of_a_bank_in_another_language_is_a_chargeback_not_legal(text: str) -> None:
+    assert flags_of(text) == {"chargeback"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ho pagato con la carta, potete mandarmi la fattura?",
+        "Die Zahlung ist angekommen, danke für die schnelle Lieferung!",
+        "Je voudrais annuler ma commande avant l'envoi, s'il vous plaît.",
+        "¿Puedo pagar con PayPal en vez de con tarjeta?",
+        "Kan ik mijn bestelling nog wijzigen?",
+    ],
+)
+def test_paying_or_cancelling_an_order_in_another_language_is_not(text: str) -> None:
+    assert "chargeback" not in flags_of(text)
