@@ -136,7 +136,7 @@ _NOT_AFTER_GO = frozenset("google online stream channel video post review review
 _PUBLIC_AFTER = (
     r"(?:(?: (?:members|readers|followers|subscribers|users|people|community|crowd|lot|folks|\d+k))?"
     + _AFTER_MODAL
-    + r" (?:hear|hearing|know|see|seeing|learn|find out|be told|be warned"
+    + r" (?:hear(?! back)|hearing|know|see|seeing|learn|find out|be told|be warned"
     r"|love|like|be interested|think (?:of|about) (?:this|that|it|you))"
     r"|(?: (?:review|reviews|post|thread|video|page))?(?:'s| is| are| will be| 's)? (?:coming|incoming|going up|up"
     r"|goes up|drafted|written|half-written|live|pending|done|posted|published|filmed|recorded|uploaded"
@@ -145,7 +145,8 @@ _PUBLIC_AFTER = (
 _BARE_VENUE = re.compile(rf"\b{_VENUE}\b")
 PUBLIC_NAMED = re.compile(
     rf"\b(?:(?P<verb>{_PUBLIC_VERB}){_GAP} (?P<a>{_VENUE})\b(?!-)"
-    rf"|(?P<b>{_VENUE}){_PUBLIC_AFTER}\b"
+    # "Everyone's going to hear": the contraction is read as one word.
+    rf"|(?P<b>{_VENUE})(?:'s)?{_PUBLIC_AFTER}\b"
     rf"|(?:a|my|the)(?: (?:long|very|detailed|big|full|angry))* (?P<c>{_VENUE}) (?:post|thread|review|video|article)"
     r"|review[- ]bomb\w*|make sure (?:every\w*|all|people|the world|other \w+|anyone)\b)"
 )
@@ -158,7 +159,8 @@ PRAISE = re.compile(
     r"|amazing|quick|fast|kind|responsive|patient|brilliant|lovely|awesome|wonderful)|testimonial"
     r"|(?:shared?|sharing|mention\w*|promot\w*|plug\w*) (?:your|the) (?:course|product|app|book|ebook|link"
     r"|tool|plugin|template|templates|site|website|store|shop|service|work|newsletter)|(?:positive|good|great|nice"
-    r"|glowing|happy|lovely) one|did (?:great|brilliant|amazing)|great job|well done|(?:love|loved|loving) it"
+    r"|glowing|happy|lovely) one|did (?:great|brilliant|amazing)|great job|(?:great|good|nice|brilliant|amazing)"
+    r" work|well done|(?:love|loved|loving) it"
     r"|the best|(?:happy|pleased|delighted|thrilled) (?:with|to)|(?:is|are|was|were) (?:great|brilliant|amazing"
     r"|excellent|fantastic|superb))\b"
 )

@@ -105,6 +105,9 @@ def test_an_authority_merely_named_or_declined_does_not(text: str) -> None:
         "I don't usually post reviews but I'm posting this one on Google.",
         "I'm contacting a journalist at the local paper.",
         "I'll make sure every parent at my school knows.",
+        "Everybody's going to learn what cowboys you are.",
+        "The whole internet is about to find out how you treat buyers.",
+        "Trustpilot's going to hear all about this.",
     ],
 )
 def test_going_public_threatened_or_done_raises_public(text: str) -> None:
@@ -120,6 +123,7 @@ def test_going_public_threatened_or_done_raises_public(text: str) -> None:
         ("Happy to leave five stars on Trustpilot once it's sorted!", "praise"),
         ("I'll write a glowing review on my blog, you've been brilliant.", "praise"),
         ("I'll tell everyone how helpful you were.", "praise"),
+        ("Everyone's going to love the new templates, great work.", "praise"),
         ("Where can I leave a review on Google?", "asking"),
         ("Someone posted your download link on a forum.", "someone else's"),
         ("I was going to write an angry review on Yelp but it arrived.", "taken back"),
@@ -139,6 +143,8 @@ def test_going_public_declined_praised_or_by_others_is_declined(text: str, why: 
         "I reported the fake account to Instagram.",
         "I'm a journalist writing about online courses.",
         "I'll send the group licence form tomorrow.",
+        "Everyone's going to hear back from you by Friday, right?",
+        "The internet is down at my office, can you resend the link?",
     ],
 )
 def test_a_venue_that_is_no_threat_does_not_raise_public(text: str) -> None:
