@@ -188,7 +188,9 @@ THREATS = re.compile(
     r"(?:die|dies|rot|rots|get cancer|drop dead|suffer|burns?)"
     r"|break (?:your|ur|his|her) (?:legs|neck|face|arms|jaw|teeth|fingers|nose)|punch (?:his|your) lights out"
     r"|pay you a (?:little )?visit|(?:coming|come) (?:after|for) you|you're dead|you are dead|dead meat"
-    r"|(?:deserve|deserves) a (?:beating|bullet|kicking)|lesson with a (?:bat|baseball bat|knife|gun)"
+    r"|(?:deserve|deserves) (?:a|an)(?: (?:nasty|serious|bad|horrible|painful|fatal|terrible|good))?"
+    r" (?:beating|bullet|kicking|accident|crash|fall|slap|punch|hiding|thrashing)"
+    r"|lesson with a (?:bat|baseball bat|knife|gun)"
     r"|never sleep peacefully|(?:find|hunt) you(?! (?:the|a|an|some|my|that|this|those|more|any|what)\b)"
     r"|make your life hell|beat the crap out of|track (?:you|yourselves|the owner|him|her) down)"
 )

@@ -40,6 +40,8 @@ def threats_in(text: str) -> list[str]:
         "Your stockroom is stacked to the ceiling with paper. Just an observation.",
         "All that wood panelling in your shop would go up in seconds.",
         "So many cardboard boxes in that warehouse of yours. One spark, that's all it takes.",
+        # wishing harm as deserved
+        "Folk like your manager deserve a serious accident.",
     ],
 )
 def test_a_veiled_threat_is_found_by_the_rules(text: str) -> None:
@@ -66,6 +68,8 @@ def test_a_veiled_threat_is_found_by_the_rules(text: str) -> None:
         "The docs tell me to kill the process, which process do they mean?",
         "Honestly this invoice template kills it.",
         "Your new export feature is fire.",
+        "You deserve a break after this release, thanks!",
+        "I think I deserve an apology at least.",
     ],
 )
 def test_its_twin_is_not(text: str) -> None:
