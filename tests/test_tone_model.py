@@ -53,7 +53,7 @@ def test_contempt_and_creative_insults_are_abusive(text: str) -> None:
     "text",
     [
         "I hope whoever answered my ticket gets hit by a bus on the way home.",
-        pytest.param("People like you deserve a nasty accident.", marks=KNOWN_MISS),
+        "People like you deserve a nasty accident.",
         "I drive past your office every morning. Maybe I'll stop by and we settle this face to face.",
         "Keep ignoring me and see what happens when I'm standing at your front desk.",
         "I know which school your manager's kids go to. Just saying.",

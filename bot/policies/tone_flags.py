@@ -10,10 +10,19 @@ declined hits: they raise nothing, and they stop the language model raising the 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from bot.policies import tone_authorities, tone_venues
-from bot.policies.tone_lexicon import BANK_CANCEL, BANK_WORDS, FLAG_NEGATION_EXCEPTIONS, FLAG_NEGATORS, FLAGS
+from bot.policies.tone_lexicon import (
+    BANK_CANCEL,
+    BANK_WORDS,
+    FLAG_NEGATION_EXCEPTIONS,
+    FLAG_NEGATORS,
+    FLAGS,
+    FOREIGN_CHARGEBACK,
+    INSULTS,
+)
 from bot.policies.tone_phrases import joined, original, token_at
 from bot.policies.tone_tokens import Hit, Token, normalise_word
 
@@ -26,11 +35,20 @@ def _alternation(names: tuple[str, ...]) -> str:
 
 
 _AUTHORITY = rf"(?:{_alternation(tone_authorities.all_names())})"
+AUTHORITY = re.compile(rf"\b{_AUTHORITY}\b")
 _VENUE = (
     rf"(?:r/[a-z0-9_]+|{_alternation(tone_venues.all_names())}"
     # "the parenting group", "my uni discord": one word of any kind before a kind of community.
     r"|(?!(?:the|a|an|this|that|your|their) )[a-z0-9'-]+ (?:subreddit|forum|forums|discord|server|group|groups"
     r"|community|channel|club|board|newsletter))"
+)
+# Name-calling between the verb and the name is still its object: "reported you cheats to X", "you lot".
+_NAME_CALLING = "|".join(
+    re.escape(word)
+    for word in sorted(
+        INSULTS
+        | set("lot guys people bunch so-called sharks cowboys jokers chancers pirates robbers bandits rats".split())
+    )
 )
 # Words that may stand between the verb and the name: objects, articles, "a complaint with", "about this on".
 _FILL = (
@@ -42,7 +60,7 @@ _FILL = (
     r"|press|paper|bank|card|those|copy|copies|lawyer|calmly|accurately|chat|log|conversation|saga|thread"
     r"|transcript|photos|post|video|article|write-up|warning|\d+k|it's|its|it'll|then|registered|à|la|le|les"
     r"|no|na|ao|bei|der|die|den|an|bij|de|do|da|en|el|al|ante|alla|di|della|del|w|mich|ich|je|vais|um|uma|una"
-    r"|un|une|já|foi|feita"
+    r"|un|une|já|foi|feita|out|" + _NAME_CALLING + r"|thieving|dodgy"
     r"|detailed|long|scathing|bad|negative|one-star|<num>|star|stars|review|name|names|publicly|big|own|i'll"
     r"|will|be|going|gonna|am|i'm|i've|have|has|been|written|proper|nice|little|quick|public|post|'s)"
 )
@@ -57,9 +75,11 @@ _LEGAL_VERB = (
     r"|approach|approaching|approached|ask|asking|asked|speak|speaking|spoke|spoken|talk|talking|talked"
     r"|consult|consulted|consulting|tipped|flag|flagged|flagging|raise|raised|raising|opened|opening|sue"
     r"|suing|written|send|sending|sent|fill|filled|filling|check|checking|checked|threaten|threatening"
-    r"|threatened|letter|letters|been to|(?:visit|call|letter|knock|hear|hearing) from"
+    r"|threatened|shopped|ratted|grassed|dobbed|letter|letters|been to|(?:visit|call|letter|knock|hear|hearing) from"
     r"|see you|matter for|job for|case for|next stop|next step|last resort|in touch with|in contact with"
     r"|or else|otherwise|or|register(?:ed|ing)? (?:a |my |the )?(?:complaint|claim|case|report|it|this)"
+    # "I have made complaint to", "put the case with": the non-native and the formal say it with a noun.
+    r"|(?:made|make|making|put|putting) (?:a |an |my |the )?(?:formal |official )?(?:complaint|claim|case|report)"
     # The same in the languages customers write to us in (flags are raised in every language).
     r"|signaler|signalé|écrire|écrit|saisir|saisi|plainte|denunciar|denuncia|denuncio|reclamación|reclamacion"
     r"|queja|reclamação|reclamacao|queixa|beschwerde|melde|gemeldet|wende|klage|klacht|anmälan|skarga"
@@ -116,7 +136,7 @@ _NOT_AFTER_GO = frozenset("google online stream channel video post review review
 _PUBLIC_AFTER = (
     r"(?:(?: (?:members|readers|followers|subscribers|users|people|community|crowd|lot|folks|\d+k))?"
     + _AFTER_MODAL
-    + r" (?:hear|hearing|know|see|seeing|learn|find out|be told|be warned"
+    + r" (?:hear(?! back)|hearing|know|see|seeing|learn|find out|be told|be warned"
     r"|love|like|be interested|think (?:of|about) (?:this|that|it|you))"
     r"|(?: (?:review|reviews|post|thread|video|page))?(?:'s| is| are| will be| 's)? (?:coming|incoming|going up|up"
     r"|goes up|drafted|written|half-written|live|pending|done|posted|published|filmed|recorded|uploaded"
@@ -125,7 +145,8 @@ _PUBLIC_AFTER = (
 _BARE_VENUE = re.compile(rf"\b{_VENUE}\b")
 PUBLIC_NAMED = re.compile(
     rf"\b(?:(?P<verb>{_PUBLIC_VERB}){_GAP} (?P<a>{_VENUE})\b(?!-)"
-    rf"|(?P<b>{_VENUE}){_PUBLIC_AFTER}\b"
+    # "Everyone's going to hear": the contraction is read as one word.
+    rf"|(?P<b>{_VENUE})(?:'s)?{_PUBLIC_AFTER}\b"
     rf"|(?:a|my|the)(?: (?:long|very|detailed|big|full|angry))* (?P<c>{_VENUE}) (?:post|thread|review|video|article)"
     r"|review[- ]bomb\w*|make sure (?:every\w*|all|people|the world|other \w+|anyone)\b)"
 )
@@ -138,7 +159,8 @@ PRAISE = re.compile(
     r"|amazing|quick|fast|kind|responsive|patient|brilliant|lovely|awesome|wonderful)|testimonial"
     r"|(?:shared?|sharing|mention\w*|promot\w*|plug\w*) (?:your|the) (?:course|product|app|book|ebook|link"
     r"|tool|plugin|template|templates|site|website|store|shop|service|work|newsletter)|(?:positive|good|great|nice"
-    r"|glowing|happy|lovely) one|did (?:great|brilliant|amazing)|great job|well done|(?:love|loved|loving) it"
+    r"|glowing|happy|lovely) one|did (?:great|brilliant|amazing)|great job|(?:great|good|nice|brilliant|amazing)"
+    r" work|well done|(?:love|loved|loving) it"
     r"|the best|(?:happy|pleased|delighted|thrilled) (?:with|to)|(?:is|are|was|were) (?:great|brilliant|amazing"
     r"|excellent|fantastic|superb))\b"
 )
@@ -162,7 +184,7 @@ _OTHERS = frozenset(
 def find_flags(sentence: list[Token], flags: list[Hit], declined: list[Hit]) -> None:
     """Add the sentence's flags to `flags`, one hit per flag at most; declined mentions to `declined`."""
     text, starts = joined(sentence)
-    matches = list(FLAGS["chargeback"].finditer(text))
+    matches = list(FLAGS["chargeback"].finditer(text)) + list(FOREIGN_CHARGEBACK.finditer(text))
     if BANK_WORDS.search(text):
         matches += list(BANK_CANCEL.finditer(text))
     for match in matches:
@@ -215,6 +237,8 @@ def _declined(kind: str, sentence: list[Token], at: int, text: str, match: re.Ma
         return "praise"
     if kind == "public" and _someone_else(sentence, at):
         return "someone else's"
+    if kind == "public" and _advice_to_the_shop(sentence, at):
+        return "advice to the shop"
     return ""
 
 
@@ -240,6 +264,22 @@ def _negated(sentence: list[Token], at: int, text: str, strict: bool) -> bool:
             continue
         return True
     return False
+
+
+# "Might be worth warning your other customers", "you should post a notice": the shop is to go public, not the
+# customer; "I might warn others" has the customer as its subject and stays a flag.
+_ADVICE = frozenset("worth should ought please suggest recommend advise maybe perhaps".split())
+
+
+def _advice_to_the_shop(sentence: list[Token], at: int) -> bool:
+    clause = sentence[at].clause
+    window = [t.norm for t in sentence[max(0, at - 4) : at] if t.clause == clause]
+    if any(word in _SUBJECTS for word in window):
+        return False
+    return any(word in _ADVICE for word in window) or any(
+        f"{a} {b}" in ("could you", "can you", "would you", "you might", "you may", "you could")
+        for a, b in itertools.pairwise(window)
+    )
 
 
 def _someone_else(sentence: list[Token], at: int) -> bool:

@@ -188,7 +188,9 @@ THREATS = re.compile(
     r"(?:die|dies|rot|rots|get cancer|drop dead|suffer|burns?)"
     r"|break (?:your|ur|his|her) (?:legs|neck|face|arms|jaw|teeth|fingers|nose)|punch (?:his|your) lights out"
     r"|pay you a (?:little )?visit|(?:coming|come) (?:after|for) you|you're dead|you are dead|dead meat"
-    r"|(?:deserve|deserves) a (?:beating|bullet|kicking)|lesson with a (?:bat|baseball bat|knife|gun)"
+    r"|(?:deserve|deserves) (?:a|an)(?: (?:nasty|serious|bad|horrible|painful|fatal|terrible|good))?"
+    r" (?:beating|bullet|kicking|accident|crash|fall|slap|punch|hiding|thrashing)"
+    r"|lesson with a (?:bat|baseball bat|knife|gun)"
     r"|never sleep peacefully|(?:find|hunt) you(?! (?:the|a|an|some|my|that|this|those|more|any|what)\b)"
     r"|make your life hell|beat the crap out of|track (?:you|yourselves|the owner|him|her) down)"
 )
@@ -252,6 +254,26 @@ FLAGS = {
         r"|go viral|(?:every|each) (?:forum|group)\b[a-z' ]{0,25}\bwill hear)\b"
     ),
 }
+# Asking a bank or PayPal to take the money back, in the languages customers write to us in: a chargeback, not
+# a legal matter ("chiederò alla mia banca di stornare il pagamento").
+_FOREIGN_CHARGEBACK = {
+    "it": r"storn\w*|riaccredit\w*|(?:aprire|aperto|apro|aprirò) (?:una )?(?:contestazione|controversia)"
+    r"|contest\w* (?:il |la |questo )?(?:pagamento|l'addebito|addebito|transazione|acquisto)",
+    "de": r"(?:zurück ?(?:zu ?)?buch|rückbuch|zurückgebucht)\w*"
+    r"|lastschrift \w* ?(?:zurück\w*|widerruf\w*|widersprech\w*)"
+    r"|(?:widerruf|widersprech)\w* (?:ich )?(?:der |die )?lastschrift|käuferschutz|paypal-konflikt"
+    r"|widerspruch (?:bei|gegen) (?:der |meiner |die )?(?:bank|lastschrift|abbuchung)",
+    "fr": r"rétrofacturation|(?:faire|fait|ferai) opposition|(?:ouvrir|ouvert|ouvre) un litige"
+    r"|contest\w* (?:le |ce |la |cette )?(?:paiement|prélèvement|débit|transaction|achat)",
+    "es": r"contracargo\w*|(?:anule|anulen|devuelva|revierta|cancele|bloquee|retroceda) (?:el |este |ese )?(?:cargo"
+    r"|cobro|pago)|(?:disput|impugn|reclam)\w* (?:el |este |ese )?(?:cargo|cobro)|(?:abrir|abrí|abriré|abierto)"
+    r" (?:una )?disputa",
+    "nl": r"terugboek\w*|teruggeboekt|terugdraai\w*|storneer\w*|gestorneerd|(?:geschil|dispuut) (?:\w+ )?(?:bij|via"
+    r"|met) paypal",
+    "pt": r"estorn\w*|contest\w* (?:a |o )?(?:compra|cobrança|pagamento)",
+    "pl": r"obciążenie zwrotne|chargeback\w*",
+}
+FOREIGN_CHARGEBACK = re.compile(r"\b(?:" + "|".join(_FOREIGN_CHARGEBACK.values()) + r")\b")
 # Cancelling or blocking a payment is a dispute only when the bank or card company does it.
 BANK_CANCEL = re.compile(
     r"\b(?:cancel\w*|block\w*|stop\w*) (?:the |this |that |my |these |your )*(?:payments?|charges?|transactions?)\b"

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.policies.tone_features import model_features
+from bot.policies.tone_flag_context import settle_flags_in_context
 from bot.policies.tone_flags import find_flags
 from bot.policies.tone_insults import find_insults, sentences
 from bot.policies.tone_phrases import find_phrases
+from bot.policies.tone_threats import find_veiled_threats
 from bot.policies.tone_tokens import (
     Hit,
     collapse_spaced_letters,
@@ -47,10 +49,15 @@ def analyse(text: str) -> Analysis:
     ignored: list[Hit] = []
     flags: list[Hit] = []
     declined: list[Hit] = []
-    for sentence in sentences(tokens):
+    split = sentences(tokens)
+    found_in: list[int] = []
+    for index, sentence in enumerate(split):
         find_insults(sentence, abuse, ignored)
         find_phrases(sentence, abuse, ignored)
         find_flags(sentence, flags, declined)
+        found_in += [index] * (len(flags) - len(found_in))
+    find_veiled_threats(split, abuse, ignored)
+    settle_flags_in_context(split, flags, declined, found_in)
     features = model_features(own, norms, abuse, ignored, flags, non_english, quoted_lines)
     return Analysis(
         tokens=norms,

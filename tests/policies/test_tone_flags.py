@@ -53,6 +53,12 @@ def declined_of(text: str) -> set[str]:
         "I'll see you in small claims.",
         "I've started a money claim online against you.",
         "If I don't hear back by Monday I'm writing to the ombudsman.",
+        # chat style: no subject, name-calling between the verb and the name
+        "Reported you cheats to the consumer ombudsman first thing.",
+        "Flagged you clowns with Action Fraud last night.",
+        "Shopped you lot to Trading Standards. Enjoy.",
+        "ratted u thieving lot out to the police",
+        "I have made complaint to the ombudsman, reference in attachment.",
     ],
 )
 def test_an_authority_brought_in_or_threatened_raises_legal(text: str) -> None:
@@ -71,6 +77,7 @@ def test_an_authority_brought_in_or_threatened_raises_legal(text: str) -> None:
         "The police station near me sells the same lamp.",
         "Is your company registered with the ICO?",
         "I read that the CNIL fined another shop last year.",
+        "I'll tell you what Citizens Advice said: keep every receipt.",
     ],
 )
 def test_an_authority_merely_named_or_declined_does_not(text: str) -> None:
@@ -98,6 +105,9 @@ def test_an_authority_merely_named_or_declined_does_not(text: str) -> None:
         "I don't usually post reviews but I'm posting this one on Google.",
         "I'm contacting a journalist at the local paper.",
         "I'll make sure every parent at my school knows.",
+        "Everybody's going to learn what cowboys you are.",
+        "The whole internet is about to find out how you treat buyers.",
+        "Trustpilot's going to hear all about this.",
     ],
 )
 def test_going_public_threatened_or_done_raises_public(text: str) -> None:
@@ -113,6 +123,7 @@ def test_going_public_threatened_or_done_raises_public(text: str) -> None:
         ("Happy to leave five stars on Trustpilot once it's sorted!", "praise"),
         ("I'll write a glowing review on my blog, you've been brilliant.", "praise"),
         ("I'll tell everyone how helpful you were.", "praise"),
+        ("Everyone's going to love the new templates, great work.", "praise"),
         ("Where can I leave a review on Google?", "asking"),
         ("Someone posted your download link on a forum.", "someone else's"),
         ("I was going to write an angry review on Yelp but it arrived.", "taken back"),
@@ -132,6 +143,8 @@ def test_going_public_declined_praised_or_by_others_is_declined(text: str, why: 
         "I reported the fake account to Instagram.",
         "I'm a journalist writing about online courses.",
         "I'll send the group licence form tomorrow.",
+        "Everyone's going to hear back from you by Friday, right?",
+        "The internet is down at my office, can you resend the link?",
     ],
 )
 def test_a_venue_that_is_no_threat_does_not_raise_public(text: str) -> None:
@@ -175,3 +188,36 @@ def test_a_declined_mention_stops_the_models_flag(text: str, model: ModelScores,
     assert (flag in verdict.flags) is raised
     if not raised:
         assert any(reason.startswith("not counted") for reason in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Senza risposta entro lunedì, chiedo alla banca lo storno dell'addebito.",
+        "Contesterò l'addebito con la carta se non mi rispondete.",
+        "Ich habe meine Bank gebeten, die Zahlung zurückzubuchen.",
+        "Ohne Antwort bis Montag widerrufe ich die Lastschrift.",
+        "Sans réponse je ferai opposition auprès de ma banque.",
+        "Je vais contester le prélèvement, j'en ai assez.",
+        "Si no contestáis, pediré a mi banco que anule el cargo.",
+        "Ya abrí una disputa en PayPal.",
+        "Als ik vrijdag niets hoor, laat ik de betaling terugboeken.",
+        "Vou pedir o estorno ao meu banco.",
+    ],
+)
+def test_a_chargeback_asked_of_a_bank_in_another_language_is_a_chargeback_not_legal(text: str) -> None:
+    assert flags_of(text) == {"chargeback"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ho pagato con la carta, potete mandarmi la fattura?",
+        "Die Zahlung ist angekommen, danke für die schnelle Lieferung!",
+        "Je voudrais annuler ma commande avant l'envoi, s'il vous plaît.",
+        "¿Puedo pagar con PayPal en vez de con tarjeta?",
+        "Kan ik mijn bestelling nog wijzigen?",
+    ],
+)
+def test_paying_or_cancelling_an_order_in_another_language_is_not(text: str) -> None:
+    assert "chargeback" not in flags_of(text)
