@@ -251,7 +251,11 @@ def _reasons(
 ) -> tuple[str, ...]:
     reasons = [_describe(hit.kind, hit.phrase) for hit in analysis.abuse]
     reasons += [_describe(hit.kind, hit.phrase) for hit in analysis.flags]
-    reasons += [f'not counted ({hit.why}): "{hit.phrase}"' for hit in (*analysis.ignored, *analysis.declined)]
+    # A mention declined as one flag because it counts as another (a bank claim: chargeback, not legal) only
+    # matters where it holds back the language model's flag; here the counted flag already says it.
+    counted = {hit.phrase for hit in analysis.flags}
+    not_counted = [*analysis.ignored, *(hit for hit in analysis.declined if hit.phrase not in counted)]
+    reasons += [f'not counted ({hit.why}): "{hit.phrase}"' for hit in not_counted]
     if analysis.quoted_lines:
         reasons.append(f"quoted text ignored ({analysis.quoted_lines} lines)")
     if analysis.non_english and analysis.abuse:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.policies.tone import Flag, ModelScores, WindowScores, judge
+from bot.policies.tone import Flag, ModelScores, WindowScores, classify_tone, judge
 from bot.policies.tone_rules import analyse
 
 
@@ -109,3 +109,11 @@ def test_a_legal_threat_beside_a_chargeback_is_still_the_models_to_raise() -> No
     text = "I've asked my bank to reverse the payment and the Kantonrechter will get the rest."
     verdict = judge(analyse(text), model_says(chargeback=0.9, legal=0.7))
     assert {Flag.CHARGEBACK, Flag.LEGAL} <= verdict.flags
+
+
+def test_a_chargeback_judged_by_the_rules_alone_gives_one_reason_not_two() -> None:
+    # The legal mention declined on the same words only holds back a model's flag; without a model, the
+    # chargeback reason says it all.
+    verdict = classify_tone("Refund me by Friday or I'm asking my bank to reverse the payment.")
+    assert verdict.flags == {Flag.CHARGEBACK}
+    assert not [reason for reason in verdict.reasons if reason.startswith("not counted")], verdict.reasons
