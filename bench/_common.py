@@ -61,9 +61,9 @@ def plan_cpus(pin: bool = True) -> CpuPlan:
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         return CpuPlan(None, None)
-    plan = CpuPlan({cpus[0]}, {cpus[1]})
-    os.sched_setaffinity(0, plan.client)
-    return plan
+    client, server = {cpus[0]}, {cpus[1]}
+    os.sched_setaffinity(0, client)
+    return CpuPlan(client, server)
 
 
 # -- server subprocesses
@@ -132,7 +132,7 @@ class ServerProcess:
             _LIVE.add(self)
             if cpus is not None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.sched_setaffinity(self.proc.pid, cpus)
+                    os.sched_setaffinity(self.pid, cpus)
             try:
                 await self._wait_healthy(timeout)
                 return

@@ -60,7 +60,7 @@ async def main(args: argparse.Namespace) -> int:
                 keygen.add_licence(f"KEY-{n:05d}", _buyer(n), "Pro licence")
             stripe_api.fail_next("/v1/refunds", times=10_000, status=None, delay=SLOW_PROVIDER_SECONDS)
             settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
+                _env_file=None,
                 database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}",
                 slack_bot_token=slack.token,
                 slack_signing_secret=SLACK_SECRET,

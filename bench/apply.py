@@ -71,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def bench_settings(database_url: str) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=database_url,
         slack_bot_token="xoxb-bench",  # noqa: S106 - never used: nothing here calls Slack
         slack_signing_secret=SLACK_SIGNING_SECRET,

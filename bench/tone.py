@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tone_costs import costs
 
-from bench.tone_costs import costs  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 HELDOUT = ROOT / "data" / "tone" / "heldout.jsonl"
 DEV_DEFAULT = [Path("/work/shared/data/tone-dev.jsonl"), Path("/work/shared/data/tone-dev2.jsonl")]

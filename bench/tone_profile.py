@@ -19,16 +19,14 @@ import collections
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tone_costs import LENGTH, MESSAGES, PASSES
 
-from bench.tone_costs import LENGTH, MESSAGES, PASSES  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 

@@ -167,8 +167,8 @@ def stripe_signed(
 def ticket_event(
     event_type: str,
     *,
-    ticket_id: str,
-    message_id: str,
+    ticket_id: str | int,  # the webhook takes numbers too, as help desks number their tickets
+    message_id: str | int,
     body: str,
     subject: str = "Download link",
     email: str = "ann@example.com",

@@ -20,7 +20,7 @@ from bot.fakes.helpdesk import FakeHelpDesk
 from bot.fakes.licences import FakeKeygen, FakeLicenceServer
 from bot.fakes.mailing_lists import FakeKit, FakeMailchimp
 from bot.fakes.paypal import FakePayPal
-from bot.fakes.slack import FakeSlack
+from bot.fakes.slack import FakeSlack, Message
 from bot.fakes.slack_requests import (
     SIGNING_SECRET,
     button_value,
@@ -118,12 +118,12 @@ def bot_settings(database_url: str, slack: FakeSlack, paypal: FakePayPal | None 
             "paypal_webhook_id": PAYPAL_WEBHOOK_ID,
             "paypal_api_base": paypal.base_url,
         }
-    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+    return Settings(_env_file=None, **(values | overrides))
 
 
 # A team in Berlin, open mon-fri 09:00-17:00, with U0AGENT on call the week from Monday 23 November 2026 and
 # U0SECOND next in line; U0OWNER (bot_settings' owner) is paged last.
-ON_CALL = {
+ON_CALL: dict[str, Any] = {
     "timezone": "Europe/Berlin",
     "business_hours": "mon-fri 09:00-17:00",
     "oncall_people": "U0AGENT,U0SECOND",
@@ -257,11 +257,17 @@ async def _stop(runner: web.AppRunner, runtime: Runtime) -> None:
     await runtime.stop()
 
 
+def card_header(message: Message) -> str:
+    """The text of a card's first block, its header."""
+    assert message.blocks, f"not a card: {message.text!r}"
+    return message.blocks[0]["text"]["text"]
+
+
 def sales_shown(slack: FakeSlack, channel: str = "C0SALES") -> tuple[int, int]:
     """(sales with a card of their own, sales counted in rush digests) as the channel shows them now."""
     cards = digested = 0
     for message in slack.channel_messages(channel):
-        header = message.blocks[0]["text"]["text"]
+        header = card_header(message)
         if header.startswith("🚀 Sales rush"):
             digested += int(header.split("·")[1].split()[0].replace(",", ""))
         elif header.startswith("💰"):

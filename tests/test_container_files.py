@@ -36,6 +36,7 @@ def exec_form(argument: str) -> list[str]:
 def subcommands() -> set[str]:
     parser = _parser()
     [commands] = [action for action in parser._actions if action.dest == "command"]
+    assert commands.choices is not None
     return set(commands.choices)
 
 
@@ -85,7 +86,7 @@ async def test_the_healthcheck_asks_a_route_the_bot_serves_on_the_port_it_listen
     url = re.search(r"http://[^'\"]+", healthcheck)
     assert url is not None
     target = urlsplit(url.group(0))
-    runtime = Runtime(Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:"))  # type: ignore[call-arg]
+    runtime = Runtime(Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:"))
     try:
         app = runtime.web_app()
         routes = {(route.method, route.resource.canonical) for route in app.router.routes() if route.resource}

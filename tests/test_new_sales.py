@@ -94,7 +94,7 @@ async def records(session: AsyncSession) -> dict[str, Any]:
     }
     payments = list(await session.scalars(select(Payment).order_by(Payment.id)))
     key = {p.id: p.provider_payment_id for p in payments}
-    columns = ("provider", "provider_payment_id", "charge_id", "amount_minor", "currency", "product", "payer_email")
+    columns = ["provider", "provider_payment_id", "charge_id", "amount_minor", "currency", "product", "payer_email"]
     columns += ("payer_name", "provider_url", "livemode", "first_event_id")
     sales = [
         (*(getattr(p, name) for name in columns), customers.get(p.customer_id or 0), p.paid_at.replace(tzinfo=None))

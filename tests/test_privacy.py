@@ -179,14 +179,14 @@ async def test_forgetting_a_customer_leaves_no_trace_and_the_audit_trail_verifie
             ann = await session.scalar(select(Customer).join(Payment).where(Payment.provider_payment_id == "pi_ann01"))
             assert ann is not None and (ann.email, ann.name, ann.timezone) == (None, ERASED, None)
             # History and risk still count: the sale, its refund, every message and its tone.
-            sale = await session.scalar(select(Payment).where(Payment.provider_payment_id == "pi_ann01"))
+            sale = (await session.scalars(select(Payment).where(Payment.provider_payment_id == "pi_ann01"))).one()
             assert (sale.amount_minor, sale.amount_refunded_minor, sale.payer_email) == (4900, 1000, None)
             messages = list(
                 await session.scalars(select(TicketMessage).join(Ticket).where(Ticket.external_id == "T-ANN"))
             )
             assert len(messages) == 3 and {m.body for m in messages} == {ERASED}
             assert all(m.tone for m in messages if m.sender == "customer")
-            forget_record = await session.scalar(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))
+            forget_record = (await session.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))).one()
             assert (forget_record.action, forget_record.actor_id, forget_record.customer_id) == (
                 "forget",
                 "cli",
@@ -196,9 +196,13 @@ async def test_forgetting_a_customer_leaves_no_trace_and_the_audit_trail_verifie
             records = list(await session.scalars(select(AuditRecord).where(AuditRecord.action != "forget")))
             assert {r.personal is None for r in records if r.customer_id == ann.id} == {True}
             assert {r.personal is None for r in records if r.customer_id != ann.id} == {False}
-            erased_refund = await session.scalar(
-                select(AuditRecord).where(AuditRecord.action == "refund", AuditRecord.customer_id == ann.id).limit(1)
-            )
+            erased_refund = (
+                await session.scalars(
+                    select(AuditRecord)
+                    .where(AuditRecord.action == "refund", AuditRecord.customer_id == ann.id)
+                    .limit(1)
+                )
+            ).one()
     finally:
         await db.dispose()
     checked, broken = await verify_audit(database_url)
@@ -290,7 +294,8 @@ async def test_retention_erases_only_old_bodies_once_even_with_two_processes(
     assert sum(r.webhooks for r in runs) == 1 and again.total == 0
     assert [m.body for m in messages] == [ERASED, ERASED, "Thanks, narwhal"]
     abusive = messages[0]
-    assert abusive.tone == "abusive" and abusive.tone_verdict["reasons"] == [ERASED]
+    assert abusive.tone == "abusive" and abusive.tone_verdict is not None
+    assert abusive.tone_verdict["reasons"] == [ERASED]
     texts = await table_texts(database_url)
     assert traces_left(texts, ("walrus", "liars")) == []
     assert {table for table, _ in traces_left(texts, ("narwhal",))} == {"ticket_messages", "inbound_events"}

@@ -91,7 +91,7 @@ def test_the_dotenv_file_is_read_and_the_environment_wins(monkeypatch: pytest.Mo
     settings = load_settings()
     assert settings.port == 5000
     assert settings.channel_support == "C0FROMFILE"
-    assert Settings(_env_file=None).channel_support is None  # type: ignore[call-arg]
+    assert Settings(_env_file=None).channel_support is None
 
 
 @pytest.mark.parametrize(
@@ -146,17 +146,17 @@ def test_the_database_password_never_appears_in_repr(monkeypatch: pytest.MonkeyP
 
 
 def test_settings_are_frozen() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     with pytest.raises(ValueError, match="frozen"):
         settings.port = 1  # type: ignore[misc]
 
 
 def test_require_names_the_missing_setting_and_why() -> None:
-    settings = Settings(_env_file=None, stripe_webhook_secret="")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, stripe_webhook_secret="")
     with pytest.raises(ConfigError) as caught:
         settings.require("stripe_webhook_secret", reason="to verify Stripe webhooks")
     assert str(caught.value) == ("SUPPORTBOT_STRIPE_WEBHOOK_SECRET is not set; it is needed to verify Stripe webhooks.")
-    Settings(_env_file=None, channel_sales="C0SALES").require("channel_sales", reason="x")  # type: ignore[call-arg]
+    Settings(_env_file=None, channel_sales="C0SALES").require("channel_sales", reason="x")
 
 
 def test_risk_thresholds_come_from_the_environment_in_the_shops_currency(monkeypatch: pytest.MonkeyPatch) -> None:

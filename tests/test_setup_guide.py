@@ -31,7 +31,7 @@ def test_the_paypal_steps_name_every_handled_event_and_no_other():
 
 async def test_every_path_the_guide_gives_is_served():
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url="sqlite+aiosqlite:///:memory:",
         slack_bot_token="xoxb-unused",
         slack_signing_secret="unused",

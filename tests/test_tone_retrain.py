@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -104,7 +105,9 @@ async def judged_by_the_team(database_url: str, marked: list[tuple[str, bool]], 
             await session.flush()
             ids = list(await session.scalars(select(TicketMessage.id).where(TicketMessage.ticket_id == ticket.id)))
         for message_id, (_body, abusive) in zip(sorted(ids), marked, strict=True):
-            await db.run(lambda s, m=message_id, a=abusive: review_tone(s, m, a, AGENT, at, NO_CHANNELS))
+            await db.run(
+                partial(review_tone, message_id=message_id, abusive=abusive, actor=AGENT, now=at, channels=NO_CHANNELS)
+            )
     finally:
         await db.dispose()
 
@@ -113,7 +116,7 @@ def the_contempt_lesson() -> list[tuple[str, bool]]:
     return [(t, True) for t in CONTEMPT] + [(t, False) for t in FRUSTRATED + NEUTRAL]
 
 
-async def in_use(database_url: str) -> tuple[object, str, str]:
+async def in_use(database_url: str) -> tuple[ToneHead | None, str, str]:
     db = Database(database_url)
     try:
         async with db.transaction(read_only=True) as session:
@@ -141,12 +144,12 @@ async def test_corrections_retrain_a_head_that_judges_the_corrected_kind_as_the_
     # A message of the corrected kind it never saw is judged as the team judges them; a merely frustrated
     # customer, a calm one and an insult keep their verdicts.
     assert classify_tone(NEW_CONTEMPT).tone is not Tone.ABUSIVE
-    learnt = classify_tone(NEW_CONTEMPT, head)  # type: ignore[arg-type]
+    learnt = classify_tone(NEW_CONTEMPT, head)
     assert learnt.tone is Tone.ABUSIVE
     assert learnt.reasons[-1].startswith(f"learnt from the team's corrections ({version}): ")
-    assert classify_tone(STILL_FRUSTRATED, head).tone is Tone.FRUSTRATED  # type: ignore[arg-type]
-    assert classify_tone("Hi, how do I change the email on my account?", head).tone is Tone.NEUTRAL  # type: ignore[arg-type]
-    assert classify_tone("You people are morons.", head).tone is Tone.ABUSIVE  # type: ignore[arg-type]
+    assert classify_tone(STILL_FRUSTRATED, head).tone is Tone.FRUSTRATED
+    assert classify_tone("Hi, how do I change the email on my account?", head).tone is Tone.NEUTRAL
+    assert classify_tone("You people are morons.", head).tone is Tone.ABUSIVE
 
 
 async def test_the_same_corrections_give_the_same_head(database_url):
@@ -219,8 +222,8 @@ async def test_a_head_fitted_on_a_release_with_the_same_scores_stays_in_use(data
         await db.dispose()
     assert head is not None and version == f"{model_version()}+head.{retrained.head_version}"
     assert status.startswith(version) and "26 correction(s)" in status
-    assert classify_tone(NEW_CONTEMPT, head).tone is Tone.ABUSIVE  # type: ignore[arg-type]
-    handed = ToneHead.from_json(retrained.head_version, earlier, head.to_json())  # type: ignore[union-attr]
+    assert classify_tone(NEW_CONTEMPT, head).tone is Tone.ABUSIVE
+    handed = ToneHead.from_json(retrained.head_version, earlier, head.to_json())
     assert classify_tone(NEW_CONTEMPT, handed).tone is Tone.ABUSIVE
 
 
@@ -287,7 +290,8 @@ async def test_a_running_bot_judges_with_the_new_head_and_shows_its_version_in_s
         await bot.settle()
         async with bot.runtime.db.transaction(read_only=True) as session:
             judged = await session.scalar(select(TicketMessage).where(TicketMessage.external_id == "M-NEW"))
-        assert judged is not None and judged.tone == Tone.ABUSIVE and judged.tone_verdict["model"] == version
+        assert judged is not None and judged.tone == Tone.ABUSIVE and judged.tone_verdict is not None
+        assert judged.tone_verdict["model"] == version
 
         assert await bot.slash(slack, Command.SUPPORT, "status", user="U0AGENT", reply_to="status") == 200
         await slack.wait_for(lambda s: "status" in s.responses)

@@ -5,11 +5,24 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, overload
 
 T = TypeVar("T")
 
 
+# Two overloads, as `T | Awaitable[T]` alone lets mypy solve a coroutine function's T only as Never.
+@overload
+async def eventually(
+    check: Callable[[], Awaitable[T]],
+    timeout: float = ...,  # noqa: ASYNC109
+    what: str = ...,
+) -> T: ...
+@overload
+async def eventually(
+    check: Callable[[], T],
+    timeout: float = ...,  # noqa: ASYNC109
+    what: str = ...,
+) -> T: ...
 async def eventually(
     check: Callable[[], T | Awaitable[T]],
     timeout: float = 10.0,  # noqa: ASYNC109 - asyncio.timeout() could not say what was awaited

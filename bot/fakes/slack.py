@@ -215,7 +215,7 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as last opened or updated
         self.homes: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)  # user -> Home views published
         self.files: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "title", "content", "complete"}
-        self.base_url: str | None = None
+        self._base_url: str | None = None
         self.socket_url: str | None = None
 
         self._by_key: dict[tuple[str, str], Message] = {}
@@ -273,9 +273,16 @@ class FakeSlack:
         host, port = runner.addresses[0][:2]
         self._runner = runner
         self._closing.clear()
-        self.base_url = f"http://{host}:{port}/api/"
+        self._base_url = f"http://{host}:{port}/api/"
         self.socket_url = f"ws://{host}:{port}/socket"
-        return self.base_url
+        return self._base_url
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL, ending in /api/; there is none before `start()`."""
+        if self._base_url is None:
+            raise RuntimeError("FakeSlack is not started: start() first")
+        return self._base_url
 
     async def close(self) -> None:
         if self._runner is None:
@@ -665,7 +672,6 @@ class FakeSlack:
             raise _ApiError("invalid_arguments")
         file_id = f"F{len(self.files) + 1:08X}"
         self.files[file_id] = {"filename": p["filename"], "title": None, "content": None, "complete": False}
-        assert self.base_url is not None
         return {"upload_url": self.base_url.removesuffix("api/") + f"upload/{file_id}", "file_id": file_id}
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
@@ -695,7 +701,6 @@ class FakeSlack:
 
     def response_url(self, name: str) -> str:
         """A `response_url` to put in a command or action payload; what the app sends there lands in `responses`."""
-        assert self.base_url is not None, "start() first"
         return self.base_url.removesuffix("api/") + f"response/{name}"
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:

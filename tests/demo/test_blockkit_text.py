@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,7 +40,7 @@ def test_falls_back_to_text_without_blocks() -> None:
 
 
 def test_renders_a_ticket_card() -> None:
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain("Ticket 42")},
         {"type": "section", "text": mrkdwn("Customer <mailto:a@b.c|a@b.c> asks for a refund")},
         {"type": "divider"},

@@ -19,7 +19,7 @@ from bot.fakes.stripe import FakeStripe
 from bot.storage.db import Database
 from bot.storage.models.sales import Dispute
 from tests.builders import stripe_charge, stripe_dispute, stripe_event
-from tests.clocks import START
+from tests.clocks import START, SteadyClock
 from tests.harness import (
     BotUnderTest,
     audit_trail,
@@ -114,7 +114,7 @@ async def test_a_stripe_dispute_is_staged_from_slack_then_submitted_to_the_bank(
         assert upload.form == {"purpose": "dispute_evidence"}  # the file itself went to the fake, not as a field
         assert update.form["submit"] == "false"
         assert upload.idempotency_key == f"{update.idempotency_key}:file"
-        assert update.idempotency_key.startswith("dispute-evidence:")
+        assert update.idempotency_key is not None and update.idempotency_key.startswith("dispute-evidence:")
         assert "staged evidence at Stripe" in thread(slack, card)[-1] and f"<@{OWNER}>" in thread(slack, card)[-1]
         assert "Staged, not yet submitted to the bank" in shown(card)
         assert await evidence_state(database_url, "dp_ev01") == "staged"
@@ -285,7 +285,8 @@ async def test_reminders_say_the_evidence_is_staged_and_stop_once_it_is_submitte
     database_url, slack: FakeSlack, stripe_api: FakeStripe
 ):
     settings = bot_settings(database_url, slack, **provider_settings(stripe=stripe_api))
-    async with running_bot(settings, backoff_base=0.05) as bot:
+    clock = SteadyClock()
+    async with running_bot(settings, backoff_base=0.05, clock=clock) as bot:
         stripe_api.add_payment_intent("pi_rem01", 4900, "usd")
         stripe_api.disputes.add_dispute("dp_rem01", payment_intent="pi_rem01", amount=4900)
         await bot.stripe(stripe_event("charge.succeeded", stripe_charge(pi="pi_rem01")))
@@ -300,7 +301,7 @@ async def test_reminders_say_the_evidence_is_staged_and_stop_once_it_is_submitte
         await bot.settle()
         await slack.wait_for(lambda s: has_button(card, ActionId.DISPUTE_SUBMIT))
 
-        bot.runtime.clock.advance(4 * 3600)
+        clock.advance(4 * 3600)
         await bot.runtime.timers.tick()
         await bot.settle()
         reminder = thread(slack, card)[-1]
@@ -311,7 +312,7 @@ async def test_reminders_say_the_evidence_is_staged_and_stop_once_it_is_submitte
         await bot.submit(newest_view(slack), user=OWNER)
         await bot.settle()
         await slack.wait_for(lambda s: "submitted the evidence" in thread(s, card)[-1])
-        bot.runtime.clock.advance(18 * 3600)  # past the 6-hour reminder
+        clock.advance(18 * 3600)  # past the 6-hour reminder
         await bot.runtime.timers.tick()
         await bot.settle()
 

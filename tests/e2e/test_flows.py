@@ -161,7 +161,7 @@ async def test_stripe_refund_events_out_of_order_never_shrink_the_refunded_total
     card = only_card(slack, SALES)
     assert "↩️ *Refunded* $49.00" in shown(card)
     async with bot.runtime.db.transaction() as session:
-        payment = await session.scalar(select(Payment))
+        payment = (await session.scalars(select(Payment))).one()
         assert payment.amount_refunded_minor == 4900
         amounts = list(await session.scalars(select(Refund.amount_minor).order_by(Refund.id)))
     assert all(amount is None or amount > 0 for amount in amounts), amounts

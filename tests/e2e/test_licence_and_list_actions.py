@@ -106,7 +106,8 @@ async def test_when_licences_cannot_be_listed_every_active_one_is_revoked_when_t
     fake.add_licence(TEAM, "ann@example.com", "Team")
     listing = "/v1/accounts/demo-account/licenses" if server == "keygen" else "/licences"
     fake.fail_next(listing, status=503, method="GET")
-    settings = bot_settings(database_url, slack, **provider_settings(**{server: fake}))
+    providers = provider_settings(keygen=keygen) if fake is keygen else provider_settings(licence_server=licence_server)
+    settings = bot_settings(database_url, slack, **providers)
     async with running_bot(settings, pacer=unpaced()) as bot:
         card = await open_ticket(bot, slack, "T-2")
         await bot.slash(slack, Command.REVOKE, "ann@example.com", user=OWNER)

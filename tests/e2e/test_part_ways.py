@@ -84,7 +84,8 @@ async def test_parting_ways_does_every_step_once_and_sums_them_up_in_one_message
     assert mailchimp.status_of("ann@example.com") == "unsubscribed"
     assert len([c for c in mailchimp.calls if c.method == "PATCH"]) == 1
     assert [u.type for u in helpdesk.updates] == ["ticket.reply", "ticket.closed"]
-    assert helpdesk.updates[0].body.startswith("Hello Ann,") and "refunded your purchase" in helpdesk.updates[0].body
+    reply = helpdesk.updates[0].body
+    assert reply is not None and reply.startswith("Hello Ann,") and "refunded your purchase" in reply
 
     [summary] = summaries(slack, card)
     assert f"👋 *Parted ways* (<@{OWNER}>): every step done" in summary
@@ -202,7 +203,7 @@ async def refund_rows(database_url: str) -> tuple[int, int]:
     db = Database(database_url)
     try:
         async with db.transaction(read_only=True) as session:
-            refunded = await session.scalar(select(Payment.amount_refunded_minor))
+            refunded = (await session.scalars(select(Payment.amount_refunded_minor))).one()
             rows = len(list(await session.scalars(select(Refund))))
             return refunded, rows
     finally:

@@ -36,7 +36,9 @@ async def refunded_in_db(database_url: str, pi: str) -> int:
     db = Database(database_url)
     try:
         async with db.transaction(read_only=True) as session:
-            return await session.scalar(select(Payment.amount_refunded_minor).where(Payment.provider_payment_id == pi))
+            return (
+                await session.scalars(select(Payment.amount_refunded_minor).where(Payment.provider_payment_id == pi))
+            ).one()
     finally:
         await db.dispose()
 

@@ -35,7 +35,7 @@ async def ticket_row(database_url: str, external_id: str) -> Ticket:
     db = Database(database_url)
     try:
         async with db.transaction(read_only=True) as session:
-            return await session.scalar(select(Ticket).where(Ticket.external_id == external_id))
+            return (await session.scalars(select(Ticket).where(Ticket.external_id == external_id))).one()
     finally:
         await db.dispose()
 
@@ -329,7 +329,7 @@ async def test_a_ticket_passed_back_and_forth_goes_to_whoever_takes_it_last(data
         card = await open_ticket(bot, slack, "T-800")
         for turn, user in enumerate((AGENT, OWNER, AGENT, OWNER), start=1):
             await bot.slash(slack, Command.TAKEOVER, "T-800", user=user, reply_to=f"turn{turn}")
-            await slack.wait_for(lambda s, name=f"turn{turn}": name in s.responses)
+            await slack.wait_for(lambda s: f"turn{turn}" in s.responses)  # noqa: B023 - awaited within the turn
             await bot.settle()
             assert f"<@{user}> has it" in shown(card), turn
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -387,7 +388,7 @@ async def test_socket_mode_client_connects_receives_an_envelope_and_acks(
 ) -> None:
     received: list[SocketModeRequest] = []
 
-    async def on_request(socket: SocketModeClient, request: SocketModeRequest) -> None:
+    async def on_request(socket: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
         received.append(request)
         await socket.send_socket_mode_response(
             SocketModeResponse(envelope_id=request.envelope_id, payload={"text": "on it"})

@@ -45,6 +45,7 @@ async def test_the_sdk_reads_payment_intents_customers_refunds_and_the_account(
 
     assert (intent.amount, intent.currency, intent.status) == (2500, "eur", "succeeded")
     assert (customer.email, customer.name) == ("ann@example.com", "Ann Example")
+    assert again.metadata is not None
     assert (again.id, again.payment_intent, again.amount, again.metadata["ticket"]) == (refund.id, INTENT, 2500, "T-9")
     assert account.id == fake.account["id"]
     assert fake.calls[2].form == {"charge": "ch_3QxYz", "metadata[ticket]": "T-9"}

@@ -24,6 +24,7 @@ def test_help_scout_and_freescout_conversations():
     [message, _] = freescout.parse_event(
         {"event": "convo.created", "conversation": sample("freescout_convo_created.json")}, RECEIVED
     )
+    assert isinstance(message, TicketMessageSeen)
     assert message.ticket_key == "FS-10143" and message.customer.name == "Dana Weiß"
     assert message.body.startswith("Hello, the licence key from my receipt says invalid when I paste it into the app.")
 
@@ -32,6 +33,7 @@ def test_zendesk_events_with_their_look_ups():
     people = {"8447388090431": {"name": "Dana Weiß", "email": "dana@example.de"}}
     comment = sample("zendesk_ticket_comment_added.json") | {"lookup": {"users": people}}
     [message, state] = zendesk.parse_event(comment, RECEIVED)
+    assert isinstance(message, TicketMessageSeen) and isinstance(state, TicketStateSeen)
     assert message.sender == "agent" and message.author == "Ana Lima" and message.message_key == "zendesk:9876543210"
     assert message.customer.email == "dana@example.de" and message.ticket_key == "ZD-5158"
     assert state.status == "open" and not state.assigned
@@ -40,12 +42,13 @@ def test_zendesk_events_with_their_look_ups():
     [state] = zendesk.parse_event(
         sample("zendesk_ticket_agent_assignment_changed.json") | {"lookup": {"users": people}}, RECEIVED
     )
+    assert isinstance(state, TicketStateSeen)
     assert state.assigned and (state.assignee_ref, state.assignee_name) == ("8447388090496", "Bo Berg")
 
     [state] = zendesk.parse_event(
         sample("zendesk_ticket_status_changed.json") | {"lookup": {"users": people}}, RECEIVED
     )
-    assert state.status == "closed"
+    assert isinstance(state, TicketStateSeen) and state.status == "closed"
 
     created = sample("zendesk_ticket_created.json")
     first = {
@@ -58,6 +61,7 @@ def test_zendesk_events_with_their_look_ups():
         "created_at": "2026-11-24T10:12:07Z",
     }
     [message, state] = zendesk.parse_event(created | {"lookup": {"users": people, "comments": [first]}}, RECEIVED)
+    assert isinstance(message, TicketMessageSeen)
     assert message.sender == "customer" and message.body == "The licence key says invalid"
     assert zendesk.people_to_look_up(created) == {"8447388090431"}
 
@@ -89,6 +93,8 @@ def test_a_freshdesk_simple_webhook_and_the_ticket_read_back():
         "agents": {"43000000202": "Bo Berg"},
     }
     first, second, state = freshdesk.parse_event(delivery | {"lookup": lookup}, RECEIVED)
+    assert isinstance(first, TicketMessageSeen) and isinstance(second, TicketMessageSeen)
+    assert isinstance(state, TicketStateSeen)
     assert (first.body, first.customer.email, first.ticket_key) == (
         "Could you add my VAT id DE123 to the invoice?",
         "dana@example.de",

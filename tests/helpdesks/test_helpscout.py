@@ -46,7 +46,7 @@ async def ticket_row(database_url: str) -> Ticket:
     db = Database(database_url)
     try:
         async with db.transaction(read_only=True) as session:
-            return await session.scalar(select(Ticket).where(Ticket.external_id == "HS-349"))
+            return (await session.scalars(select(Ticket).where(Ticket.external_id == "HS-349"))).one()
     finally:
         await db.dispose()
 

@@ -45,7 +45,7 @@ async def ticket_row(database_url: str, key: str) -> Ticket:
     db = Database(database_url)
     try:
         async with db.transaction(read_only=True) as session:
-            return await session.scalar(select(Ticket).where(Ticket.external_id == key))
+            return (await session.scalars(select(Ticket).where(Ticket.external_id == key))).one()
     finally:
         await db.dispose()
 

@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery staple"
 PARENT_ID = "<CAF=xyz123+K7pQ-w9mZ3vR8tLx2NfHq4sY6bJd0cUeA1gVoXiT5rMn@mail.gmail.example.jp>"
 
 
-def reply(**changes: str | None) -> OutgoingEmail:
+def reply(**changes: object) -> OutgoingEmail:
     fields: dict = {
         "to": "carla@example.jp",
         "to_name": "Carla Mori",

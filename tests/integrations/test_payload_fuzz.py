@@ -89,7 +89,7 @@ TICKETS = [
         sender="agent",
         author="Sam",
         callback_url="https://h.example/cb",
-    ),  # type: ignore[arg-type]
+    ),
 ]
 
 

@@ -299,7 +299,7 @@ async def test_closing_is_clean_unused_and_twice(stripe_api: FakeStripe, make_st
 class DecliningPayPal(FakePayPal):
     """A PayPal whose refunds come back FAILED, as they can when the buyer's funding source refuses them."""
 
-    def _make_refund(self, capture, body, request_id):  # type: ignore[no-untyped-def]
+    def _make_refund(self, capture, body, request_id):
         refund = super()._make_refund(capture, body, request_id)
         refund["status"] = "FAILED"
         return refund

@@ -122,7 +122,9 @@ async def test_a_refused_mailbox_login_makes_the_bot_unhealthy_and_shows_on_metr
 ):
     settings = bot_settings(database_url, slack, **mail_folder.settings(imap_password="rotated-elsewhere"))
     async with running_bot(settings, pacer=unpaced(), clock=FakeClock(NOW)) as bot, aiohttp.ClientSession() as http:
-        await slack.wait_for(lambda _: bot.runtime.mailbox.status.state == "login failed", timeout=10)
+        mailbox = bot.runtime.mailbox
+        assert mailbox is not None, "the mail settings should start a mailbox watcher"
+        await slack.wait_for(lambda _: mailbox.status.state == "login failed", timeout=10)
         async with http.get(f"{bot.url}/healthz") as health:
             body = await health.json()
             assert health.status == 503 and body["mailbox"].startswith("login failed: 127.0.0.1 refused the login")

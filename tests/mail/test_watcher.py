@@ -76,7 +76,7 @@ async def test_first_start_takes_recent_mail_oldest_first_and_leaves_older_mail_
     # Read with BODY.PEEK from a read-only folder: nobody's \Seen changed.
     assert mail_folder.flags() == before
     async with db.transaction(read_only=True) as session:
-        mark = await session.get(MailboxMark, mail_folder.name)
+        mark = await session.get_one(MailboxMark, mail_folder.name)
     assert mark.last_uid == 4
 
 
@@ -97,7 +97,7 @@ async def test_a_changed_uidvalidity_rescans_without_duplicates(mail_folder: Mai
     mail_folder.append(mail(1), NOW - timedelta(hours=1))
     assert await catch_up(watcher(mail_folder, db, clock)) == 1
     async with db.transaction(read_only=True) as session:
-        old_validity = (await session.get(MailboxMark, mail_folder.name)).uidvalidity
+        old_validity = (await session.get_one(MailboxMark, mail_folder.name)).uidvalidity
 
     mail_folder.recreate()  # the server renumbered the folder
     mail_folder.append(mail(1), NOW - timedelta(hours=1))
@@ -106,7 +106,7 @@ async def test_a_changed_uidvalidity_rescans_without_duplicates(mail_folder: Mai
 
     assert [e.payload["message_id"] for e in await stored(db)] == ["<q1@example.com>", "<q2@example.com>"]
     async with db.transaction(read_only=True) as session:
-        mark = await session.get(MailboxMark, mail_folder.name)
+        mark = await session.get_one(MailboxMark, mail_folder.name)
     assert mark.uidvalidity != old_validity and mark.last_uid == 2
 
 
@@ -176,10 +176,10 @@ async def test_a_watcher_told_to_go_leaves_its_idle_at_once(how: str, mail_folde
         mailbox = connect()
         wait = mailbox.wait
 
-        def tracked_wait(*args: Any) -> bool:
+        def tracked_wait(*args: Any, **kwargs: Any) -> bool:
             waits_started.set()
             try:
-                return wait(*args)
+                return wait(*args, **kwargs)
             finally:
                 waits_ended.set()
 

@@ -4,10 +4,10 @@ reads as the same typed details, and draws the same alert in Slack as one raised
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from bot.core.clock import FakeClock
 from bot.core.slack_ids import ActionId
@@ -123,7 +123,7 @@ async def test_an_alert_raised_by_an_earlier_version_draws_as_one_raised_now(dat
                 assert new is not None and new.details_json == stored
                 # Inserted as a row, not through raise_alert: this is what an older version left in the table.
                 old_id = await session.scalar(
-                    insert(Alert.__table__)
+                    insert(cast(Table, Alert.__table__))
                     .values(
                         key=f"old:{n}",
                         kind=kind,

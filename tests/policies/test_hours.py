@@ -26,16 +26,16 @@ ALWAYS = parse_hours("mon-sun 00:00-24:00", "Europe/Berlin")
 NEVER = parse_hours("", "Europe/Berlin")
 
 
-def berlin(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=BERLIN, fold=fold)
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN, fold=fold)
 
 
-def new_york(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=NEW_YORK, fold=fold)
+def new_york(year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK, fold=fold)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # ------------------------------------------------------------------------------------------------ parsing

@@ -35,12 +35,12 @@ BERLIN = ZoneInfo("Europe/Berlin")
 MIN, HOUR = timedelta(minutes=1), timedelta(hours=1)
 
 
-def berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # A weekly rotation handing over at 09:00 Berlin time on Mondays, from Monday 2026-03-23 (CET) through the

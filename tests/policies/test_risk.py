@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import FrozenInstanceError, replace
+from typing import Any
 
 import pytest
 
@@ -377,8 +378,9 @@ def test_a_negative_threshold_is_refused(field: str) -> None:
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 @pytest.mark.parametrize("field", ["cost_ratio", "minutes_per_message"])
 def test_a_threshold_that_is_not_a_finite_number_is_refused(field: str, value: float) -> None:
+    threshold: dict[str, Any] = {field: value}  # a float field, though mypy cannot tell which
     with pytest.raises(ValueError, match=field):
-        RiskThresholds(**{field: value})
+        RiskThresholds(**threshold)
 
 
 @pytest.mark.parametrize(
