@@ -106,3 +106,22 @@ async def test_a_write_in_one_trip_that_fails_leaves_nothing_behind(sqlite_url: 
     finally:
         await db.dispose()
     assert [tuple(row) for row in stored] == [("evt_after", 0)]
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["file", "memory"])
+async def test_webhooks_stored_in_one_trip_are_read_back_through_the_pool(sqlite_url: str, in_memory: bool) -> None:
+    # A file is written through a connection of the one-trip write's own; a database in memory exists only in
+    # the pool's connection, so it is written there.
+    db = Database("sqlite+aiosqlite:///:memory:" if in_memory else sqlite_url)
+    try:
+        await db.migrate()
+        log = InboundLog(db, FakeClock())
+        stored = await asyncio.gather(
+            *(log.record("stripe", f"evt_{n}", "charge.succeeded", {"n": n}, handled=True) for n in range(3))
+        )
+        again = await log.record("stripe", "evt_1", "charge.succeeded", {"n": 1}, handled=True)
+        async with db.transaction(read_only=True) as session:
+            ids = list(await session.scalars(select(InboundEvent.event_id).order_by(InboundEvent.id)))
+    finally:
+        await db.dispose()
+    assert (stored, again, ids) == ([True, True, True], False, ["evt_0", "evt_1", "evt_2"])

@@ -53,6 +53,13 @@ class Database:
         # SQLite has one writer at a time; queueing writers here, in the event loop, is cheaper than
         # letting them poll SQLite's busy handler in threads, and lets webhook acknowledgements go first.
         self._sqlite_turns = WriterTurns() if self.is_sqlite else None
+        # `sqlite_write`'s own connection, outside the pool: checking one out and back in (where the pool rolls
+        # it back, one more trip to its thread) cost more than the write of a batch of webhooks itself.
+        self._sqlite_writer: sqlite_driver.OneTripConnection | None = None
+        # ... for a file named plainly: a database in memory is the pool's one connection (another would be another
+        # database), and a URL with options is left to SQLAlchemy to read.
+        plain_file = self.is_sqlite and parsed.database not in (None, "", ":memory:") and not parsed.query
+        self._sqlite_file = parsed.database if plain_file else None
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, urgent: bool = False, read_only: bool = False) -> AsyncIterator[AsyncSession]:
@@ -91,10 +98,19 @@ class Database:
             raise TypeError("sqlite_write needs SQLite")
         async with self._turn(urgent=urgent, read_only=False):
             with _unavailable_translated():
-                async with self.engine.connect() as connection:
-                    driver = (await connection.get_raw_connection()).driver_connection
-                    assert isinstance(driver, sqlite_driver.OneTripConnection)
-                    return await driver.write_in_one_trip(work)
+                if self._sqlite_file is None:
+                    async with self.engine.connect() as connection:
+                        driver = (await connection.get_raw_connection()).driver_connection
+                        assert isinstance(driver, sqlite_driver.OneTripConnection)
+                        return await driver.write_in_one_trip(work)
+                writer = self._sqlite_writer
+                if writer is None:
+                    writer = sqlite_driver.connect(
+                        self._sqlite_file, configure=_sqlite_pragmas, isolation_level=None, timeout=30
+                    )
+                    await writer
+                    self._sqlite_writer = writer
+                return await writer.write_in_one_trip(work)
 
     async def run(
         self, work: Callable[[AsyncSession], Awaitable[_T]], *, urgent: bool = False, attempts: int = 3
@@ -130,6 +146,9 @@ class Database:
             self._sqlite_turns.release()
 
     async def dispose(self) -> None:
+        if self._sqlite_writer is not None:
+            writer, self._sqlite_writer = self._sqlite_writer, None
+            await writer.close()
         await self.engine.dispose()
 
     @property
@@ -247,27 +266,32 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite's legacy mode, decide where transactions begin (see "begin" below).
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL, not WAL's usual NORMAL: an acknowledged webhook must survive a power cut, not only kill -9, and
-        # NORMAL may lose the last commits on power loss. Applying shares the connections and keeps FULL too:
-        # with NORMAL, a lost commit of a posted card's outbox row would post the card again after the restart.
-        # Group commit already pays one fsync per batch, not per event (issue 18).
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        # Each pooled connection keeps a page cache of its own, 2 MB by default, filled once the database
-        # outgrows it: with five connections that was 10 MB of serve's resident memory after a long rush. The
-        # operating system caches the file for all of them; a few hundred KB each keep the tables' and indexes'
-        # upper pages, which the inserts and lookups walk.
-        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        cursor.close()
+        _sqlite_pragmas(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can
         # fail with SQLITE_BUSY when another process wrote in between, without waiting. Readers need no lock.
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def _sqlite_pragmas(connection: Any) -> None:
+    """Every SQLite connection's settings: the pool's (a driver connection) and `sqlite_write`'s (sqlite3's)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL, not WAL's usual NORMAL: an acknowledged webhook must survive a power cut, not only kill -9, and
+    # NORMAL may lose the last commits on power loss. Applying shares the connections and keeps FULL too:
+    # with NORMAL, a lost commit of a posted card's outbox row would post the card again after the restart.
+    # Group commit already pays one fsync per batch, not per event (issue 18).
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # Each connection keeps a page cache of its own, 2 MB by default, filled once the database outgrows it: with
+    # five connections that was 10 MB of serve's resident memory after a long rush. The operating system caches
+    # the file for all of them; a few hundred KB each keep the tables' and indexes' upper pages, which the inserts
+    # and lookups walk.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.close()
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:

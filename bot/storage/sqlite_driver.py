@@ -21,9 +21,18 @@ _T = TypeVar("_T")
 CHUNK_ROWS = 1000
 
 
-def connect(database: str, **kwargs: Any) -> aiosqlite.Connection:
-    """What `create_async_engine(..., async_creator=...)` calls with the URL's connect arguments."""
-    connection = OneTripConnection(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+def connect(
+    database: str, *, configure: Callable[[sqlite3.Connection], object] = lambda _: None, **kwargs: Any
+) -> OneTripConnection:
+    """What `create_async_engine(..., async_creator=...)` calls with the URL's connect arguments; `configure` is
+    run on the new sqlite3 connection in its thread, for a connection used outside SQLAlchemy."""
+
+    def connector() -> sqlite3.Connection:
+        connection = sqlite3.connect(database, **kwargs)
+        configure(connection)
+        return connection
+
+    connection = OneTripConnection(connector, iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite dialect does: never hold up exit
     return connection
 
