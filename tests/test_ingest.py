@@ -11,9 +11,18 @@ from sqlalchemy import Text, cast, select
 
 from bot.core.clock import FakeClock
 from bot.core.errors import WebhookRejectedError
-from bot.inbound.ingest import InboundLog, storable_payload
+from bot.inbound.ingest import (
+    BUSY_SECONDS,
+    RUSH_PER_SECOND,
+    RUSH_WINDOW_SECONDS,
+    InboundLog,
+    Load,
+    storable_payload,
+)
 from bot.storage.db import Database
 from bot.storage.models.inbound import InboundEvent
+
+RUSH_COUNT = round(RUSH_PER_SECOND * RUSH_WINDOW_SECONDS)
 
 
 def test_a_payload_is_stored_without_nul_or_lone_surrogates_and_otherwise_unchanged() -> None:
@@ -125,3 +134,24 @@ async def test_webhooks_stored_in_one_trip_are_read_back_through_the_pool(sqlite
     finally:
         await db.dispose()
     assert (stored, again, ids) == ([True, True, True], False, ["evt_0", "evt_1", "evt_2"])
+
+
+async def test_the_load_tells_a_rush_from_webhooks_arriving_and_from_none(sqlite_url: str) -> None:
+    clock = FakeClock()
+    db = Database(sqlite_url)
+    log = InboundLog(db, clock)
+    seen = [log.load()]
+    try:
+        await asyncio.gather(
+            *(log.record("stripe", f"evt_{n}", "charge.succeeded", {}, handled=True) for n in range(RUSH_COUNT - 1))
+        )
+        seen.append(log.load())  # one short of a rush
+        await log.record("stripe", "evt_last", "charge.succeeded", {}, handled=True)
+        seen.append(log.load())
+        clock.advance(RUSH_WINDOW_SECONDS * 1.5)
+        seen.append(log.load())  # the rush is over, webhooks still arrived lately
+        clock.advance(BUSY_SECONDS)
+        seen.append(log.load())
+    finally:
+        await db.dispose()
+    assert seen == [Load.QUIET, Load.BUSY, Load.RUSH, Load.BUSY, Load.QUIET]

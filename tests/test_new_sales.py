@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import FakeClock
 from bot.core.domain import CustomerRef, SaleSeen
 from bot.inbound.apply import Applier
-from bot.inbound.ingest import InboundLog
-from bot.inbound.processor import EventProcessor
+from bot.inbound.ingest import InboundLog, Load
+from bot.inbound.processor import MAX_YIELD_SECONDS, MIN_YIELD_SECONDS, EventProcessor, idle_after
 from bot.integrations import stripe_webhooks
 from bot.policies.routing import Channels
 from bot.storage.db import Database
@@ -238,16 +238,16 @@ async def test_a_batch_that_took_long_holds_applying_up_for_a_moment_only(db: Da
     clock = FakeClock()
     log = InboundLog(db, clock)
 
-    def under_load_while_the_clock_moves_on() -> bool:
+    def busy_while_the_clock_moves_on() -> Load:
         clock.advance(600)
-        return True
+        return Load.BUSY
 
     work = EventProcessor(
         db,
         APPLIER,
         {"stripe": stripe_webhooks.parse_event},
         clock,
-        under_load=under_load_while_the_clock_moves_on,
+        load=busy_while_the_clock_moves_on,
         poll_seconds=0.05,
     )
     running = asyncio.create_task(work.run())
@@ -265,3 +265,24 @@ async def test_a_batch_that_took_long_holds_applying_up_for_a_moment_only(db: Da
     finally:
         await work.stop()
         await asyncio.wait_for(running, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("batch_seconds", "load", "idle"),
+    [
+        (0.010, Load.QUIET, 0.0),
+        (10.0, Load.QUIET, 0.0),
+        # Webhooks arriving: applying idles three times as long as its batch took, within bounds.
+        (0.010, Load.BUSY, 0.030),
+        (0.001, Load.BUSY, MIN_YIELD_SECONDS),
+        (600.0, Load.BUSY, MAX_YIELD_SECONDS),
+        # A rush: nine times as long, so acknowledging gets nine tenths of the time, within the same bounds.
+        (0.010, Load.RUSH, 0.090),
+        (0.001, Load.RUSH, MIN_YIELD_SECONDS),
+        (600.0, Load.RUSH, MAX_YIELD_SECONDS),
+    ],
+)
+def test_applying_makes_way_for_acknowledgements_by_how_fast_webhooks_arrive(
+    batch_seconds: float, load: Load, idle: float
+) -> None:
+    assert idle_after(batch_seconds, load) == pytest.approx(idle)

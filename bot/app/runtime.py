@@ -161,7 +161,7 @@ class Runtime:
             self._parsers(),
             self.clock,
             on_applied=self._applied,
-            under_load=lambda: self.inbound.busy(),
+            load=lambda: self.inbound.load(),
             poll_seconds=poll_seconds,
             alert_channel=channels.oncall,
             lookups=self._lookups(),

@@ -11,11 +11,13 @@ body stored as the provider sent it, not decoded and encoded again; it is parsed
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import math
 import re
 import sqlite3
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Text, bindparam, cast
@@ -27,6 +29,21 @@ from bot.integrations.values import storable
 from bot.storage.db import Database, DatabaseUnavailableError
 from bot.storage.models.inbound import InboundEvent, InboundStatus
 
+# Webhooks count as arriving fast (a rush) from this many a second, over the last RUSH_WINDOW_SECONDS: near what
+# one core can acknowledge and apply both (about 0.2 ms to acknowledge one, 0.3 ms to apply it, on SQLite).
+RUSH_PER_SECOND = 1000
+RUSH_WINDOW_SECONDS = 0.1
+# ... and as arriving at all when one was stored this recently.
+BUSY_SECONDS = 1.0
+
+
+class Load(Enum):
+    """How fast webhooks are arriving, for applying to make way for their acknowledgements."""
+
+    QUIET = "quiet"
+    BUSY = "busy"
+    RUSH = "rush"
+
 
 class InboundLog:
     def __init__(self, db: Database, clock: Clock, on_stored: Callable[[], None] = lambda: None):
@@ -35,6 +52,8 @@ class InboundLog:
         self.on_stored = on_stored
         self._waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._last_stored = float("-inf")
+        self._recent: collections.deque[tuple[float, int]] = collections.deque()  # (stored at, how many)
+        self._recent_count = 0
         self._writer: asyncio.Task[None] | None = None
         dialect = sqlite if db.is_sqlite else postgresql
         self._insert = dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
@@ -81,9 +100,17 @@ class InboundLog:
         # The commit goes on even if the sender hangs up; only its answer is lost, and it will redeliver.
         return await asyncio.shield(done)
 
-    def busy(self, within_seconds: float = 1.0) -> bool:
-        """Whether webhooks were stored within the last `within_seconds`."""
-        return self.clock.monotonic() - self._last_stored < within_seconds
+    def load(self) -> Load:
+        """RUSH while webhooks are stored at RUSH_PER_SECOND or more, BUSY while any were stored lately."""
+        now = self.clock.monotonic()
+        self._forget_before(now - RUSH_WINDOW_SECONDS)
+        if self._recent_count >= RUSH_PER_SECOND * RUSH_WINDOW_SECONDS:
+            return Load.RUSH
+        return Load.BUSY if now - self._last_stored < BUSY_SECONDS else Load.QUIET
+
+    def _forget_before(self, moment: float) -> None:
+        while self._recent and self._recent[0][0] < moment:
+            self._recent_count -= self._recent.popleft()[1]
 
     async def first_delivery(self, provider: str, event_id: str, event_type: str) -> bool:
         """Record an event handled on the spot (Slack's); False if it was recorded before, i.e. a retry."""
@@ -144,7 +171,10 @@ class InboundLog:
             if not done.done():
                 done.set_result(key in inserted)
             inserted.discard(key)
-        self._last_stored = self.clock.monotonic()
+        self._last_stored = now = self.clock.monotonic()
+        self._recent.append((now, len(batch)))
+        self._recent_count += len(batch)
+        self._forget_before(now - RUSH_WINDOW_SECONDS)
         self.on_stored()
 
 

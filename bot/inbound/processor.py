@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import Clock
 from bot.core.domain import DomainEvent, SaleSeen
 from bot.inbound.apply import Applier
+from bot.inbound.ingest import Load
 from bot.inbound.quarantine import Verdict, describe, judge_failure, quarantine
 from bot.storage.db import Database, DatabaseUnavailableError
 from bot.storage.models.inbound import InboundEvent, InboundStatus
@@ -43,12 +44,23 @@ BATCH_BUDGET_SECONDS = 0.05
 # While webhooks pour in, idle after each batch for this share of the time it took, so applying takes at
 # most 1 / (1 + ratio) of the process's core and acknowledgements the rest.
 YIELD_RATIO = 3.0
+# In a rush (more webhooks than one core can both acknowledge and apply), acknowledging goes first: applying
+# keeps a tenth of the time, so it is never starved, and catches up on the backlog once the rush is over.
+RUSH_YIELD_RATIO = 9.0
 # ... but never longer than this: a batch that took long for another reason (a stalled disk, a thread pool
 # that was full, a clock moved on meanwhile) must not stop applying for three times as long.
 MAX_YIELD_SECONDS = 0.25
 # ... and never shorter than this: events arriving one by one would otherwise be applied one transaction (and
 # one commit, holding SQLite's write lock) each; waiting a moment gathers them into fewer, larger batches.
 MIN_YIELD_SECONDS = 0.02
+
+
+def idle_after(batch_seconds: float, load: Load) -> float:
+    """How long applying makes way for acknowledgements after a batch that took `batch_seconds`."""
+    if load is Load.QUIET:
+        return 0.0
+    ratio = RUSH_YIELD_RATIO if load is Load.RUSH else YIELD_RATIO
+    return min(max(batch_seconds * ratio, MIN_YIELD_SECONDS), MAX_YIELD_SECONDS)
 
 
 class EventProcessor:
@@ -60,7 +72,7 @@ class EventProcessor:
         clock: Clock,
         *,
         on_applied: Callable[[], None] = lambda: None,
-        under_load: Callable[[], bool] = lambda: False,
+        load: Callable[[], Load] = lambda: Load.QUIET,
         poll_seconds: float = 1.0,
         alert_channel: str | None = None,
         lookups: dict[str, LookUp] | None = None,
@@ -72,7 +84,7 @@ class EventProcessor:
         self._looked_up: dict[int, dict[str, Any]] = {}  # by inbound event id, until the event is applied
         self.clock = clock
         self.on_applied = on_applied
-        self.under_load = under_load
+        self.load = load
         self.poll_seconds = poll_seconds
         # Where a quarantined event is told (the on-call channel).
         self.alert_channel = alert_channel
@@ -97,11 +109,10 @@ class EventProcessor:
                 applied = 0
             if applied:
                 self.on_applied()
-                if self.under_load():
-                    # Leave the event loop free part of the time: acknowledging webhooks promptly matters more
-                    # than applying them sooner, and what is stored is applied anyway once the rush is over.
-                    idle = (self.clock.monotonic() - started) * YIELD_RATIO
-                    await asyncio.sleep(min(max(idle, MIN_YIELD_SECONDS), MAX_YIELD_SECONDS))
+                # Leave the event loop free part of the time: acknowledging webhooks promptly matters more than
+                # applying them sooner, and what is stored is applied anyway once the rush is over.
+                if idle := idle_after(self.clock.monotonic() - started, self.load()):
+                    await asyncio.sleep(idle)
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
