@@ -521,5 +521,36 @@ def test_stripe_signature_in_the_future_is_rejected_too() -> None:
     stripe_webhooks.verify_signature(body.encode(), header, "whsec_x", RECEIVED)
 
 
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("{sdk}", True),
+        # A secret being rolled: Stripe signs with both, and one match is enough.
+        ("t={t},v1={other},v1={good}", True),
+        ("t={t}, v1={good}", True),
+        ("t={t},v1={other}", False),
+        ("t={t},v0={good}", False),
+        ("v1={good}", False),
+        ("t=²,v1={good}", False),
+        ("t=" + "9" * 5000 + ",v1={good}", False),
+        ("t={t},v1=é{good}", False),
+        ("", False),
+    ],
+)
+def test_a_stripe_signature_is_checked_as_stripe_signs_it(header: str, accepted: bool) -> None:
+    import stripe
+
+    body = '{"id": "evt_1", "name": "Zoë"}'
+    sdk = stripe.WebhookSignature.generate_signature_header(body, "whsec_x", timestamp=ts(RECEIVED))
+    good = sdk.partition("v1=")[2]
+    header = header.format(sdk=sdk, t=ts(RECEIVED), good=good, other="ab" * 32)
+    if accepted:
+        stripe_webhooks.verify_signature(body.encode(), header, "whsec_x", RECEIVED)
+        return
+    with pytest.raises(WebhookRejectedError) as caught:
+        stripe_webhooks.verify_signature(body.encode(), header, "whsec_x", RECEIVED)
+    assert caught.value.status == 400 and "Stripe" in caught.value.reason
+
+
 def _drop(obj: dict[str, Any], *names: str) -> dict[str, Any]:
     return {key: value for key, value in obj.items() if key not in names}
