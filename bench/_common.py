@@ -566,6 +566,12 @@ class LoadResult:
     def rate(self) -> float:
         return self.sent / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def server_cpu_us(self) -> float:
+        """The server's CPU time per request, in microseconds: unlike a rate, barely moved by other processes
+        taking turns on the server's core, so it compares runs made on a busy machine."""
+        return self.server_cpu / self.sent * 1e6 if self.sent else math.nan
+
     def describe_statuses(self) -> str:
         parts = [f"{status or 'no answer'}: {count}" for status, count in sorted(self.statuses.items())]
         if self.errors:

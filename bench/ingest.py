@@ -132,8 +132,8 @@ def describe_load(name: str, result: LoadResult) -> str:
     cpu_server = result.server_cpu / result.elapsed if result.elapsed else math.nan
     return (
         f"{name}: {result.sent} requests in {result.elapsed:.2f} s = {result.rate:,.0f} req/s; "
-        f"answers {result.describe_statuses()}; client CPU {cpu_client:.0%}, server CPU {cpu_server:.0%}; "
-        f"{result.connections} connections"
+        f"answers {result.describe_statuses()}; client CPU {cpu_client:.0%}, server CPU {cpu_server:.0%} "
+        f"({result.server_cpu_us:,.0f} us a request); {result.connections} connections"
     )
 
 
@@ -248,8 +248,9 @@ async def measure(args: argparse.Namespace, *, serve_db: str | None, durable_db:
     figures = [
         Figure(
             f"throughput serve against the durable baseline{on}",
-            f"{t_serve.rate:,.0f} req/s ({args.requests} requests, concurrency {args.concurrency})",
-            f"durable baseline {t_durable.rate:,.0f} req/s",
+            f"{t_serve.rate:,.0f} req/s ({args.requests} requests, concurrency {args.concurrency}; "
+            f"{t_serve.server_cpu_us:,.0f} us of CPU a request)",
+            f"durable baseline {t_durable.rate:,.0f} req/s ({t_durable.server_cpu_us:,.0f} us of CPU a request)",
             f"{durable_ratio:.2f} of durable",
             f"ratio >= {DURABLE_RATIO_TARGET:.2f}",
             durable_ratio >= DURABLE_RATIO_TARGET,
@@ -257,7 +258,7 @@ async def measure(args: argparse.Namespace, *, serve_db: str | None, durable_db:
         Figure(
             f"throughput serve{on} against the bare handler",
             f"{t_serve.rate:,.0f} req/s",
-            f"bare handler {t_bare.rate:,.0f} req/s",
+            f"bare handler {t_bare.rate:,.0f} req/s ({t_bare.server_cpu_us:,.0f} us of CPU a request)",
             f"{tp_ratio:.2f} of bare",
             f"ratio >= {BARE_RATIO_TARGET:.2f}",
             tp_ratio >= BARE_RATIO_TARGET,
