@@ -214,11 +214,23 @@ def batch(ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     return input_ids, mask
 
 
-def fit(network, encoded, targets, weights, epochs: int, frozen_layers: int, seed: int = SEED) -> None:
+def fit(
+    network,
+    encoded,
+    targets,
+    weights,
+    epochs: int,
+    frozen_layers: int,
+    seed: int = SEED,
+    soft=None,
+    alpha: float = 0.0,
+    encoder_lr: float = ENCODER_LR,
+) -> None:
     """Train the layers above `frozen_layers` (and the heads) on the output of the frozen ones, computed once.
 
     The frozen part (embeddings and the lower layers) is run once per row, not once per step: on a shared
-    CPU that is what makes fine-tuning take minutes rather than hours.
+    CPU that is what makes fine-tuning take minutes rather than hours. With `soft(members, tone_logits,
+    flag_logits)`, a per-row loss such as a teacher's (scripts/distil_tone_model.py), it makes a share `alpha`.
     """
     tones, flags = targets
     counts = torch.bincount(tones, minlength=len(TONES)).float()
@@ -234,7 +246,7 @@ def fit(network, encoded, targets, weights, epochs: int, frozen_layers: int, see
     head_params = list(network.tone.parameters()) + list(network.flags.parameters())
     groups = [{"params": head_params, "lr": HEAD_LR}]
     if trained:
-        groups.append({"params": trained, "lr": ENCODER_LR})
+        groups.append({"params": trained, "lr": encoder_lr})
     optimiser = torch.optim.AdamW(groups, weight_decay=0.01)
     generator = random.Random(seed)  # noqa: S311 - reproducible training order
     steps = epochs * ((len(encoded) + BATCH - 1) // BATCH)
@@ -262,6 +274,8 @@ def fit(network, encoded, targets, weights, epochs: int, frozen_layers: int, see
                 flag_logits, flags[members], pos_weight=positive, reduction="none"
             )
             loss = ((tone_loss + (flag_loss * flag_weights).sum(1)) * w).sum() / w.sum()
+            if soft is not None:
+                loss = (1 - alpha) * loss + alpha * (soft(members, tone_logits, flag_logits) * w).sum() / w.sum()
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], 1.0)
@@ -344,6 +358,7 @@ def write_artefact(
     epochs: int,
     frozen_layers: int,
     seed: int = SEED,
+    training: dict | None = None,
 ) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from tone_graph import slim_file  # beside this script
@@ -387,6 +402,7 @@ def write_artefact(
             "template_every": TEMPLATE_EVERY,
             "encoder_lr": ENCODER_LR,
             "batch": BATCH,
+            **(training or {}),
         },
     }
     card["version"] = "tone-minilm-" + card["sha256"]["tone.onnx"][:12]

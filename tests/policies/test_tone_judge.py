@@ -99,7 +99,17 @@ def test_own_text_drops_quotes_and_signatures(text: str, own: str) -> None:
 
 def test_windows_overlap_and_cover_everything() -> None:
     assert windows(10, 126, 32) == [(0, 10)]
-    spans = windows(300, 126, 32)
-    assert spans[0][0] == 0 and spans[-1][1] == 300
-    for (_, end), (start, _) in itertools.pairwise(spans):
-        assert end - start >= 32
+    assert windows(126, 126, 32) == [(0, 126)]
+    for length in range(127, 1300):
+        spans = windows(length, 126, 32)
+        assert spans[0][0] == 0 and spans[-1][1] == length
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert end - start >= 32
+        # one width for all, so a batch has no padding; and no more windows than full-size ones would take
+        assert len({end - start for start, end in spans}) == 1 and spans[0][1] <= 126
+        assert len(spans) == -(-(length - 32) // (126 - 32))
+
+
+def test_windows_read_fewer_tokens_than_full_size_ones() -> None:
+    # 320 tokens: four windows either way, of 126 tokens with the last flush with the end (504), or of 104 (416)
+    assert windows(320, 126, 32) == [(0, 104), (72, 176), (144, 248), (216, 320)]
