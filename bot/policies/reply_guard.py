@@ -119,6 +119,7 @@ _ABUSE_LABELS = {
     "profanity": "profanity",
     "threat": "threat",
     "scam": "scam accusation",
+    "ruin": "wish of ruin",
     "theft": "theft accusation",
     "lying": "accusation of lying",
 }

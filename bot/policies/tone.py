@@ -30,7 +30,15 @@ MODEL_PATH = Path(__file__).with_name("tone_model.json")
 # Without a rule that fired, the model alone must be this sure before it may call a message abusive.
 MODEL_ONLY_ABUSE = 0.9
 # How sure a fired rule makes us, as a floor under the model's probability.
-RULE_CONFIDENCE = {"threat": 0.95, "insult": 0.9, "profanity": 0.9, "scam": 0.85, "theft": 0.85, "lying": 0.8}
+RULE_CONFIDENCE = {
+    "threat": 0.95,
+    "insult": 0.9,
+    "profanity": 0.9,
+    "scam": 0.85,
+    "ruin": 0.85,
+    "theft": 0.85,
+    "lying": 0.8,
+}
 _CUES_SHOWN = 3
 # Words too common to explain anything to a human reading the verdict; and the words for whom a message is
 # about ("staff", "team", "company"): the model learnt that abuse names them, but naming the staff is not
@@ -273,6 +281,7 @@ _DESCRIPTIONS = {
     "profanity": "profanity aimed at staff",
     "threat": "threat of harm",
     "scam": "calls the company a scam",
+    "ruin": "wishes the business ruin",
     "theft": "accuses staff of theft",
     "lying": "accuses staff of lying",
     "chargeback": "chargeback threat",

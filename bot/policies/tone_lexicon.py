@@ -194,6 +194,16 @@ THREATS = re.compile(
     r"|never sleep peacefully|(?:find|hunt) you(?! (?:the|a|an|some|my|that|this|those|more|any|what)\b)"
     r"|make your life hell|beat the crap out of|track (?:you|yourselves|the owner|him|her) down)"
 )
+# Wishing the business ruin: abusive, but no threat of harm (the guide's line: wishing physical harm is a threat,
+# wishing the business fails is not). The wish must be for the shop's end, not for a part of it to work.
+RUIN_WISHES = re.compile(
+    r"\b(?:hope|hoping|wish|pray|praying|can't wait (?:till|until|for)|cannot wait (?:till|until|for))"
+    r" (?:you|you lot|you guys|you people|y'all|your (?:\w+ )?(?:shop|business|company|store|firm|outfit|brand"
+    r"|startup|little operation)|the (?:shop|business|company|store|firm|outfit))(?: all| really| soon)?"
+    r" (?:(?:go|goes|going|to go|end up|ends up) (?:bust|under|bankrupt|broke|out of business|to the wall"
+    r"|belly up|under soon)|(?:fail|fails|collapse|collapses|fold|folds|(?:close|closes|shut|shuts|get shut"
+    r"|gets shut) down|(?:lose|loses) everything|(?:crash|crashes) and burns?|(?:rot|rots) in (?:hell|bankruptcy)))\b"
+)
 SCAM = re.compile(
     r"\b(?:(?:scam|fraud|con) (?:company|companies|outfit|business|shop|store|operation|site|website|artists?)"
     r"|(?:you|you're|you guys|you people|your (?:company|business|shop|store|site|website|outfit|operation|"

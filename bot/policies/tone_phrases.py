@@ -13,6 +13,7 @@ from bot.policies.tone_lexicon import (
     LYING,
     NEGATORS,
     NOT_NEGATING,
+    RUIN_WISHES,
     SCAM,
     THEFT,
     THREATS,
@@ -24,7 +25,7 @@ from bot.policies.tone_tokens import Hit, Token
 
 def find_phrases(sentence: list[Token], abuse: list[Hit], ignored: list[Hit]) -> None:
     text, starts = joined(sentence)
-    for kind, pattern in (("profanity", DISMISSALS), ("threat", THREATS)):
+    for kind, pattern in (("profanity", DISMISSALS), ("threat", THREATS), ("ruin", RUIN_WISHES)):
         for match in pattern.finditer(text):
             at = token_at(starts, match.start())
             phrase = original(sentence, starts, match)

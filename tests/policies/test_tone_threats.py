@@ -103,3 +103,35 @@ def test_a_threat_taken_off_the_table_is_not_counted(text: str) -> None:
     verdict = classify_tone(text)
     assert Flag.THREAT not in verdict.flags
     assert any(reason.startswith("not counted") for reason in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hope your shop goes under before the summer.",
+        "Honestly can't wait till your little business folds.",
+        "I really hope you lot go bust, you deserve it.",
+        "Praying the company shuts down so nobody else gets ripped off.",
+        "I wish your store loses everything.",
+    ],
+)
+def test_wishing_the_business_ruin_is_abusive_without_the_threat_flag(text: str) -> None:
+    # The guide's line: wishing physical harm is a threat; wishing the business fails is abuse, nobody is in danger.
+    verdict = judge(analyse(text), CALM)
+    assert verdict.tone is Tone.ABUSIVE, verdict
+    assert Flag.THREAT not in verdict.flags
+    assert any(reason.startswith("wishes the business ruin") for reason in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hope you don't go bust, I love your templates.",
+        "I was worried you had gone under when nobody answered.",
+        "I hope your business goes from strength to strength.",
+        "Hope the next update doesn't fail like the last one.",
+        "If you go bust, will my licence still work?",
+    ],
+)
+def test_a_worry_about_the_business_is_not_a_wish_of_ruin(text: str) -> None:
+    assert not [hit for hit in analyse(text).abuse if hit.kind == "ruin"]
