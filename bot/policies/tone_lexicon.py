@@ -181,8 +181,11 @@ THREATS = re.compile(
     r"computers|shop|team)|every|all of you|him|her|them|whoever|the (?:owner|developer|programmer|guy|idiot"
     r"|moron|agent)|his|the crap)"
     r"|you(?:'ll| will|'re going to| are going to) (?:regret|be sorry)|make you pay"
-    r"|(?:burn|torch|blow up|firebomb) (?:down )?(?:your|the|ur|it|this)\b(?: \w+)? ?(?:office|house|home|"
+    r"|(?:burn|torch|firebomb) (?:down )?(?:your|the|ur|it|this)\b(?: \w+)? ?(?:office|house|home|"
     r"warehouse|shop|store|building|place|car|to the ground)?"
+    # "blow up the diagrams" enlarges them: blowing up is a threat only to a place.
+    r"|blow (?:up )?(?:your|the|ur|this|that)(?: \w+)? (?:office|house|home|warehouse|shop|store|building|place"
+    r"|car|van|premises)(?: up)?"
     r"|burns? (?:your|the) (?:\w+ )?(?:office|warehouse|shop|store|building|house) down"
     r"|(?:hope|wish|pray) (?:you|your \w+|the \w+|whoever \w+ \w+|someone \w+ you)(?: all)? "
     r"(?:die|dies|rot|rots|get cancer|drop dead|suffer|burns?)"

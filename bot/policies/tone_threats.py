@@ -1,6 +1,7 @@
 """Veiled threats of physical harm, which name no violence: the how left unsaid ("I'll take matters into my own
 hands"), dealing with someone "the old-fashioned way" or "in person", the protection racket ("nice place; be a
-shame if something happened to it") and a remark on how well the premises would burn.
+shame if something happened to it"), a remark on how well the premises would burn, and the other way left
+unsaid ("refund me the easy way; you won't like the other way").
 
 Pure and standard-library only. Each kind has everyday twins built on the same words ("I took matters into my
 own hands and fixed the config", "shame if it got lost in the post", "is all that cardboard recyclable?"), so
@@ -94,13 +95,32 @@ HANGING = re.compile(
 )
 
 
+# The other way, left unsaid: menace only beside a demand ("you won't like the other way" is also how a customer
+# describes a clumsy manual install).
+OTHER_WAY = re.compile(
+    r"\b(?:you|you lot|you guys|you people|your (?:\w+ )?(?:staff|owner|boss|team|manager))(?: really| definitely)?"
+    r" (?:won't|wont|will not|aren't going to|are not going to|wouldn't|would not) (?:like|enjoy|love|want"
+    r"|appreciate) (?:the other way|the hard way|the alternative|plan b|what (?:happens|comes|i do) next)\b"
+    r"|\b(?:the )?easy way or the hard way\b|\b(?:do|sort|settle|end|finish) (?:this|it|things) the hard way\b"
+)
+# "... you won't like the other way, it took me hours": the other way described is a method, not a menace.
+_DESCRIBED = re.compile(r"^,? (?:it|it's|its|which|that's|they're|as it|too slow|too long)\b")
+_DEMAND = re.compile(
+    r"\b(?:refund\w*|my money|money back|pay (?:me|up|back)|compensat\w*|one way or another|or else|last chance)\b"
+)
+
+
 def find_veiled_threats(sentences: list[list[Token]], abuse: list[Hit], ignored: list[Hit]) -> None:
     texts = [joined(sentence) for sentence in sentences]
     complimented = False
+    demanded = any(_DEMAND.search(text) for text, _ in texts)
     for index, (sentence, (text, starts)) in enumerate(zip(sentences, texts, strict=True)):
         complimented = complimented or bool(COMPLIMENT.search(text))
         following = texts[index + 1][0] if index + 1 < len(texts) else ""
-        for match in _menaces(text, complimented, following):
+        menaces = _menaces(text, complimented, following)
+        if demanded:
+            menaces += [match for match in OTHER_WAY.finditer(text) if not _DESCRIBED.match(text[match.end() :])]
+        for match in menaces:
             at = token_at(starts, match.start())
             phrase = original(sentence, starts, match)
             if _negated(sentence, at):

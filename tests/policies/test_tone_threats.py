@@ -42,6 +42,11 @@ def threats_in(text: str) -> list[str]:
         "So many cardboard boxes in that warehouse of yours. One spark, that's all it takes.",
         # wishing harm as deserved
         "Folk like your manager deserve a serious accident.",
+        # the other way, left unsaid, beside a demand
+        "My money comes back one way or another. Refund me now, or you won't like the other way.",
+        "Pay up. We can do this the easy way or the hard way.",
+        "Give me my refund today. You really won't enjoy what comes next.",
+        "Someone should blow up that warehouse of yours.",
     ],
 )
 def test_a_veiled_threat_is_found_by_the_rules(text: str) -> None:
@@ -70,6 +75,11 @@ def test_a_veiled_threat_is_found_by_the_rules(text: str) -> None:
         "Your new export feature is fire.",
         "You deserve a break after this release, thanks!",
         "I think I deserve an apology at least.",
+        "The easy way is the one-click installer; you won't like the other way, it is all config files.",
+        "Refund me please. I tried the manual setup and you would not like the other way, it took hours.",
+        "I did the migration the hard way, editing every file by hand.",
+        "Can I blow up the photos in the guide to full screen?",
+        "You won't like what comes next in your changelog: the dark theme is gone.",
     ],
 )
 def test_its_twin_is_not(text: str) -> None:
