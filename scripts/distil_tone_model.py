@@ -8,9 +8,11 @@ half the teacher's probabilities for each row (tone softened by a temperature, a
 teacher and seed give the same file (two runs gave identical bytes).
 
     pip install -e '.[train]'
-    # the teacher, tone-minilm-c34959ede6c8: take it from git, or rebuild it (about 10 minutes; checked by its hash)
+    # the teacher, tone-minilm-c34959ede6c8 (checked by its hash): take it from git ...
     mkdir -p build/tone-teacher && git show 0e46238:bot/tone/model/tone.onnx > build/tone-teacher/tone.onnx
-    python scripts/train_tone_model.py --output build/tone-teacher
+    # ... or rebuild it from the data it was trained on, the 4,411 rows before writer E (about 10 minutes)
+    #     git worktree add /tmp/teacher 0e46238
+    #     python /tmp/teacher/scripts/train_tone_model.py --output build/tone-teacher
     python scripts/distil_tone_model.py              # distil, export, quantise, slim, write bot/tone/model/
     python scripts/distil_tone_model.py --layers 0,2,4 --alpha 0.8   # alternatives, measured in the README
 
