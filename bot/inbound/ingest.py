@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Text, bindparam, cast
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.clock import Clock
 from bot.core.errors import WebhookRejectedError
@@ -161,9 +162,12 @@ class InboundLog:
         if self.db.is_sqlite:
             values = [(*(row[name] for name in _SQLITE_COLUMNS[:-1]), self._at(row["received_at"])) for row in rows]
             return await self.db.sqlite_write(lambda connection: _insert_on_sqlite(connection, values), urgent=True)
-        async with self.db.core_transaction(urgent=True) as connection:
+
+        async def insert(connection: AsyncConnection) -> set[tuple[str, str]]:
             result = await connection.execute(self._inserting, rows)
             return {(provider, event_id) for provider, event_id in result}
+
+        return await self.db.held_write(insert)
 
     def _answer(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]], inserted: set[tuple[str, str]]) -> None:
         for row, done in batch:
