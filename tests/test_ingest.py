@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import uuid
 
 import pytest
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, select, text
 
 from bot.core.clock import FakeClock
 from bot.core.errors import WebhookRejectedError
@@ -134,6 +135,46 @@ async def test_webhooks_stored_in_one_trip_are_read_back_through_the_pool(sqlite
     finally:
         await db.dispose()
     assert (stored, again, ids) == ([True, True, True], False, ["evt_0", "evt_1", "evt_2"])
+
+
+async def test_a_batch_with_redeliveries_says_which_delivery_stored_each_event(database_url: str) -> None:
+    # One batch: a new event, one stored before, and a new one delivered twice. The batch's one insert stores
+    # fewer rows than it was given, so it is done again a row at a time to tell the duplicates.
+    db = Database(database_url)
+    try:
+        log = InboundLog(db, FakeClock())
+        assert await log.record("stripe", "evt_old", "charge.succeeded", {}, handled=True) is True
+        answers = await asyncio.gather(
+            *(
+                log.record("stripe", event_id, "charge.succeeded", {"n": n}, handled=True)
+                for n, event_id in enumerate(["evt_new", "evt_old", "evt_twice", "evt_twice"])
+            )
+        )
+        async with db.transaction(read_only=True) as session:
+            ids = list(await session.scalars(select(InboundEvent.event_id).order_by(InboundEvent.id)))
+    finally:
+        await db.dispose()
+    assert answers == [True, False, True, False]
+    assert ids == ["evt_old", "evt_new", "evt_twice"]
+
+
+async def test_a_kept_postgres_connection_the_server_closed_is_replaced_and_the_delivery_stored(
+    postgres_url: str,
+) -> None:
+    # PostgreSQL's webhook writes keep one connection between batches (Database.held_write).
+    db = Database(postgres_url)
+    run = uuid.uuid4().hex[:8]
+    try:
+        log = InboundLog(db, FakeClock())
+        assert await log.record("stripe", f"evt_{run}_1", "charge.succeeded", {}, handled=True) is True
+        kept = await db.held_write(lambda connection: connection.scalar(text("SELECT pg_backend_pid()")))
+        async with db.core_transaction() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": kept})
+        assert await log.record("stripe", f"evt_{run}_2", "charge.succeeded", {}, handled=True) is True
+        again = await db.held_write(lambda connection: connection.scalar(text("SELECT pg_backend_pid()")))
+    finally:
+        await db.dispose()
+    assert again != kept
 
 
 async def test_the_load_tells_a_rush_from_webhooks_arriving_and_from_none(sqlite_url: str) -> None:

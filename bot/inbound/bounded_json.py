@@ -34,7 +34,8 @@ def parse_object(raw: bytes | str) -> dict[str, Any]:
     """The JSON object in `raw`, or `MalformedJsonError`."""
     text = decode_utf8(raw) if isinstance(raw, bytes) else raw
     opening = text.count("[") + text.count("{")
-    if text.count(",") > MAX_ITEMS or opening > MAX_ITEMS:
+    # Each comma or bracket is a character: a text no longer than MAX_ITEMS cannot hold more.
+    if len(text) > MAX_ITEMS and (text.count(",") > MAX_ITEMS or opening > MAX_ITEMS):
         raise MalformedJsonError(f"JSON with more than {MAX_ITEMS:,} values")
     try:
         value = _DECODER.decode(text)

@@ -160,4 +160,6 @@ def iso_time(value: Any) -> datetime | None:
 def storable(value: str) -> str:
     """The text with what no database can store taken out."""
     # PostgreSQL text cannot hold NUL, and UTF-8 has no lone surrogates (JSON's "\ud800" escape makes one).
+    if value.isascii() and "\x00" not in value:  # most text: no surrogate can be in it, and no copy is needed
+        return value
     return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")

@@ -187,9 +187,12 @@ class Metrics:
         self._queues = _QueueCollector()
         self.registry.register(self._queues)
         # Every series that can appear starts at 0, so a rate() over a fresh process is not blind.
-        for provider in PROVIDERS:
-            for outcome in (*WebhookOutcome, *Rejection):
-                self.webhooks.labels(provider, outcome)
+        # ... and each webhook's counter is kept at hand: labels() takes a lock and builds its key every time.
+        self._webhook_counts = {
+            (provider, outcome): self.webhooks.labels(provider, outcome)
+            for provider in PROVIDERS
+            for outcome in (*WebhookOutcome, *Rejection)
+        }
         for method in SLACK_METHODS:
             for slack_outcome in SlackOutcome:
                 self.slack_calls.labels(method, slack_outcome)
@@ -204,7 +207,8 @@ class Metrics:
         self.registry.register(_MailboxCollector(status))
 
     def webhook(self, provider: str, outcome: str) -> None:
-        self.webhooks.labels(provider, outcome).inc()
+        counter = self._webhook_counts.get((provider, outcome))
+        (counter or self.webhooks.labels(provider, outcome)).inc()
 
     def slack_call(self, method: str, outcome: SlackOutcome) -> None:
         self.slack_calls.labels(method, outcome).inc()

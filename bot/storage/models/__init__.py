@@ -42,10 +42,17 @@ def max_length(column: InstrumentedAttribute[Any]) -> int:
 
     PostgreSQL refuses a longer value ("value too long for type character varying"); SQLite would keep it.
     """
+    if (known := _LENGTHS.get(column)) is not None:
+        return known
     length = getattr(column.property.columns[0].type, "length", None)
     if length is None:
         raise TypeError(f"{column} has no length limit")
+    # Read for every field of every webhook at the door: the attribute walk is done once a column.
+    _LENGTHS[column] = int(length)
     return int(length)
+
+
+_LENGTHS: dict[InstrumentedAttribute[Any], int] = {}
 
 
 # What a BIGINT holds, the type of every amount column.
