@@ -186,9 +186,7 @@ class Database:
             self._sqlite_turns.release()
 
     async def dispose(self) -> None:
-        if self._held is not None:
-            connection, self._held = self._held, None
-            await connection.close()
+        await self._drop_held()
         if self._sqlite_writer is not None:
             writer, self._sqlite_writer = self._sqlite_writer, None
             await writer.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, String
@@ -37,22 +38,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Read for every field of every webhook at the door: the attribute walk is done once a column.
+@cache
 def max_length(column: InstrumentedAttribute[Any]) -> int:
     """How many characters a text column holds: the one source of every length limit on what providers send.
 
     PostgreSQL refuses a longer value ("value too long for type character varying"); SQLite would keep it.
     """
-    if (known := _LENGTHS.get(column)) is not None:
-        return known
     length = getattr(column.property.columns[0].type, "length", None)
     if length is None:
         raise TypeError(f"{column} has no length limit")
-    # Read for every field of every webhook at the door: the attribute walk is done once a column.
-    _LENGTHS[column] = int(length)
     return int(length)
-
-
-_LENGTHS: dict[InstrumentedAttribute[Any], int] = {}
 
 
 # What a BIGINT holds, the type of every amount column.
