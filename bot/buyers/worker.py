@@ -57,27 +57,26 @@ class BuyerSearch:
         self.polling.stop()
 
     async def run(self) -> None:
-        await self.polling.run(self._search)
-
-    async def _search(self) -> None:
-        if await self.tick():
-            self.on_work()
+        await self.polling.run(self.tick)
 
     async def tick(self) -> int:
-        """Make every attempt now due; returns how many searches ended (found or given up)."""
+        """Make every attempt now due; returns how many searches ended (found or given up), whose cards the outbox
+        is told of at once, whoever called (as the timers' pass does)."""
         now = self.clock.now()
         self.busy = True
+        ended = 0
         try:
             async with self.db.transaction(read_only=True) as session:
                 due = await due_lookups(session, now)
-            ended = 0
             for lookup_id in due:
                 claimed = await self.db.run(partial(claim, lookup_id=lookup_id, now=self.clock.now(), lease=LEASE))
                 if claimed is not None:
                     ended += await self._attempt(claimed)
-            return ended
         finally:
             self.busy = False
+        if ended:
+            self.on_work()
+        return ended
 
     async def _attempt(self, claimed: Claimed) -> bool:
         order_error: str | None = None

@@ -73,15 +73,14 @@ class Timers:
         self.polling.wake()
 
     async def run(self) -> None:
-        await self.polling.run(self._take_due)
-
-    async def _take_due(self) -> None:
-        if await self.tick():
-            self.on_work()
+        await self.polling.run(self.tick)
 
     async def tick(self) -> int:
         """Take every escalation step, send every reminder and flag every waiting customer now due, and make the
-        morning digest if the team just came on duty; returns how many of these this process took."""
+        morning digest if the team just came on duty; returns how many of these this process took.
+
+        Whoever calls it (the loop, the demo, a test), what it took is handed to the outbox at once: a pass that
+        left the outbox to find its messages at its next poll could leave them for that whole poll."""
         now = self.clock.now()
         open_now = is_open(self.hours, now)
         async with self.db.transaction(read_only=True) as session:
@@ -120,6 +119,8 @@ class Timers:
                 )
             )
             taken += made is not None
+        if taken:
+            self.on_work()
         return taken
 
     async def _weekly_chart(self, now: datetime) -> str | None:

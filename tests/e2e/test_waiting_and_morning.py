@@ -129,6 +129,20 @@ async def test_a_customer_waiting_past_the_target_is_flagged_once_even_after_a_r
     )
 
 
+async def test_what_a_timer_pass_takes_is_posted_without_waiting_for_the_outbox_poll(database_url, slack: FakeSlack):
+    # Polls an hour apart: only the pass's own hand-over to the outbox can post the alert within the test.
+    clock = FakeClock(NIGHT)
+    async with running_bot(
+        on_call_settings(database_url, slack), pacer=unpaced(), clock=clock, poll_seconds=3600
+    ) as bot:
+        await write(bot, 1, "My licence key says 'invalid'. Can you help?")
+        clock.advance(4 * 3600 + 60)
+        assert await bot.runtime.timers.tick() == 1
+        await bot.settle()
+    [alert] = alerts(slack)
+    assert "over the 4 h first-response target" in shown(alert)
+
+
 async def test_by_day_a_waiting_customer_is_marked_urgent_in_the_ticket_and_nobody_is_paged(
     database_url, slack: FakeSlack
 ):
