@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.modals import Refundable
@@ -15,7 +15,7 @@ from bot.core.errors import UsageError, cut, quoted
 from bot.outbox.queue import Subject
 from bot.policies.refunds import remaining_minor
 from bot.storage.models.customers import Customer
-from bot.storage.models.sales import Dispute, Payment
+from bot.storage.models.sales import Dispute, Payment, PaymentProvider
 from bot.storage.models.tickets import Ticket, TicketStatus
 from bot.storage.store import normalise_email
 
@@ -159,9 +159,9 @@ async def _fill_refundable(session: AsyncSession, scope: Scope) -> None:
 
 
 async def _payment(session: AsyncSession, ref: str) -> Payment | None:
-    return await session.scalar(
-        select(Payment).where(or_(Payment.provider_payment_id == ref, Payment.charge_id == ref)).limit(1)
-    )
+    # Every provider named, so the key is looked up on its unique index (provider first) rather than by a scan.
+    by_key = and_(Payment.provider.in_(list(PaymentProvider)), Payment.provider_payment_id == ref)
+    return await session.scalar(select(Payment).where(or_(by_key, Payment.charge_id == ref)).limit(1))
 
 
 async def _ticket(session: AsyncSession, ref: str) -> Ticket | None:

@@ -156,19 +156,23 @@ async def _read(session: AsyncSession, sales: Sequence[SaleSeen]) -> _Plan:
             by_identity[found.provider, found.external_id] = customer
     payments: set[tuple[str, str, str]] = set()
     wanted = {key for sale in sales for key in _payment_keys(sale)}
-    by_provider = [
-        and_(
-            _PAYMENTS.c.provider == provider,
-            or_(
-                _PAYMENTS.c.provider_payment_id.in_({v for kind, p, v in wanted if p == provider and kind == "key"}),
-                _PAYMENTS.c.charge_id.in_({v for kind, p, v in wanted if p == provider and kind == "charge"}),
-            ),
-        )
-        for provider in {p for _, p, _ in wanted}
+    keys_by_provider: dict[str, set[str]] = {}
+    for kind, provider, value in wanted:
+        if kind == "key":
+            keys_by_provider.setdefault(provider, set()).add(value)
+    charges = {value for kind, _, value in wanted if kind == "charge"}
+    # Each branch on an index of its own: the charges without their provider, whose rows are told apart below by
+    # the provider they come back with. `provider = ? AND charge_id IN (...)`, or one OR under the provider, had
+    # SQLite (without statistics) read every payment of the provider: 4.5 ms a batch with 40,000 payments stored.
+    by_index = [
+        and_(_PAYMENTS.c.provider == provider, _PAYMENTS.c.provider_payment_id.in_(keys))
+        for provider, keys in keys_by_provider.items()
     ]
-    if by_provider:
+    if charges:
+        by_index.append(_PAYMENTS.c.charge_id.in_(charges))
+    if by_index:
         query = select(_PAYMENTS.c.provider, _PAYMENTS.c.provider_payment_id, _PAYMENTS.c.charge_id)
-        for provider, key, charge in await session.execute(query.where(or_(*by_provider))):
+        for provider, key, charge in await session.execute(query.where(or_(*by_index))):
             payments.add(("key", provider, key))
             if charge:
                 payments.add(("charge", provider, charge))

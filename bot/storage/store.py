@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.domain import CustomerRef, SaleSeen
@@ -72,9 +72,16 @@ _PAYMENT_OF = select(Payment).where(Payment.provider == bindparam("provider"))
 _PAYMENT_BY = {
     (True, False): _PAYMENT_OF.where(Payment.provider_payment_id == bindparam("key")).limit(2),
     (False, True): _PAYMENT_OF.where(Payment.charge_id == bindparam("charge")).limit(2),
-    (True, True): _PAYMENT_OF.where(
-        or_(Payment.provider_payment_id == bindparam("key"), Payment.charge_id == bindparam("charge"))
-    ).limit(2),
+    # The provider in each branch, so each has an index of its own: under one `provider = ?` SQLite read every
+    # payment of the provider.
+    (True, True): select(Payment)
+    .where(
+        or_(
+            and_(Payment.provider == bindparam("provider"), Payment.provider_payment_id == bindparam("key")),
+            and_(Payment.provider == bindparam("provider"), Payment.charge_id == bindparam("charge")),
+        )
+    )
+    .limit(2),
 }
 
 
