@@ -8,6 +8,9 @@ processor (the same parsers and Applier that `supportbot serve` wires) applies t
 process, with nothing else running: the figure is the processor's own pace, what a backlog drains at once the
 webhooks stop. Posting to Slack is not part of it (a card is applied once it is queued in the outbox).
 
+The store holds a shop's past first (--history, 50,000 sales by default, each with its customer, event and card):
+a new sale is looked up against all of them, and a look-up that reads every payment shows here, not in a new store.
+
 The baseline, in the same run on SQLite, is the least applying can do with the same records
 (bench/_apply_baseline.py): plain sqlite3, one transaction per 50 events, each event parsed, its customer
 found or created, its payment inserted, its card queued and the event marked applied.
@@ -23,6 +26,7 @@ import os
 import shutil
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +48,31 @@ from _common import (
     unique_run_tag,
     workdir,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.app.runtime import Runtime
 from bot.config.settings import Settings
+from bot.storage.db import Database
+from bot.storage.models.customers import Customer
 from bot.storage.models.inbound import InboundEvent, InboundStatus
-from bot.storage.models.outbox import OutboxMessage
+from bot.storage.models.outbox import OutboxMessage, OutboxStatus
 from bot.storage.models.sales import Payment
 
 APPLIED_TARGET = 1000.0
+# A small shop a few years old: its past sales are what every new sale is looked up against.
+HISTORY_SALES = 50_000
+PAST = datetime(2025, 1, 1, tzinfo=UTC)  # when the past sales were made: any fixed time before the bench's events
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=3000, help="stored events to apply")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=HISTORY_SALES,
+        help="sales the store holds before (each with its customer, event and card), as a shop some years old; 0: new",
+    )
     parser.add_argument(
         "--postgres",
         nargs="?",
@@ -109,12 +124,77 @@ class Applied:
         )
 
 
-async def apply_with_serve(database_url: str, events: list[dict[str, Any]], *, fresh: bool) -> Applied:
+async def store_history(db: Database, sales: int) -> None:
+    """`sales` past sales by four fifths as many customers, each told of by an applied event and shown by a sent card
+    (written in bulk: the bot's own ids for them, from 1, in a new database)."""
+    customers = max(1, sales * 4 // 5)
+    tables = (
+        (Customer, customers, lambda i: {"email": f"past{i:07d}@example.com", "name": f"Past {i}", "created_at": PAST}),
+        (
+            Payment,
+            sales,
+            lambda i: {
+                "provider": "stripe",
+                "provider_payment_id": f"pi_past{i:07d}",
+                "charge_id": f"ch_past{i:07d}",
+                "customer_id": i % customers + 1,
+                "amount_minor": 4900,
+                "currency": "usd",
+                "amount_refunded_minor": 0,
+                "product": PRODUCTS[i % len(PRODUCTS)],
+                "livemode": True,
+                "paid_at": PAST,
+                "first_event_id": i + 1,
+            },
+        ),
+        (
+            InboundEvent,
+            sales,
+            lambda i: {
+                "provider": "stripe",
+                "event_id": f"evt_past{i:07d}",
+                "event_type": "charge.succeeded",
+                "payload": {},
+                "status": InboundStatus.APPLIED,
+                "attempts": 1,
+                "received_at": PAST,
+                "processed_at": PAST,
+            },
+        ),
+        (
+            OutboxMessage,
+            sales,
+            lambda i: {
+                "dedupe_key": f"past-card:{i}",
+                "channel": "C0SALES",
+                "kind": "post_card",
+                "subject_type": "sale",
+                "subject_id": i + 1,
+                "payload": {},
+                "status": OutboxStatus.SENT,
+                "attempts": 1,
+                "not_before": PAST,
+                "created_at": PAST,
+                "slack_ts": f"{1735689600 + i}.000100",
+                "sent_at": PAST,
+            },
+        ),
+    )
+    async with db.transaction() as session:
+        for model, count, row in tables:
+            for start in range(0, count, 5000):
+                await session.execute(insert(model), [row(i) for i in range(start, min(count, start + 5000))])
+
+
+async def apply_with_serve(
+    database_url: str, events: list[dict[str, Any]], *, fresh: bool, history: int = 0
+) -> Applied:
     """Store `events` through the bot's inbound log, then time its processor applying them all."""
     runtime = Runtime(bench_settings(database_url))
     try:
         if fresh:
             await runtime.db.migrate()
+            await store_history(runtime.db, history)
         for start in range(0, len(events), 64):
             chunk = events[start : start + 64]
             await asyncio.gather(
@@ -130,8 +210,8 @@ async def apply_with_serve(database_url: str, events: list[dict[str, Any]], *, f
             pending = await session.scalar(select(func.count()).where(InboundEvent.status != InboundStatus.APPLIED))
             payments = await session.scalar(select(func.count(Payment.id)))
             cards = await session.scalar(select(func.count()).where(OutboxMessage.kind == "post_card"))
-        log(f"  check: {payments} payments, {cards} sale cards queued, {pending} events not applied")
-        if pending or payments != len(events) or cards != len(events):
+        log(f"  check: {payments} payments, {cards} sale cards, {pending} events not applied")
+        if pending or payments != history + len(events) or cards != history + len(events):
             raise RuntimeError("the processor did not apply every event into one sale and one card")
         return Applied("serve's processor", settled, seconds, cpu)
     finally:
@@ -149,21 +229,26 @@ async def run(args: argparse.Namespace) -> int:
         bot_db, plain_db = tmp / "bot.db", tmp / "plain.db"
         runtime = Runtime(bench_settings(f"sqlite+aiosqlite:///{bot_db}"))
         await runtime.db.migrate()
+        await store_history(runtime.db, args.history)
         await runtime.db.dispose()
-        shutil.copy(bot_db, plain_db)  # the same schema, migrated once
-        results["sqlite"] = await apply_with_serve(f"sqlite+aiosqlite:///{bot_db}", events, fresh=False)
+        log(f"the store holds {args.history:,} past sales before the bench's own")
+        shutil.copy(bot_db, plain_db)  # the same schema and history, made once
+        results["sqlite"] = await apply_with_serve(
+            f"sqlite+aiosqlite:///{bot_db}", events, fresh=False, history=args.history
+        )
         log(results["sqlite"].describe())
         results["plain"] = await asyncio.to_thread(apply_plainly, Path(plain_db), events)
         log(results["plain"].describe())
     if args.postgres:
-        results["postgres"] = await on_postgres(args.postgres, events)
+        results["postgres"] = await on_postgres(args.postgres, events, args.history)
         log(results["postgres"].describe() + " (PostgreSQL)")
 
     serve, plain = results["sqlite"], results["plain"]
     figures = [
         Figure(
             "events applied per second, serve's processor on SQLite",
-            f"{serve.rate:,.0f} events/s ({serve.count} charge.succeeded: customer, sale, card queued)",
+            f"{serve.rate:,.0f} events/s ({serve.count} charge.succeeded: customer, sale, card queued; "
+            f"{args.history:,} past sales stored)",
             f"plain sqlite3, same records {plain.rate:,.0f} events/s",
             f"{ratio(serve.rate, plain.rate):.2f} of plain",
             f">= {APPLIED_TARGET:,.0f} events/s",
@@ -187,10 +272,10 @@ async def run(args: argparse.Namespace) -> int:
     return 0 if all(f.passed for f in figures) else 1
 
 
-async def on_postgres(server_url: str, events: list[dict[str, Any]]) -> Applied:
-    """The same events on a PostgreSQL database of its own, created and dropped here."""
+async def on_postgres(server_url: str, events: list[dict[str, Any]], history: int) -> Applied:
+    """The same events on a PostgreSQL database of its own (with the same history), created and dropped here."""
     async with postgres_database(server_url, "apply") as url:
-        return await apply_with_serve(url, events, fresh=True)
+        return await apply_with_serve(url, events, fresh=True, history=history)
 
 
 def main(argv: list[str] | None = None) -> int:
