@@ -17,7 +17,16 @@ from bot.core.clock import FakeClock
 from bot.core.domain import CustomerRef, SaleSeen
 from bot.inbound.apply import Applier
 from bot.inbound.ingest import InboundLog, Load
-from bot.inbound.processor import MAX_YIELD_SECONDS, MIN_YIELD_SECONDS, EventProcessor, idle_after
+from bot.inbound.processor import (
+    BATCH_BUDGET_SECONDS,
+    MAX_YIELD_SECONDS,
+    MIN_EVENTS_A_BATCH,
+    MIN_YIELD_SECONDS,
+    SLICE_SECONDS,
+    EventProcessor,
+    batch_is_over,
+    idle_after,
+)
 from bot.integrations import stripe_webhooks
 from bot.policies.routing import Channels
 from bot.storage.db import Database
@@ -286,3 +295,25 @@ def test_applying_makes_way_for_acknowledgements_by_how_fast_webhooks_arrive(
     batch_seconds: float, load: Load, idle: float
 ) -> None:
     assert idle_after(batch_seconds, load) == pytest.approx(idle)
+
+
+@pytest.mark.parametrize(
+    ("taken", "elapsed", "writer_waiting", "over"),
+    [
+        # A webhook waiting for the write lock ends the batch after a short slice...
+        (MIN_EVENTS_A_BATCH, SLICE_SECONDS * 2, True, True),
+        (MIN_EVENTS_A_BATCH, SLICE_SECONDS / 2, True, False),
+        # ... but not before a run of sales: under a flood the batch's own reads outlast the slice, and a batch
+        # of one event paid a whole transaction for it (applying drained about ten events a second).
+        (1, SLICE_SECONDS * 100, True, False),
+        (MIN_EVENTS_A_BATCH - 1, 1.0, True, False),
+        # Nobody waiting: a longer turn, so the transaction's cost is spread over many events.
+        (MIN_EVENTS_A_BATCH, SLICE_SECONDS * 2, False, False),
+        (MIN_EVENTS_A_BATCH, BATCH_BUDGET_SECONDS * 2, False, True),
+        (0, 10.0, False, False),
+    ],
+)
+def test_a_batch_ends_after_its_turn_and_never_before_a_run_of_sales(
+    taken: int, elapsed: float, writer_waiting: bool, over: bool
+) -> None:
+    assert batch_is_over(taken, elapsed, writer_waiting=writer_waiting) is over

@@ -36,9 +36,12 @@ BATCH = 50
 # (bot/inbound/new_sales.py); a failure among them sends the batch round again event by event, as any failure does.
 SALES_AT_ONCE = 25
 # On SQLite a batch holds the only write lock. Once a webhook acknowledgement waits for it, the batch ends
-# after this much time applying (the acknowledgement waits that long at most, plus one event and the commit);
-# never after fewer than one event, so that applying keeps going however fast webhooks arrive.
+# after this much time applying (the acknowledgement waits that long at most, plus one event and the commit)...
 SLICE_SECONDS = 0.003
+# ... but not before this many events are applied, as one run of sales: under a flood of webhooks the batch's
+# own reads took longer than the slice (the acknowledgements ran while it waited for them), so every batch
+# applied a single event, paying a transaction and its commit for it, and applying drained about ten a second.
+MIN_EVENTS_A_BATCH = SALES_AT_ONCE
 # Without a webhook waiting, a batch may run this long: each transaction's commit is paid for many events.
 BATCH_BUDGET_SECONDS = 0.05
 # While webhooks pour in, idle after each batch for this share of the time it took, so applying takes at
@@ -61,6 +64,15 @@ def idle_after(batch_seconds: float, load: Load) -> float:
         return 0.0
     ratio = RUSH_YIELD_RATIO if load is Load.RUSH else YIELD_RATIO
     return min(max(batch_seconds * ratio, MIN_YIELD_SECONDS), MAX_YIELD_SECONDS)
+
+
+def batch_is_over(taken: int, elapsed: float, *, writer_waiting: bool) -> bool:
+    """Whether a batch that applied `taken` events in `elapsed` seconds has had its turn: a short one while a
+    webhook waits for the SQLite write lock (it is committed right after), a longer one otherwise, so that the
+    cost of a transaction is spread wide; and never before a run of sales, whatever waits."""
+    if taken < MIN_EVENTS_A_BATCH:
+        return False
+    return elapsed > (SLICE_SECONDS if writer_waiting else BATCH_BUDGET_SECONDS)
 
 
 class EventProcessor:
@@ -193,7 +205,7 @@ class EventProcessor:
             # Of the events taken so far, not applied yet, with their events' ids: applied together.
             sales: list[tuple[int, SaleSeen]] = []
             for event in due:
-                if taken and self._time_is_up(self.clock.monotonic() - started):
+                if batch_is_over(taken, self.clock.monotonic() - started, writer_waiting=self.db.writers_waiting):
                     break  # the rest stay pending for the next batch
                 taken += 1
                 if not isolate:
@@ -204,7 +216,7 @@ class EventProcessor:
                     if all(isinstance(meaning, SaleSeen) for meaning in meanings):
                         sales.extend((event.id, meaning) for meaning in meanings if isinstance(meaning, SaleSeen))
                         # A webhook waiting for the write lock: apply what was gathered now, so the batch can end.
-                        if len(sales) >= SALES_AT_ONCE or self.db.writers_waiting:
+                        if len(sales) >= SALES_AT_ONCE or (taken >= MIN_EVENTS_A_BATCH and self.db.writers_waiting):
                             await self.applier.apply_sales(session, sales, now)
                             sales = []
                         continue
@@ -235,13 +247,6 @@ class EventProcessor:
         for event in due[:taken]:
             self._looked_up.pop(event.id, None)
         return taken - retried
-
-    def _time_is_up(self, elapsed: float) -> bool:
-        """Whether the batch has had its turn: a short one while a webhook waits for the SQLite write lock (it
-        is committed right after), a longer one otherwise, so that the cost of a transaction is spread wide."""
-        if self.db.writers_waiting:
-            return elapsed > SLICE_SECONDS
-        return elapsed > BATCH_BUDGET_SECONDS
 
     async def _set_aside(
         self, session: AsyncSession, failures: list[tuple[int, int, BaseException]], now: datetime
