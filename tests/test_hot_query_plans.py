@@ -12,6 +12,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -19,11 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.subjects import Drawing, subject_card
 from bot.core.domain import CustomerRef, SaleSeen
+from bot.home.month import month_figures
+from bot.home.snapshot import HomeSettings, read_home
 from bot.inbound.new_sales import record_new_sales
 from bot.integrations.slack import SlackPoster
 from bot.oncall.card_facts import OnCallCardFacts
+from bot.oncall.disputes import disputes_to_remind
 from bot.outbox.worker import OutboxWorker
+from bot.policies.hours import parse_hours
 from bot.policies.oncall_waiting import ResponseTargets
+from bot.policies.permissions import Role
 from bot.storage.db import Database
 from bot.storage.models.customers import Customer, CustomerIdentity
 from bot.storage.models.sales import Payment
@@ -125,3 +131,37 @@ async def test_a_card_reads_only_its_customers_actions(db: Database, subject: st
     steps = steps_on("actions", plans)
     assert steps and all(re.search(r"\((customer_id|payment_id|ticket_id)=\?\)", line) for line in steps), plans
 
+
+async def test_the_reminder_timer_reads_only_deadlines_still_ahead(db: Database) -> None:
+    plans = await planned(db, lambda session: disputes_to_remind(session, NOW))
+
+    steps = steps_on("disputes", plans)
+    assert steps and all("(evidence_due_at>?)" in line for line in steps), plans
+
+
+async def test_the_home_tab_and_the_month_chart_read_their_dates_by_index(db: Database) -> None:
+    settings = HomeSettings(
+        owners=("U0OWNER",),
+        agents=(),
+        hours=parse_hours("mon-fri 09:00-17:30", "Europe/Berlin"),
+        targets=ResponseTargets(),
+        rotation=None,
+        currency="USD",
+    )
+
+    async def draw(session: AsyncSession) -> None:
+        await read_home(session, "U0OWNER", Role.OWNER, settings, NOW)
+        await month_figures(session, NOW, ZoneInfo("Europe/Berlin"), "USD")
+
+    plans = await planned(db, draw)
+
+    by_date = {
+        "payments": "paid_at >=",
+        "refunds": "refunded_at >=",
+        "disputes": "opened_at >=",
+        "tickets": "tickets.opened_at >=",
+    }
+    for table, where in by_date.items():
+        steps = steps_on(table, plans, where)
+        column = where.split(" ")[0].split(".")[-1]
+        assert steps and all(f"({column}>?" in line for line in steps), (table, plans)
