@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, insert, or_, select, tuple_
+from sqlalchemy import Table, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.domain import CustomerRef, SaleSeen
@@ -133,11 +133,10 @@ async def record_new_sales(
 
 async def _read(session: AsyncSession, sales: Sequence[SaleSeen]) -> _Plan:
     emails = {email for sale in sales if (email := normalise_email(sale.customer.email))}
-    identities = {
-        (sale.customer.provider, sale.customer.external_id)
-        for sale in sales
-        if sale.customer.provider and sale.customer.external_id
-    }
+    ids_by_provider: dict[str, set[str]] = {}
+    for sale in sales:
+        if sale.customer.provider and sale.customer.external_id:
+            ids_by_provider.setdefault(sale.customer.provider, set()).add(sale.customer.external_id)
     stored: dict[int, _Customer] = {}
     by_email: dict[str, _Customer] = {}
     by_identity: dict[tuple[str, str], _Customer] = {}
@@ -145,11 +144,21 @@ async def _read(session: AsyncSession, sales: Sequence[SaleSeen]) -> _Plan:
     if emails:
         for row in await session.execute(select(*columns).where(_CUSTOMERS.c.email.in_(emails))):
             by_email[row.email] = stored.setdefault(row.id, _Customer(row.id, row.email, row.name, row.timezone))
-    if identities:
+    if ids_by_provider:
+        # `provider = ? AND external_id IN (...)` for each provider, each on the unique (provider, external_id):
+        # the pairs as one `(provider, external_id) IN (VALUES ...)` had SQLite read every identity once a run
+        # named two customers.
         identified = (
             select(*columns, _IDENTITIES.c.provider, _IDENTITIES.c.external_id)
             .join(_IDENTITIES, _IDENTITIES.c.customer_id == _CUSTOMERS.c.id)
-            .where(tuple_(_IDENTITIES.c.provider, _IDENTITIES.c.external_id).in_(identities))
+            .where(
+                or_(
+                    *(
+                        and_(_IDENTITIES.c.provider == provider, _IDENTITIES.c.external_id.in_(ids))
+                        for provider, ids in ids_by_provider.items()
+                    )
+                )
+            )
         )
         for found in await session.execute(identified):
             customer = stored.setdefault(found.id, _Customer(found.id, found.email, found.name, found.timezone))

@@ -38,6 +38,8 @@ from bot.storage.models.sales import Payment, SaleDigest
 
 log = logging.getLogger(__name__)
 
+# The statuses `_due` can pick an item in.
+_WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 WAIT_FOR_PARENT_SECONDS = 1.0
 
@@ -152,10 +154,13 @@ class OutboxWorker:
             log.exception("outbox %s: lane stopped on an unexpected error; it restarts on the next poll", channel)
 
     async def _next(self, channel: str) -> OutboxMessage | None:
+        # The statuses named on their own, for (channel, status, id) to find the channel's waiting items: `_due`'s
+        # OR alone had SQLite (without statistics) read every item the channel was ever sent.
+        waiting = OutboxMessage.status.in_(_WAITING)
         async with self.db.transaction(read_only=True) as session:
             return await session.scalar(
                 select(OutboxMessage)
-                .where(OutboxMessage.channel == channel, self._due(self.clock.now()))
+                .where(OutboxMessage.channel == channel, waiting, self._due(self.clock.now()))
                 .order_by(OutboxMessage.id)
                 .limit(1)
             )

@@ -41,7 +41,8 @@ class Payment(SlackPlaced, Base):
     payer_name: Mapped[str | None] = mapped_column(String(200))
     provider_url: Mapped[str | None] = mapped_column(String(500))
     livemode: Mapped[bool] = mapped_column(default=True)
-    paid_at: Mapped[datetime]
+    # Indexed for what reads sales by date: the Home tab's today, on every change; the digest; the month chart.
+    paid_at: Mapped[datetime] = mapped_column(index=True)
     # The inbound event that first told of the payment: its id follows arrival (the acknowledgement inserts it),
     # which orders sales paid in the same second (`paid_at` has a provider's one-second resolution) where the
     # payment's own id cannot: with several replicas applying, ids follow when a sale was applied. No foreign key:
@@ -64,7 +65,7 @@ class Refund(Base):
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     reason: Mapped[str | None] = mapped_column(String(200))
-    refunded_at: Mapped[datetime]
+    refunded_at: Mapped[datetime] = mapped_column(index=True)
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
 
@@ -83,9 +84,10 @@ class Dispute(SlackPlaced, Base):
     reason: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str | None] = mapped_column(String(64))
     stage: Mapped[str | None] = mapped_column(String(64))
-    evidence_due_at: Mapped[datetime | None]
+    # Read by the reminder timer each pass (deadlines still ahead), so indexed, as is `opened_at`.
+    evidence_due_at: Mapped[datetime | None] = mapped_column(index=True)
     provider_url: Mapped[str | None] = mapped_column(String(500))
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     # When the last evidence-deadline reminder went out: the reminder timer's state, so none is sent twice.
     reminded_at: Mapped[datetime | None]

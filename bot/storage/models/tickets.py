@@ -30,7 +30,7 @@ class Ticket(SlackPlaced, Base):
     subject: Mapped[str | None] = mapped_column(String(500))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, 32), default=TicketStatus.OPEN)
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     # Where the help desk wants to hear of changes made in Slack; None: an email-only ticket.
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     assignee_id: Mapped[str | None] = mapped_column(String(32))
