@@ -2,7 +2,7 @@
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-04 09:00:00
+Create Date: 2026-12-03 19:00:00
 
 SQLite keeps no statistics: a date range on a column without an index read every row of the table, each time a
 Home tab was drawn (every change, for each viewer) and every timer pass (each second).
