@@ -24,20 +24,32 @@ from bot.home.month import month_figures
 from bot.home.snapshot import HomeSettings, read_home
 from bot.inbound.new_sales import record_new_sales
 from bot.integrations.slack import SlackPoster
+from bot.oncall.alerts import OnCall, page_about, resolve_alerts
 from bot.oncall.card_facts import OnCallCardFacts
 from bot.oncall.disputes import disputes_to_remind
+from bot.outbox.queue import Subject
 from bot.outbox.worker import OutboxWorker
 from bot.policies.hours import parse_hours
+from bot.policies.oncall_escalation import AlertKind
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.permissions import Role
 from bot.storage.db import Database
 from bot.storage.models.customers import Customer, CustomerIdentity
+from bot.storage.models.oncall import WaitingAlertDetails
 from bot.storage.models.sales import Payment
 from bot.storage.models.tickets import Ticket
 from bot.tone.card_facts import ToneCardFacts
 from tests.clocks import START, SteadyClock
 
 NOW = START
+HOME = HomeSettings(
+    owners=("U0OWNER",),
+    agents=(),
+    hours=parse_hours("mon-fri 09:00-17:30", "Europe/Berlin"),
+    targets=ResponseTargets(),
+    rotation=None,
+    currency="USD",
+)
 
 
 @pytest.fixture
@@ -140,17 +152,8 @@ async def test_the_reminder_timer_reads_only_deadlines_still_ahead(db: Database)
 
 
 async def test_the_home_tab_and_the_month_chart_read_their_dates_by_index(db: Database) -> None:
-    settings = HomeSettings(
-        owners=("U0OWNER",),
-        agents=(),
-        hours=parse_hours("mon-fri 09:00-17:30", "Europe/Berlin"),
-        targets=ResponseTargets(),
-        rotation=None,
-        currency="USD",
-    )
-
     async def draw(session: AsyncSession) -> None:
-        await read_home(session, "U0OWNER", Role.OWNER, settings, NOW)
+        await read_home(session, "U0OWNER", Role.OWNER, HOME, NOW)
         await month_figures(session, NOW, ZoneInfo("Europe/Berlin"), "USD")
 
     plans = await planned(db, draw)
@@ -165,3 +168,42 @@ async def test_the_home_tab_and_the_month_chart_read_their_dates_by_index(db: Da
         steps = steps_on(table, plans, where)
         column = where.split(" ")[0].split(".")[-1]
         assert steps and all(f"({column}>?" in line for line in steps), (table, plans)
+
+
+async def test_the_home_tab_reads_the_open_tickets_and_only_their_messages(db: Database) -> None:
+    plans = await planned(db, lambda session: read_home(session, "U0OWNER", Role.OWNER, HOME, NOW))
+
+    # Grouping every message ever written, and tickets by `!= 'closed'`, each read a whole table.
+    assert not [line for _sql, plan in plans for line in plan if re.match(r"SCAN (tickets|ticket_messages)\b", line)]
+    messages = steps_on("ticket_messages", plans)
+    assert messages and all("(ticket_id=?)" in line or "(tone=? AND sent_at>?)" in line for line in messages), plans
+    open_tickets = steps_on("tickets", plans, "tickets.status = ")
+    assert open_tickets and all("(status=?)" in line for line in open_tickets), plans
+
+
+async def test_news_of_a_ticket_finds_the_alerts_about_it_among_all_alerts(db: Database) -> None:
+    async with db.transaction() as session:
+        ticket = Ticket(external_id="T-1", opened_at=NOW)
+        session.add(ticket)
+    oncall = OnCall(channel="C0ONCALL", rotation=None, owners=("U0OWNER",))
+
+    async def news(session: AsyncSession) -> None:
+        details = WaitingAlertDetails(ticket.id, NOW)
+        await page_about(
+            session,
+            oncall,
+            "waiting:1",
+            AlertKind.CUSTOMER_WAITING,
+            about=Subject.TICKET,
+            about_id=ticket.id,
+            details=details,
+            also="again",
+            now=NOW,
+        )
+        await resolve_alerts(session, Subject.TICKET, ticket.id, "Sam replied", NOW)
+
+    plans = await planned(db, news)
+
+    # (status=?) is every open and acknowledged alert, about anything.
+    steps = steps_on("alerts", plans, "alerts.about_id = ")
+    assert len(steps) == 2 and all("(about_type=? AND about_id=?)" in line for line in steps), plans

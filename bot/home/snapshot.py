@@ -99,18 +99,16 @@ async def read_home(
 async def _mine(
     session: AsyncSession, user: str, targets: ResponseTargets, now: datetime
 ) -> tuple[tuple[TicketLine, ...], int]:
-    last_customer = (
-        select(TicketMessage.ticket_id, func.max(TicketMessage.sent_at).label("at"))
-        .where(TicketMessage.sender == "customer")
-        .group_by(TicketMessage.ticket_id)
-        .subquery()
-    )
+    # The open tickets, then each one's messages by the ticket: `!= CLOSED`, and grouping every message ever
+    # written, each read a whole table on every Home tab drawn.
+    last_customer_at = func.max(TicketMessage.sent_at).label("at")
     rows = (
         await session.execute(
-            select(Ticket, last_customer.c.at)
-            .outerjoin(last_customer, last_customer.c.ticket_id == Ticket.id)
-            .where(Ticket.assignee_id == user, Ticket.status != TicketStatus.CLOSED)
-            .order_by(last_customer.c.at.desc().nulls_last(), Ticket.id.desc())
+            select(Ticket, last_customer_at)
+            .outerjoin(TicketMessage, (TicketMessage.ticket_id == Ticket.id) & (TicketMessage.sender == "customer"))
+            .where(Ticket.status == TicketStatus.OPEN, Ticket.assignee_id == user)
+            .group_by(Ticket.id)
+            .order_by(last_customer_at.desc().nulls_last(), Ticket.id.desc())
         )
     ).all()
     lines = []

@@ -101,7 +101,10 @@ class Alert(SlackPlaced, Base):
     conditional update on `step`, so two processes never page twice."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_status_next_due", "status", "next_due"),)
+    __table_args__ = (
+        Index("ix_alerts_status_next_due", "status", "next_due"),
+        Index("ix_alerts_about", "about_type", "about_id"),  # the alerts about a ticket or a dispute
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

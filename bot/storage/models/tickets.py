@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage.models import Base, JSONType, SlackPlaced, enum_column
@@ -29,7 +29,8 @@ class Ticket(SlackPlaced, Base):
     external_id: Mapped[str] = mapped_column(String(255), unique=True)
     subject: Mapped[str | None] = mapped_column(String(500))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, 32), default=TicketStatus.OPEN)
+    # Indexed for the open tickets, a few among years of closed ones: read with `== OPEN`, never `!= CLOSED`.
+    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, 32), default=TicketStatus.OPEN, index=True)
     opened_at: Mapped[datetime] = mapped_column(index=True)
     # Where the help desk wants to hear of changes made in Slack; None: an email-only ticket.
     callback_url: Mapped[str | None] = mapped_column(String(2000))
@@ -53,7 +54,11 @@ class Ticket(SlackPlaced, Base):
 
 class TicketMessage(Base):
     __tablename__ = "ticket_messages"
-    __table_args__ = (UniqueConstraint("ticket_id", "external_id", name="uq_ticket_message_external"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "external_id", name="uq_ticket_message_external"),
+        # The abusive messages of a stretch of time (the Home tab's risky customers, the morning digest).
+        Index("ix_ticket_messages_tone_sent_at", "tone", "sent_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
