@@ -173,12 +173,17 @@ async def test_the_home_tab_and_the_month_chart_read_their_dates_by_index(db: Da
 async def test_the_home_tab_reads_the_open_tickets_and_only_their_messages(db: Database) -> None:
     plans = await planned(db, lambda session: read_home(session, "U0OWNER", Role.OWNER, HOME, NOW))
 
-    # Grouping every message ever written, and tickets by `!= 'closed'`, each read a whole table.
-    assert not [line for _sql, plan in plans for line in plan if re.match(r"SCAN (tickets|ticket_messages)\b", line)]
+    # Grouping every message ever written, tickets by `!= 'closed'`, the outbox until a row had an error: each
+    # read a whole table.
+    assert not [
+        line for _sql, plan in plans for line in plan if re.match(r"SCAN (tickets|ticket_messages|outbox)\b", line)
+    ]
     messages = steps_on("ticket_messages", plans)
     assert messages and all("(ticket_id=?)" in line or "(tone=? AND sent_at>?)" in line for line in messages), plans
     open_tickets = steps_on("tickets", plans, "tickets.status = ")
     assert open_tickets and all("(status=?)" in line for line in open_tickets), plans
+    last_error = steps_on("outbox", plans, "last_error IS NOT NULL")
+    assert last_error and all("(status=?)" in line for line in last_error), plans
 
 
 async def test_news_of_a_ticket_finds_the_alerts_about_it_among_all_alerts(db: Database) -> None:

@@ -226,9 +226,15 @@ async def _health(session: AsyncSession, now: datetime) -> Health:
     count, oldest = (
         await session.execute(select(func.count(), func.min(OutboxMessage.created_at)).where(waiting))
     ).one()
+    # An error not yet overcome: a message still being retried, or given up on. A sent message's error is
+    # cleared, a folded one's sale went out in its digest, and a superseded one's `last_error` says why no call
+    # was needed. Looking among all messages read every one ever sent whenever no error was recent.
     last_error = await session.scalar(
         select(OutboxMessage.last_error)
-        .where(OutboxMessage.last_error.is_not(None))
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED]),
+            OutboxMessage.last_error.is_not(None),
+        )
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )

@@ -1,5 +1,5 @@
 """What the Home tab reads (bot/home/snapshot.py), from records stored on SQLite and PostgreSQL alike: whose
-tickets are whose, who waits for an answer."""
+tickets are whose, who waits for an answer, and the delivery's last error."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.policies.hours import parse_hours
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.permissions import Role
 from bot.storage.db import Database
+from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 from tests.clocks import START
 
@@ -92,3 +93,38 @@ async def test_the_customers_who_wrote_last_in_an_open_ticket_are_waiting(db: Da
         "T-waiting",
         "T-waiting-long",
     ]
+
+
+def outbox(n: int, status: OutboxStatus, error: str | None) -> OutboxMessage:
+    return OutboxMessage(
+        dedupe_key=f"item-{n}",
+        channel="C0SUPPORT",
+        kind=OutboxKind.UPDATE_CARD,
+        subject_type="ticket",
+        subject_id=n,
+        status=status,
+        not_before=NOW,
+        created_at=NOW,
+        last_error=error,
+    )
+
+
+async def test_the_last_slack_error_is_one_not_yet_overcome(db: Database) -> None:
+    async with db.transaction() as session:
+        session.add(outbox(1, OutboxStatus.FAILED, "channel_not_found"))
+        session.add(outbox(2, OutboxStatus.SENT, None))
+        session.add(outbox(3, OutboxStatus.PENDING, "ratelimited"))
+        session.add(outbox(4, OutboxStatus.FOLDED, "ratelimited, then folded into a digest"))
+        # Why no call was needed: not an error.
+        session.add(outbox(5, OutboxStatus.SUPERSEDED, "the card is still to be posted and will show this"))
+
+    async with db.transaction() as session:
+        home = await read_home(session, "U0OWNER", Role.OWNER, SETTINGS, NOW)
+        assert home.health is not None and home.health.last_error == "ratelimited"
+
+        (await session.get_one(OutboxMessage, 2)).status = OutboxStatus.PENDING
+        (await session.get_one(OutboxMessage, 3)).status = OutboxStatus.SENT
+        (await session.get_one(OutboxMessage, 3)).last_error = None
+        await session.flush()
+        home = await read_home(session, "U0OWNER", Role.OWNER, SETTINGS, NOW)
+        assert home.health is not None and home.health.last_error == "channel_not_found"
