@@ -9,19 +9,16 @@ statement of the suite's SQLite half to the planner; each of these read a whole 
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.subjects import Drawing, subject_card
 from bot.core.domain import CustomerRef, SaleSeen
 from bot.home.month import month_figures
-from bot.home.snapshot import HomeSettings, read_home
+from bot.home.snapshot import read_home
 from bot.inbound.new_sales import record_new_sales
 from bot.integrations.slack import SlackPoster
 from bot.oncall.alerts import OnCall, page_about, resolve_alerts
@@ -29,7 +26,6 @@ from bot.oncall.card_facts import OnCallCardFacts
 from bot.oncall.disputes import disputes_to_remind
 from bot.outbox.queue import Subject
 from bot.outbox.worker import OutboxWorker
-from bot.policies.hours import parse_hours
 from bot.policies.oncall_escalation import AlertKind
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.permissions import Role
@@ -40,16 +36,10 @@ from bot.storage.models.sales import Payment
 from bot.storage.models.tickets import Ticket
 from bot.tone.card_facts import ToneCardFacts
 from tests.clocks import START, SteadyClock
+from tests.home import SETTINGS
+from tests.query_plans import planned, steps_on
 
 NOW = START
-HOME = HomeSettings(
-    owners=("U0OWNER",),
-    agents=(),
-    hours=parse_hours("mon-fri 09:00-17:30", "Europe/Berlin"),
-    targets=ResponseTargets(),
-    rotation=None,
-    currency="USD",
-)
 
 
 @pytest.fixture
@@ -57,37 +47,6 @@ async def db(sqlite_url: str) -> AsyncIterator[Database]:
     database = Database(sqlite_url)
     yield database
     await database.dispose()
-
-
-async def planned(db: Database, work: Callable[[AsyncSession], Awaitable[Any]]) -> list[tuple[str, list[str]]]:
-    """Each SELECT, UPDATE or DELETE `work` runs, with what SQLite's planner says of it, one line a step."""
-    caught: list[tuple[str, Any]] = []
-
-    def catch(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "UPDATE", "DELETE"):
-            caught.append((statement, parameters))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", catch)
-    try:
-        async with db.transaction() as session:
-            await work(session)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", catch)
-    path = db.engine.url.database
-    assert path is not None
-    with sqlite3.connect(path) as plain:
-        return [(sql, [row[3] for row in plain.execute(f"EXPLAIN QUERY PLAN {sql}", params)]) for sql, params in caught]
-
-
-def steps_on(table: str, plans: list[tuple[str, list[str]]], where: str = "") -> list[str]:
-    """The plan lines reading `table`, of the statements whose text matches `where`."""
-    return [
-        line
-        for sql, plan in plans
-        if re.search(where, sql)
-        for line in plan
-        if re.match(rf"(SCAN|SEARCH) {table}\b", line)
-    ]
 
 
 async def test_a_run_of_new_sales_by_known_customers_looks_each_identity_up_by_index(db: Database) -> None:
@@ -153,7 +112,7 @@ async def test_the_reminder_timer_reads_only_deadlines_still_ahead(db: Database)
 
 async def test_the_home_tab_and_the_month_chart_read_their_dates_by_index(db: Database) -> None:
     async def draw(session: AsyncSession) -> None:
-        await read_home(session, "U0OWNER", Role.OWNER, HOME, NOW)
+        await read_home(session, "U0OWNER", Role.OWNER, SETTINGS, NOW)
         await month_figures(session, NOW, ZoneInfo("Europe/Berlin"), "USD")
 
     plans = await planned(db, draw)
@@ -171,7 +130,7 @@ async def test_the_home_tab_and_the_month_chart_read_their_dates_by_index(db: Da
 
 
 async def test_the_home_tab_reads_the_open_tickets_and_only_their_messages(db: Database) -> None:
-    plans = await planned(db, lambda session: read_home(session, "U0OWNER", Role.OWNER, HOME, NOW))
+    plans = await planned(db, lambda session: read_home(session, "U0OWNER", Role.OWNER, SETTINGS, NOW))
 
     # Grouping every message ever written, tickets by `!= 'closed'`, the outbox until a row had an error: each
     # read a whole table.

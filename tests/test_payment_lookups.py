@@ -9,13 +9,11 @@ they go to SQLite and each is put to SQLite's planner.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.targets import Target, TargetKind, scope_of_words
@@ -24,6 +22,7 @@ from bot.inbound.new_sales import record_new_sales
 from bot.storage.db import Database
 from bot.storage.models.sales import Payment
 from bot.storage.store import find_payment
+from tests.query_plans import planned
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -49,23 +48,9 @@ def sale(key: str, charge: str | None) -> SaleSeen:
 
 async def plans_of_payment_reads(db: Database, work: Callable[[AsyncSession], Awaitable[Any]]) -> list[list[str]]:
     """What SQLite's planner says of each SELECT from payments that `work` runs, one list of lines each."""
-    caught: list[tuple[str, Any]] = []
-
-    def catch(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and re.search(r"\bFROM payments\b", statement):
-            caught.append((statement, parameters))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", catch)
-    try:
-        async with db.transaction() as session:
-            await work(session)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", catch)
-    assert caught, "the work read no payment"
-    path = db.engine.url.database
-    assert path is not None
-    with sqlite3.connect(path) as plain:
-        return [[row[3] for row in plain.execute(f"EXPLAIN QUERY PLAN {sql}", params)] for sql, params in caught]
+    plans = [plan for sql, plan in await planned(db, work) if re.match(r"\s*SELECT\b.*\bFROM payments\b", sql, re.S)]
+    assert plans, "the work read no payment"
+    return plans
 
 
 def read_by_an_index_of_their_own(plans: list[list[str]]) -> bool:

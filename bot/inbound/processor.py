@@ -36,7 +36,8 @@ BATCH = 50
 # (bot/inbound/new_sales.py); a failure among them sends the batch round again event by event, as any failure does.
 SALES_AT_ONCE = 25
 # On SQLite a batch holds the only write lock. Once a webhook acknowledgement waits for it, the batch ends
-# after this much time applying (the acknowledgement waits that long at most, plus one event and the commit)...
+# after this much time applying (the acknowledgement waits that long, plus the run of sales under way and the
+# commit)...
 SLICE_SECONDS = 0.003
 # ... but not before this many events are applied, as one run of sales: under a flood of webhooks the batch's
 # own reads took longer than the slice (the acknowledgements ran while it waited for them), so every batch

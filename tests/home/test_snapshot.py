@@ -5,25 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.home.snapshot import HomeSettings, read_home
+from bot.home.snapshot import read_home
 from bot.oncall.morning_digest import waiting_customers
-from bot.policies.hours import parse_hours
 from bot.policies.oncall_waiting import ResponseTargets
 from bot.policies.permissions import Role
 from bot.storage.db import Database
 from bot.storage.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from bot.storage.models.tickets import Ticket, TicketMessage, TicketStatus
 from tests.clocks import START
+from tests.home import SETTINGS
 
 NOW = START
-SETTINGS = HomeSettings(
-    owners=("U0OWNER",),
-    agents=(),
-    hours=parse_hours("mon-fri 09:00-17:30", "Europe/Berlin"),
-    targets=ResponseTargets(),
-    rotation=None,
-    currency="USD",
-)
 # Each ticket's messages, oldest first, as (sender, minutes ago); opened in this order, a minute apart.
 TICKETS = {
     "T-quiet": [],
