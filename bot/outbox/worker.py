@@ -70,6 +70,8 @@ class OutboxWorker:
         self.pacer = pacer or Pacer(clock.monotonic)
         self.backoff_base = backoff_base
         self.polling = Polling("outbox", poll_seconds, log)
+        # Counts wake-ups, so that a lane that found nothing can tell whether news came while it looked.
+        self._wakes = 0
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self.lead = Leadership(db, "outbox", clock.monotonic)
         self._leading = False
@@ -77,6 +79,7 @@ class OutboxWorker:
         self._open.set()
 
     def wake(self) -> None:
+        self._wakes += 1
         self.polling.wake()
 
     @contextlib.asynccontextmanager
@@ -141,8 +144,13 @@ class OutboxWorker:
                 await self._open.wait()
                 if self.polling.stopping or not self._leading:  # a replica that lost the lead stops after this item
                     return
+                wakes = self._wakes
                 item = await self._next(channel)
                 if item is None:
+                    # An item stored while this lane looked wakes a pass that sees this lane still running and
+                    # starts no other: ending now would leave that item to the next poll.
+                    if self._wakes != wakes:
+                        continue
                     return
                 if item.kind == OutboxKind.POST_CARD and item.subject_type == Subject.SALE:
                     if await self._fold_rush(channel):
