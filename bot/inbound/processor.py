@@ -216,8 +216,8 @@ class EventProcessor:
                     applied.append(event.id)
                     if all(isinstance(meaning, SaleSeen) for meaning in meanings):
                         sales.extend((event.id, meaning) for meaning in meanings if isinstance(meaning, SaleSeen))
-                        # A webhook waiting for the write lock: apply what was gathered now, so the batch can end.
-                        if len(sales) >= SALES_AT_ONCE or (taken >= MIN_EVENTS_A_BATCH and self.db.writers_waiting):
+                        # A batch that ends (`batch_is_over`) applies what was gathered after the loop.
+                        if len(sales) >= SALES_AT_ONCE:
                             await self.applier.apply_sales(session, sales, now)
                             sales = []
                         continue

@@ -12,7 +12,6 @@ post one message twice. On SQLite the one process that writes is always the lead
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.db import Database, DatabaseUnavailableError
+from bot.storage.db import Database, DatabaseUnavailableError, discard
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +83,10 @@ class Leadership:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             taken = await connection.scalar(select(func.pg_try_advisory_lock(self._key)))
         except (DBAPIError, OSError) as exc:
-            await _discard(connection)
+            await discard(connection)
             raise DatabaseUnavailableError(str(exc)) from exc
         if not taken or self._closed:
-            await (_discard(connection) if taken else connection.close())
+            await (discard(connection) if taken else connection.close())
             self._tried_at = self.monotonic()
             return False
         self._held = connection
@@ -99,11 +98,4 @@ class Leadership:
         if self._held is not None:
             held, self._held = self._held, None
             # Closing the session, not unlocking: a pooled connection would carry the lock on to its next user.
-            await _discard(held)
-
-
-async def _discard(connection: AsyncConnection) -> None:
-    with contextlib.suppress(Exception):  # the connection may be broken already; it is thrown away either way
-        await connection.invalidate()
-    with contextlib.suppress(Exception):
-        await connection.close()
+            await discard(held)

@@ -148,9 +148,7 @@ class Database:
     async def _drop_held(self) -> None:
         connection, self._held = self._held, None
         if connection is not None:
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
-                await connection.close()
+            await discard(connection)
 
     async def run(
         self, work: Callable[[AsyncSession], Awaitable[_T]], *, urgent: bool = False, attempts: int = 3
@@ -314,6 +312,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can
         # fail with SQLITE_BUSY when another process wrote in between, without waiting. Readers need no lock.
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+async def discard(connection: AsyncConnection) -> None:
+    """Throw a connection away, not back to the pool (it may be broken, or hold a session's state)."""
+    with contextlib.suppress(Exception):  # the connection may be broken already; it is thrown away either way
+        await connection.invalidate()
+    with contextlib.suppress(Exception):
+        await connection.close()
 
 
 def _sqlite_pragmas(connection: Any) -> None:
